@@ -1,0 +1,174 @@
+//! Runs the enabled codemods over one parsed file in a single tree walk (each codemod is called
+//! only for the node kinds it declares), then applies suppression comments and per-file ignores.
+
+use crate::codemod::{Codemod, Context, FileContext};
+use crate::codemods::ALL;
+use crate::diagnostic::Diagnostic;
+use crate::parse::walk_tree;
+use crate::semantic::project::ProjectIndex;
+use crate::settings::CodemodOptions;
+use crate::source::LineIndex;
+use crate::syntax::{enclosing_statement, text};
+use std::collections::{BTreeSet, HashMap};
+use tree_sitter::Tree;
+
+/// What the checker needs besides the file itself.
+pub struct CheckOptions<'a> {
+    pub enabled: &'a BTreeSet<&'static str>,
+    pub options: &'a CodemodOptions,
+    pub project: &'a ProjectIndex,
+    pub module: &'a [String],
+}
+
+/// The enabled codemods that could match `source`, judged by their literals (no parse needed).
+pub fn candidate_codemods(
+    source: &str,
+    enabled: &BTreeSet<&'static str>,
+) -> Vec<&'static dyn Codemod> {
+    ALL.iter()
+        .copied()
+        .filter(|c| enabled.contains(c.meta().code))
+        .filter(|c| {
+            c.meta()
+                .literals
+                .iter()
+                .any(|literal| source.contains(literal))
+        })
+        .collect()
+}
+
+/// All diagnostics for one file, sorted by position, suppressions applied.
+pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diagnostic> {
+    let codemods = candidate_codemods(source, options.enabled);
+    if codemods.is_empty() {
+        return Vec::new();
+    }
+    let file = FileContext::new(
+        source,
+        tree,
+        options.module,
+        options.project,
+        options.options,
+        options.enabled,
+    );
+    let mut by_kind: HashMap<&str, Vec<&dyn Codemod>> = HashMap::new();
+    for codemod in &codemods {
+        for kind in codemod.node_kinds() {
+            by_kind.entry(kind).or_default().push(*codemod);
+        }
+    }
+    let mut cx = Context::new(&file, codemods[0].meta());
+    walk_tree(tree.root_node(), |node| {
+        if let Some(codemods) = by_kind.get(node.kind()) {
+            for codemod in codemods {
+                cx.switch_to(codemod.meta());
+                codemod.check(node, &mut cx);
+            }
+        }
+    });
+    let mut diagnostics = cx.diagnostics;
+    if tree.root_node().has_error() {
+        // Report only where the tree is sound; never fix a file that does not parse.
+        diagnostics.retain(|d| {
+            let node = tree.root_node().descendant_for_byte_range(d.start, d.end);
+            node.and_then(enclosing_statement)
+                .is_some_and(|s| !s.has_error())
+        });
+        for diagnostic in &mut diagnostics {
+            if diagnostic.fix.take().is_some() {
+                diagnostic.note =
+                    Some("the file has syntax errors, so perfopt does not fix it".into());
+            }
+        }
+    }
+    let suppressions = Suppressions::collect(source, tree);
+    diagnostics.retain(|d| !suppressions.suppresses(d));
+    diagnostics.sort_by(|a, b| (a.start, a.code).cmp(&(b.start, b.code)));
+    diagnostics
+}
+
+/// `# noqa`, `# noqa: PO101`, `# perfopt: ignore` and `# perfopt: ignore[PO101, PO102]` comments.
+struct Suppressions {
+    index: LineIndex,
+    /// Line → codes suppressed there (`None`: all codes).
+    lines: HashMap<usize, Option<Vec<String>>>,
+}
+
+impl Suppressions {
+    fn collect(source: &str, tree: &Tree) -> Self {
+        let index = LineIndex::new(source);
+        let mut lines = HashMap::new();
+        if source.contains("noqa") || source.contains("perfopt:") {
+            walk_tree(tree.root_node(), |node| {
+                if node.kind() == "comment" {
+                    if let Some(codes) = parse_suppression(text(node, source)) {
+                        lines.insert(index.line_of(node.start_byte()), codes);
+                    }
+                }
+            });
+        }
+        Suppressions { index, lines }
+    }
+
+    fn suppresses(&self, diagnostic: &Diagnostic) -> bool {
+        let first = self.index.line_of(diagnostic.start);
+        let last = self.index.line_of(diagnostic.end);
+        [first, last].iter().any(|line| match self.lines.get(line) {
+            Some(None) => true,
+            Some(Some(codes)) => codes
+                .iter()
+                .any(|c| diagnostic.code.starts_with(c.as_str())),
+            None => false,
+        })
+    }
+}
+
+/// The codes a comment suppresses: `Some(None)` for all, `None` if it is no suppression.
+fn parse_suppression(comment: &str) -> Option<Option<Vec<String>>> {
+    let body = comment.trim_start_matches('#').trim();
+    let codes = |list: &str| -> Vec<String> {
+        list.split([',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    for part in body.split('#').map(str::trim) {
+        let lower = part.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("noqa") {
+            let rest = &part[part.len() - rest.len()..];
+            return Some(rest.trim_start().strip_prefix(':').map(codes));
+        }
+        if let Some(rest) = part.strip_prefix("perfopt:") {
+            let rest = rest.trim();
+            if let Some(list) = rest.strip_prefix("ignore") {
+                let list = list.trim();
+                return Some(list.strip_prefix('[').and_then(|l| l.strip_suffix(']')).map(codes));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_suppression;
+
+    #[test]
+    fn suppression_comments() {
+        assert_eq!(parse_suppression("# noqa"), Some(None));
+        assert_eq!(
+            parse_suppression("# noqa: PO101, PO102"),
+            Some(Some(vec!["PO101".into(), "PO102".into()]))
+        );
+        assert_eq!(
+            parse_suppression("# perfopt: ignore[PO101]"),
+            Some(Some(vec!["PO101".into()]))
+        );
+        assert_eq!(
+            parse_suppression("# type: ignore  # perfopt: ignore"),
+            Some(None)
+        );
+        assert_eq!(parse_suppression("# just a comment"), None);
+    }
+}

@@ -1,0 +1,85 @@
+//! The command line (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "perfopt",
+    version,
+    about = "Finds and rewrites performance anti-patterns in FastAPI applications"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report findings (exit 0: none, 1: findings, 2: a file or the configuration could not be read).
+    Check(CheckArgs),
+    /// Apply fixes (safe ones; unsafe ones too with --unsafe), or show them as diffs with --dry-run.
+    Fix(FixArgs),
+    /// List every codemod: code, name, fix safety, summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a codemod's documentation (by code or name).
+    Explain { code: String },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Selection {
+    /// Files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Codes or prefixes to enable (replaces the configuration's `select`), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Codes or prefixes to disable, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Print the fixes as unified diffs instead of writing them (exit 1 if anything would change).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also apply fixes that may change behaviour (see `perfopt explain CODE`, "Fix safety").
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Format of the findings left after fixing.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}

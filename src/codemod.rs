@@ -1,0 +1,187 @@
+//! The codemod interface: what a codemod declares about itself, and the context it reads the
+//! file through and reports into.
+
+use crate::diagnostic::Diagnostic;
+use crate::fix::Fix;
+use crate::semantic::fastapi::FastApiFacts;
+use crate::semantic::imports::ImportMap;
+use crate::semantic::project::ProjectIndex;
+use crate::semantic::scope::{execution_scope, local_bindings, ExecScope};
+use crate::settings::CodemodOptions;
+use crate::source::Stylist;
+use crate::syntax::text;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use tree_sitter::{Node, Tree};
+
+/// Whether a codemod can fix what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    Never,
+    Sometimes,
+    Always,
+}
+
+pub struct CodemodMeta {
+    pub code: &'static str,
+    /// Kebab-case name of the anti-pattern (`blocking-sleep-in-async`).
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// Markdown with the sections What it does, Why is this slow?, Example, Use instead, Fix safety.
+    pub docs: &'static str,
+    pub fix: FixAvailability,
+    /// Whether its fixes are safe, unsafe or depend on the shape (for the catalogue).
+    pub safety: &'static str,
+    /// Literals a file must contain for this codemod to find anything: files with none are
+    /// never parsed for it.
+    pub literals: &'static [&'static str],
+}
+
+pub trait Codemod: Sync {
+    fn meta(&self) -> &'static CodemodMeta;
+    /// The node kinds `check` wants to see.
+    fn node_kinds(&self) -> &'static [&'static str];
+    fn check(&self, node: Node<'_>, cx: &mut Context<'_>);
+}
+
+/// Everything known about one parsed file, shared by all codemods.
+pub struct FileContext<'a> {
+    pub source: &'a str,
+    pub tree: &'a Tree,
+    pub imports: ImportMap,
+    pub stylist: Stylist,
+    pub fastapi: FastApiFacts,
+    pub project: &'a ProjectIndex,
+    pub options: &'a CodemodOptions,
+    /// Codes enabled for this run, for codemods that defer to one another.
+    pub enabled: &'a BTreeSet<&'static str>,
+    locals: RefCell<HashMap<usize, HashSet<String>>>,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn new(
+        source: &'a str,
+        tree: &'a Tree,
+        module: &[String],
+        project: &'a ProjectIndex,
+        options: &'a CodemodOptions,
+        enabled: &'a BTreeSet<&'static str>,
+    ) -> Self {
+        let imports = ImportMap::build(tree, source, module);
+        let fastapi = FastApiFacts::build(tree, source, &imports, project);
+        FileContext {
+            source,
+            tree,
+            imports,
+            stylist: Stylist::detect(source),
+            fastapi,
+            project,
+            options,
+            enabled,
+            locals: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn text(&self, node: Node) -> &'a str {
+        text(node, self.source)
+    }
+
+    /// Whether `name` is bound locally in a function whose body runs `node`, or any function around it.
+    pub fn is_local_name(&self, node: Node, name: &str) -> bool {
+        let mut current = node;
+        while let ExecScope::Function(function) = execution_scope(current) {
+            let bound = self
+                .locals
+                .borrow_mut()
+                .entry(function.start_byte())
+                .or_insert_with(|| local_bindings(function, self.source))
+                .contains(name);
+            if bound {
+                return true;
+            }
+            current = function;
+        }
+        false
+    }
+
+    /// The qualified name an expression refers to through the file's imports
+    /// (`rq.get` → `requests.get`), unless a local binding shadows its head.
+    pub fn qualified_name(&self, expr: Node) -> Option<String> {
+        match expr.kind() {
+            "identifier" => {
+                let name = self.text(expr);
+                if self.is_local_name(expr, name) {
+                    return None;
+                }
+                self.imports.resolve(name).map(str::to_string)
+            }
+            "attribute" => {
+                let object = expr.child_by_field_name("object")?;
+                let attribute = expr.child_by_field_name("attribute")?;
+                Some(format!(
+                    "{}.{}",
+                    self.qualified_name(object)?,
+                    self.text(attribute)
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// The qualified name of a call's callee.
+    pub fn callee(&self, call: Node) -> Option<String> {
+        self.qualified_name(call.child_by_field_name("function")?)
+    }
+}
+
+/// A codemod's view while checking: the file, plus where to put what it finds.
+pub struct Context<'a> {
+    pub file: &'a FileContext<'a>,
+    meta: &'static CodemodMeta,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(file: &'a FileContext<'a>, meta: &'static CodemodMeta) -> Self {
+        Context {
+            file,
+            meta,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn switch_to(&mut self, meta: &'static CodemodMeta) {
+        self.meta = meta;
+    }
+
+    /// Reports a finding on `node`; the caller attaches a fix or a note to the returned diagnostic.
+    pub fn report(&mut self, node: Node, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic {
+            code: self.meta.code,
+            name: self.meta.name,
+            message: message.into(),
+            start: node.start_byte(),
+            end: node.end_byte(),
+            fix: None,
+            note: None,
+        });
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+}
+
+impl Diagnostic {
+    /// Attaches a fix, or a note saying why there is none.
+    pub fn with_fix(&mut self, fix: Result<Fix, String>) -> &mut Self {
+        match fix {
+            Ok(fix) => self.fix = Some(fix),
+            Err(reason) => self.note = Some(reason),
+        }
+        self
+    }
+
+    pub fn with_note(&mut self, note: impl Into<String>) -> &mut Self {
+        self.note = Some(note.into());
+        self
+    }
+}

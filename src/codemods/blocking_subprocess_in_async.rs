@@ -1,0 +1,101 @@
+//! PO104: `subprocess` calls and `os.system` inside `async def`.
+
+use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
+use crate::edits::builders::call_in_thread;
+use crate::edits::importer::ModuleAdditions;
+use crate::fix::Fix;
+use crate::semantic::asyncness::handled_by_drop_async;
+use crate::semantic::blocking::{classify, BlockingCall};
+use crate::semantic::scope::enclosing_async_function;
+use tree_sitter::Node;
+
+pub struct BlockingSubprocessInAsync;
+
+static META: CodemodMeta = CodemodMeta {
+    code: "PO104",
+    name: "blocking-subprocess-in-async",
+    summary: "`subprocess.run`/`os.system` inside `async def` blocks the event loop until the child exits",
+    fix: FixAvailability::Sometimes,
+    safety: "safe",
+    literals: &["subprocess", "system"],
+    docs: r#"## What it does
+Finds `subprocess.run`, `call`, `check_call`, `check_output`, `getoutput`, `getstatusoutput` and
+`os.system` called in the body of an `async def`, and reports `subprocess.Popen` / `os.popen`
+there too.
+
+## Why is this slow?
+These functions wait for the child process to exit. In an `async def` they wait on the event
+loop's thread, so no other request of that worker makes progress until the child is done.
+
+## Example
+```python
+@router.get("/version")
+async def version(db=Depends(get_db)):
+    out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    return {"commit": out.stdout.strip(), "db": await db.version()}
+```
+
+## Use instead
+```python
+@router.get("/version")
+async def version(db=Depends(get_db)):
+    out = await asyncio.to_thread(subprocess.run, ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    return {"commit": out.stdout.strip(), "db": await db.version()}
+```
+
+## Fix safety
+Safe. The call runs unchanged in a worker thread (`asyncio.to_thread`), so every argument keeps
+its meaning: `check`, `capture_output`, `text`, `timeout` (which still kills the child), `cwd`,
+`env`, and the exceptions (`CalledProcessError`, `TimeoutExpired`) are exactly those of the
+original. This is why perfopt does not rewrite to `asyncio.create_subprocess_exec`: it has no
+`text=`, `check=` or `timeout=`, and its timeout leaves the child running. `to_thread` uses the
+loop's default executor, not AnyIO's 40-thread limiter that sync endpoints share.
+`Popen` and `os.popen` are reported without a fix: the process outlives the call, so the
+blocking happens later, where the pipes are read.
+"#,
+};
+
+impl Codemod for BlockingSubprocessInAsync {
+    fn meta(&self) -> &'static CodemodMeta {
+        &META
+    }
+
+    fn node_kinds(&self) -> &'static [&'static str] {
+        &["call"]
+    }
+
+    fn check(&self, call: Node<'_>, cx: &mut Context<'_>) {
+        let Some(function) = enclosing_async_function(call) else {
+            return;
+        };
+        let Some(BlockingCall::Subprocess { waits_for_exit }) = classify(call, cx.file) else {
+            return;
+        };
+        let file = cx.file;
+        let callee = file.callee(call).unwrap_or_default();
+        let defer = handled_by_drop_async(function, file);
+        let diagnostic = cx.report(
+            call,
+            format!("`{callee}` blocks the event loop inside `async def`"),
+        );
+        if !waits_for_exit {
+            diagnostic.with_note("the process outlives this call: read its pipes with `asyncio.create_subprocess_exec` instead");
+            return;
+        }
+        if defer {
+            diagnostic.with_note("PO105 makes this handler a plain `def` instead");
+            return;
+        }
+        let mut additions = ModuleAdditions::new(file);
+        let asyncio = additions.module("asyncio");
+        let Some(mut edits) = call_in_thread(call, file.source, &format!("{asyncio}.to_thread"))
+        else {
+            return;
+        };
+        edits.extend(additions.into_edit());
+        diagnostic.with_fix(Ok(Fix::safe(
+            "Run it in a thread with `await asyncio.to_thread(...)`",
+            edits,
+        )));
+    }
+}

@@ -1,0 +1,24 @@
+//! The registry: every codemod, in catalogue order. Adding a codemod adds its file and one line here.
+
+mod async_endpoint_without_await;
+mod blocking_file_io_in_async;
+mod blocking_http_in_async;
+mod blocking_sleep_in_async;
+mod blocking_subprocess_in_async;
+
+use crate::codemod::Codemod;
+
+pub static ALL: &[&dyn Codemod] = &[
+    &blocking_http_in_async::BlockingHttpInAsync,
+    &blocking_sleep_in_async::BlockingSleepInAsync,
+    &blocking_file_io_in_async::BlockingFileIoInAsync,
+    &blocking_subprocess_in_async::BlockingSubprocessInAsync,
+    &async_endpoint_without_await::AsyncEndpointWithoutAwait,
+];
+
+/// The codemod with this code (`PO101`) or name (`blocking-http-in-async`).
+pub fn find(code_or_name: &str) -> Option<&'static dyn Codemod> {
+    ALL.iter()
+        .copied()
+        .find(|c| c.meta().code.eq_ignore_ascii_case(code_or_name) || c.meta().name == code_or_name)
+}

@@ -1,0 +1,234 @@
+//! The subcommands. Each returns the process exit code: 0 clean, 1 findings (or changes, with
+//! `--dry-run`), 2 when a file or the configuration could not be read.
+
+use crate::cli::{CheckArgs, FixArgs, OutputFormat, RulesFormat, Selection};
+use crate::codemods::{find, ALL};
+use crate::fix::Applicability;
+use crate::report::{self, display_path, unified_diff};
+use crate::settings::{Overrides, Settings};
+use crate::workspace::{self, FileError, FileOutcome, Mode, SourceFile};
+use anyhow::{bail, Result};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Files read and outcomes computed, with every per-file error collected.
+struct Run {
+    files: Vec<SourceFile>,
+    outcomes: Vec<FileOutcome>,
+    errors: Vec<FileError>,
+    settings: Settings,
+}
+
+fn run(selection: &Selection, mode: &Mode) -> Result<Run> {
+    let paths = if selection.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        selection.paths.clone()
+    };
+    let overrides = Overrides {
+        select: selection.select.clone(),
+        ignore: selection.ignore.clone(),
+        config: selection.config.clone(),
+        isolated: selection.isolated,
+    };
+    let settings = Settings::resolve(&paths, &overrides)?;
+    let (found, mut errors) = workspace::discover(&paths, &settings);
+    let mut files = Vec::new();
+    for result in found
+        .iter()
+        .map(|p| workspace::read_source(p, settings.max_file_size))
+    {
+        match result {
+            Ok(file) => files.push(file),
+            Err(err) => errors.push(err),
+        }
+    }
+    let project = workspace::build_project_index(&files, &settings);
+    let outcomes = workspace::run(&files, &settings, &project, mode);
+    for outcome in &outcomes {
+        errors.extend(outcome.errors.iter().cloned());
+    }
+    Ok(Run {
+        files,
+        outcomes,
+        errors,
+        settings,
+    })
+}
+
+fn print_errors(errors: &[FileError]) {
+    let mut stderr = std::io::stderr().lock();
+    for err in errors {
+        let _ = writeln!(stderr, "error: {}: {}", display_path(&err.path), err.reason);
+    }
+}
+
+fn print_findings(outcomes: &[FileOutcome], format: OutputFormat, required: Applicability) {
+    let mut stdout = std::io::stdout().lock();
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let rendered = match format {
+        OutputFormat::Text => report::text(outcomes, color, required),
+        OutputFormat::Json => report::json(outcomes) + "\n",
+        OutputFormat::Sarif => report::sarif(outcomes) + "\n",
+        OutputFormat::Github => report::github(outcomes),
+    };
+    let _ = stdout.write_all(rendered.as_bytes());
+}
+
+fn summary(outcomes: &[FileOutcome], required: Applicability) -> String {
+    let total: usize = outcomes.iter().map(|o| o.diagnostics.len()).sum();
+    if total == 0 {
+        return "All checks passed!".into();
+    }
+    let fixes = outcomes
+        .iter()
+        .flat_map(|o| &o.diagnostics)
+        .filter_map(|d| d.fix.as_ref());
+    let (applicable, unsafe_only) = fixes.fold((0, 0), |(a, u), fix| {
+        if fix.applies(required) {
+            (a + 1, u)
+        } else {
+            (a, u + 1)
+        }
+    });
+    let mut line = format!("Found {total} finding{}", if total == 1 { "" } else { "s" });
+    if applicable > 0 || unsafe_only > 0 {
+        line.push_str(&format!(" ({applicable} fixable with `perfopt fix`"));
+        if unsafe_only > 0 {
+            line.push_str(&format!(", {unsafe_only} more with `--unsafe`"));
+        }
+        line.push(')');
+    }
+    line + "."
+}
+
+pub fn check(args: &CheckArgs) -> Result<i32> {
+    let run = run(&args.selection, &Mode::Check)?;
+    print_findings(&run.outcomes, args.format, Applicability::Safe);
+    if matches!(args.format, OutputFormat::Text) {
+        println!("{}", summary(&run.outcomes, Applicability::Safe));
+    }
+    print_errors(&run.errors);
+    let findings = run.outcomes.iter().any(|o| !o.diagnostics.is_empty());
+    Ok(exit_code(&run.errors, findings))
+}
+
+pub fn fix(args: &FixArgs) -> Result<i32> {
+    let required = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let mut run = run(&args.selection, &Mode::Fix { required })?;
+    let fixed_count: usize = run.outcomes.iter().flat_map(|o| o.applied.values()).sum();
+    let changed: Vec<usize> = (0..run.outcomes.len())
+        .filter(|&i| run.outcomes[i].fixed.is_some())
+        .collect();
+    if args.dry_run {
+        let mut stdout = std::io::stdout().lock();
+        for &i in &changed {
+            let outcome = &run.outcomes[i];
+            let path = display_path(&outcome.path);
+            let _ = stdout.write_all(
+                unified_diff(
+                    &path,
+                    &outcome.source,
+                    outcome.fixed.as_deref().unwrap_or(""),
+                )
+                .as_bytes(),
+            );
+        }
+        drop(stdout);
+        eprintln!(
+            "Would fix {fixed_count} finding{} in {} file{}.",
+            if fixed_count == 1 { "" } else { "s" },
+            changed.len(),
+            if changed.len() == 1 { "" } else { "s" }
+        );
+        print_errors(&run.errors);
+        return Ok(if !run.errors.is_empty() {
+            2
+        } else {
+            i32::from(!changed.is_empty())
+        });
+    }
+    for &i in &changed {
+        let outcome = &run.outcomes[i];
+        let file = run
+            .files
+            .iter()
+            .find(|f| f.path == outcome.path)
+            .expect("outcomes come from files");
+        if let Err(err) = workspace::write_fixed(
+            file,
+            outcome.fixed.as_deref().unwrap_or(""),
+            &run.settings.root,
+        ) {
+            run.errors.push(err);
+        }
+    }
+    print_findings(&run.outcomes, args.format, required);
+    if matches!(args.format, OutputFormat::Text) {
+        println!(
+            "Fixed {fixed_count} finding{} in {} file{}. {}",
+            if fixed_count == 1 { "" } else { "s" },
+            changed.len(),
+            if changed.len() == 1 { "" } else { "s" },
+            summary(&run.outcomes, required).replace("Found", "Remaining:")
+        );
+    }
+    print_errors(&run.errors);
+    let findings = run.outcomes.iter().any(|o| !o.diagnostics.is_empty());
+    Ok(exit_code(&run.errors, findings))
+}
+
+fn exit_code(errors: &[FileError], findings: bool) -> i32 {
+    if !errors.is_empty() {
+        2
+    } else {
+        i32::from(findings)
+    }
+}
+
+pub fn rules(format: RulesFormat) -> Result<i32> {
+    match format {
+        RulesFormat::Text => {
+            println!("{:<6} {:<32} {:<22} summary", "code", "name", "fix");
+            for codemod in ALL {
+                let m = codemod.meta();
+                let fix = match m.fix {
+                    crate::codemod::FixAvailability::Never => "none".to_string(),
+                    _ => m.safety.to_string(),
+                };
+                println!("{:<6} {:<32} {:<22} {}", m.code, m.name, fix, m.summary);
+            }
+        }
+        RulesFormat::Json => {
+            let items: Vec<_> = ALL
+                .iter()
+                .map(|c| {
+                    let m = c.meta();
+                    serde_json::json!({"code": m.code, "name": m.name, "summary": m.summary, "fix": m.fix, "fix_safety": m.safety})
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&items)?);
+        }
+    }
+    Ok(0)
+}
+
+pub fn explain(code: &str) -> Result<i32> {
+    let Some(codemod) = find(code) else {
+        bail!("unknown code `{code}` (see `perfopt rules`)");
+    };
+    let m = codemod.meta();
+    println!(
+        "# {} ({})\n\n{}\n\nFix: {}.\n\n{}",
+        m.name,
+        m.code,
+        m.summary,
+        m.safety,
+        m.docs.trim()
+    );
+    Ok(0)
+}

@@ -1,0 +1,140 @@
+//! Adding what new code needs at module level: imports (reused when present, placed after the
+//! docstring, `from __future__` and the leading import block) and module-level definitions.
+//! Everything one fix adds goes into a single insertion edit, so its pieces keep their order.
+
+use crate::codemod::FileContext;
+use crate::fix::Edit;
+use crate::parse::walk_tree;
+use crate::syntax::text;
+
+/// What one fix adds at the top of a module, built up and then turned into one edit.
+pub struct ModuleAdditions<'a> {
+    file: &'a FileContext<'a>,
+    imports: Vec<String>,
+    definitions: Vec<String>,
+}
+
+impl<'a> ModuleAdditions<'a> {
+    pub fn new(file: &'a FileContext<'a>) -> Self {
+        ModuleAdditions {
+            file,
+            imports: Vec::new(),
+            definitions: Vec::new(),
+        }
+    }
+
+    /// The expression that names module `dotted` (`asyncio`, `http.cookiejar`) in this file,
+    /// adding `import dotted` (or `import dotted as alias` when its head name is taken).
+    pub fn module(&mut self, dotted: &str) -> String {
+        let imports = &self.file.imports;
+        if let Some(path) = imports.access_path(dotted) {
+            return path;
+        }
+        let head = dotted.split('.').next().unwrap_or(dotted);
+        let (statement, path) = if !imports.is_bound(head) || imports.resolve(head) == Some(head) {
+            (format!("import {dotted}"), dotted.to_string())
+        } else {
+            let alias = unique_name(self.file, &dotted.replace('.', "_"));
+            (format!("import {dotted} as {alias}"), alias)
+        };
+        if !self.imports.contains(&statement) {
+            self.imports.push(statement);
+        }
+        path
+    }
+
+    /// Adds a module-level definition (`lines` joined with the file's line ending).
+    pub fn define(&mut self, lines: &[String]) {
+        self.definitions
+            .push(lines.join(self.file.stylist.line_ending));
+    }
+
+    /// The insertion edit, or `None` when nothing needs adding.
+    pub fn into_edit(self) -> Option<Edit> {
+        if self.imports.is_empty() && self.definitions.is_empty() {
+            return None;
+        }
+        let le = self.file.stylist.line_ending;
+        let source = self.file.source;
+        match self.file.imports.insertion_point {
+            Some(point) => {
+                let at = line_end(source, point);
+                let mut content = String::new();
+                for import in &self.imports {
+                    content.push_str(le);
+                    content.push_str(import);
+                }
+                for definition in &self.definitions {
+                    content.push_str(le);
+                    content.push_str(le);
+                    content.push_str(definition);
+                }
+                if !self.definitions.is_empty() {
+                    // Two blank lines between the definitions and the code that follows.
+                    content.push_str(le);
+                }
+                Some(Edit::insert(at, content))
+            }
+            None => {
+                // No imports yet: at the top, after leading comments (shebang, encoding, licence).
+                let at = after_leading_comments(self.file);
+                let mut content = String::new();
+                for import in &self.imports {
+                    content.push_str(import);
+                    content.push_str(le);
+                }
+                for definition in &self.definitions {
+                    content.push_str(le);
+                    content.push_str(definition);
+                    content.push_str(le);
+                }
+                content.push_str(le);
+                Some(Edit::insert(at, content))
+            }
+        }
+    }
+}
+
+/// A name not bound anywhere in the file: `base`, else `base_1`, `base_2`, …
+pub fn unique_name(file: &FileContext, base: &str) -> String {
+    let taken = |name: &str| file.imports.is_bound(name) || identifier_used(file, name);
+    if !taken(base) {
+        return base.to_string();
+    }
+    (1..)
+        .map(|i| format!("{base}_{i}"))
+        .find(|name| !taken(name))
+        .expect("an unused name exists")
+}
+
+fn identifier_used(file: &FileContext, name: &str) -> bool {
+    if !file.source.contains(name) {
+        return false;
+    }
+    let mut used = false;
+    walk_tree(file.tree.root_node(), |node| {
+        used |= node.kind() == "identifier" && text(node, file.source) == name;
+    });
+    used
+}
+
+/// The offset of the line ending after `offset` (or the end of the text).
+fn line_end(source: &str, offset: usize) -> usize {
+    source[offset..]
+        .find(['\r', '\n'])
+        .map_or(source.len(), |i| offset + i)
+}
+
+fn after_leading_comments(file: &FileContext) -> usize {
+    let root = file.tree.root_node();
+    let mut cursor = root.walk();
+    let mut at = 0;
+    for child in root.named_children(&mut cursor) {
+        if child.kind() != "comment" {
+            break;
+        }
+        let end = line_end(file.source, child.end_byte());
+        at = (end + file.stylist.line_ending.len()).min(file.source.len());
+    }
+    at
+}

@@ -1,0 +1,5 @@
+//! Building edits that keep the file's style: imports and module-level additions, and small
+//! builders that codemods share.
+
+pub mod builders;
+pub mod importer;

@@ -1,0 +1,18 @@
+//! perfopt: finds the performance anti-patterns of FastAPI applications and rewrites them.
+
+pub mod checker;
+pub mod cli;
+pub mod codemod;
+pub mod codemods;
+pub mod commands;
+pub mod diagnostic;
+pub mod edits;
+pub mod fix;
+pub mod fixer;
+pub mod parse;
+pub mod report;
+pub mod semantic;
+pub mod settings;
+pub mod source;
+pub mod syntax;
+pub mod workspace;

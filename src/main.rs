@@ -1,0 +1,21 @@
+use clap::Parser;
+use perfopt::cli::{Cli, Command};
+use perfopt::commands;
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(args) => commands::check(args),
+        Command::Fix(args) => commands::fix(args),
+        Command::Rules { format } => commands::rules(*format),
+        Command::Explain { code } => commands::explain(code),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,299 @@
+//! Which calls block the event loop: the shared classification behind PO101–PO105. Callees are
+//! resolved through imports and local bindings, never by their text alone.
+
+use crate::codemod::FileContext;
+use crate::semantic::scope::enclosing_function;
+use crate::syntax::{named_children, text};
+use tree_sitter::Node;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpLibrary {
+    Requests,
+    Httpx,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum BlockingCall<'t> {
+    /// `requests.get(...)`, `httpx.post(...)`, `requests.request(...)`.
+    HttpFunction {
+        library: HttpLibrary,
+        verb: &'static str,
+    },
+    /// `urllib.request.urlopen(...)`.
+    Urlopen,
+    /// A method call on a `requests.Session()` / `httpx.Client()` bound to a name.
+    SessionMethod {
+        library: HttpLibrary,
+        verb: &'static str,
+        session: SessionBinding<'t>,
+    },
+    /// `time.sleep(...)`.
+    Sleep,
+    /// `open(...)`, `io.open(...)`.
+    Open,
+    /// `Path(...).read_text()` and the other whole-file `pathlib` methods.
+    PathMethod,
+    /// `subprocess.run(...)` and friends, `os.system(...)`.
+    Subprocess { waits_for_exit: bool },
+}
+
+/// Where a session object came from.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionBinding<'t> {
+    /// The `requests.Session()` / `httpx.Client()` call.
+    pub constructor: Node<'t>,
+    /// The `with` statement that binds it, if it is bound by `with … as name`.
+    pub with_statement: Option<Node<'t>>,
+}
+
+pub const HTTP_VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request",
+];
+
+const PATH_METHODS: &[&str] = &["read_text", "read_bytes", "write_text", "write_bytes"];
+
+/// Classifies a `call` node; `None` if it does not block (or is not known to).
+pub fn classify<'t>(call: Node<'t>, file: &FileContext<'t>) -> Option<BlockingCall<'t>> {
+    let function = call.child_by_field_name("function")?;
+    if let Some(qualified) = file.qualified_name(function) {
+        if let Some(found) = classify_qualified(&qualified) {
+            return Some(found);
+        }
+    }
+    match function.kind() {
+        "identifier" if text(function, file.source) == "open" => {
+            let shadowed = file.imports.is_bound("open") || file.is_local_name(call, "open");
+            (!shadowed).then_some(BlockingCall::Open)
+        }
+        "attribute" => {
+            let object = function.child_by_field_name("object")?;
+            let method = text(function.child_by_field_name("attribute")?, file.source);
+            if PATH_METHODS.contains(&method) && is_path(object, file, 0) {
+                return Some(BlockingCall::PathMethod);
+            }
+            let verb = HTTP_VERBS.iter().find(|v| **v == method)?;
+            if object.kind() != "identifier" {
+                return None;
+            }
+            let (library, session) = session_binding(object, file)?;
+            Some(BlockingCall::SessionMethod {
+                library,
+                verb,
+                session,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn classify_qualified(qualified: &str) -> Option<BlockingCall<'static>> {
+    let (module, name) = qualified.rsplit_once('.')?;
+    let library = match module {
+        "requests" | "requests.api" => Some(HttpLibrary::Requests),
+        "httpx" => Some(HttpLibrary::Httpx),
+        _ => None,
+    };
+    if let Some(library) = library {
+        let verb = HTTP_VERBS.iter().find(|v| **v == name)?;
+        return Some(BlockingCall::HttpFunction { library, verb });
+    }
+    match qualified {
+        "urllib.request.urlopen" => Some(BlockingCall::Urlopen),
+        "time.sleep" => Some(BlockingCall::Sleep),
+        "io.open" => Some(BlockingCall::Open),
+        "subprocess.run"
+        | "subprocess.call"
+        | "subprocess.check_call"
+        | "subprocess.check_output"
+        | "subprocess.getoutput"
+        | "subprocess.getstatusoutput"
+        | "os.system" => Some(BlockingCall::Subprocess {
+            waits_for_exit: true,
+        }),
+        "subprocess.Popen" | "os.popen" => Some(BlockingCall::Subprocess {
+            waits_for_exit: false,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a call constructs a blocking HTTP session (`requests.Session()`, `httpx.Client()`).
+pub fn session_constructor(call: Node, file: &FileContext) -> Option<HttpLibrary> {
+    if call.kind() != "call" {
+        return None;
+    }
+    match file.callee(call)?.as_str() {
+        "requests.Session" | "requests.session" | "requests.sessions.Session" => {
+            Some(HttpLibrary::Requests)
+        }
+        "httpx.Client" => Some(HttpLibrary::Httpx),
+        _ => None,
+    }
+}
+
+/// The session a name refers to: bound by `name = requests.Session()` or
+/// `with requests.Session() as name` in the enclosing function, or at module level.
+fn session_binding<'t>(
+    name: Node<'t>,
+    file: &FileContext<'t>,
+) -> Option<(HttpLibrary, SessionBinding<'t>)> {
+    let wanted = text(name, file.source);
+    let scope = enclosing_function(name)
+        .and_then(|f| f.child_by_field_name("body"))
+        .unwrap_or_else(|| file.tree.root_node());
+    let mut found = None;
+    let mut stack = vec![scope];
+    while let Some(node) = stack.pop() {
+        for child in named_children(node) {
+            match child.kind() {
+                "function_definition" | "class_definition" | "lambda" => continue,
+                "assignment" => {
+                    let left = child.child_by_field_name("left");
+                    let right = child.child_by_field_name("right");
+                    if let (Some(left), Some(right)) = (left, right) {
+                        if text(left, file.source) == wanted {
+                            found = session_constructor(right, file).map(|library| {
+                                (
+                                    library,
+                                    SessionBinding {
+                                        constructor: right,
+                                        with_statement: None,
+                                    },
+                                )
+                            });
+                        }
+                    }
+                }
+                "with_statement" => {
+                    for item in with_items(child) {
+                        let Some(value) = item.child_by_field_name("value") else {
+                            continue;
+                        };
+                        if value.kind() != "as_pattern" {
+                            continue;
+                        }
+                        let constructor = value.named_child(0);
+                        let alias = value.child_by_field_name("alias");
+                        if let (Some(constructor), Some(alias)) = (constructor, alias) {
+                            if text(alias, file.source) == wanted {
+                                found = session_constructor(constructor, file).map(|library| {
+                                    (
+                                        library,
+                                        SessionBinding {
+                                            constructor,
+                                            with_statement: Some(child),
+                                        },
+                                    )
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            stack.push(child);
+        }
+    }
+    if found.is_none() && scope != file.tree.root_node() && !file.is_local_name(name, wanted) {
+        // A module-level session used inside a function.
+        let module_scope = file.tree.root_node();
+        for statement in named_children(module_scope) {
+            for assignment in named_children(statement)
+                .into_iter()
+                .filter(|c| c.kind() == "assignment")
+            {
+                let left = assignment.child_by_field_name("left");
+                let right = assignment.child_by_field_name("right");
+                if let (Some(left), Some(right)) = (left, right) {
+                    if text(left, file.source) == wanted {
+                        found = session_constructor(right, file).map(|library| {
+                            (
+                                library,
+                                SessionBinding {
+                                    constructor: right,
+                                    with_statement: None,
+                                },
+                            )
+                        });
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The `with_item`s of a `with` statement.
+pub fn with_items(with_statement: Node) -> Vec<Node> {
+    named_children(with_statement)
+        .into_iter()
+        .filter(|c| c.kind() == "with_clause")
+        .flat_map(named_children)
+        .filter(|c| c.kind() == "with_item")
+        .collect()
+}
+
+/// Whether an expression is a `pathlib.Path`: `Path(...)`, `Path(...) / "x"`, or a name bound
+/// to one in the enclosing function or at module level.
+fn is_path(expr: Node, file: &FileContext, depth: usize) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    match expr.kind() {
+        "call" => {
+            file.callee(expr).is_some_and(|q| {
+                matches!(
+                    q.as_str(),
+                    "pathlib.Path"
+                        | "pathlib.PurePath"
+                        | "pathlib.PosixPath"
+                        | "pathlib.WindowsPath"
+                )
+            }) || expr
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "attribute")
+                .and_then(|f| {
+                    Some((
+                        f.child_by_field_name("object")?,
+                        f.child_by_field_name("attribute")?,
+                    ))
+                })
+                .is_some_and(|(object, method)| {
+                    matches!(
+                        text(method, file.source),
+                        "joinpath" | "with_name" | "with_suffix" | "resolve" | "absolute"
+                    ) && is_path(object, file, depth + 1)
+                })
+        }
+        "binary_operator" => expr
+            .child_by_field_name("left")
+            .is_some_and(|left| is_path(left, file, depth + 1)),
+        "parenthesized_expression" => expr
+            .named_child(0)
+            .is_some_and(|e| is_path(e, file, depth + 1)),
+        "identifier" => {
+            let name = text(expr, file.source);
+            let scope = enclosing_function(expr)
+                .and_then(|f| f.child_by_field_name("body"))
+                .unwrap_or_else(|| file.tree.root_node());
+            let mut assigned = None;
+            for candidate in [scope, file.tree.root_node()] {
+                crate::parse::walk_tree(candidate, |node| {
+                    if node.kind() == "assignment"
+                        && node
+                            .child_by_field_name("left")
+                            .is_some_and(|l| text(l, file.source) == name)
+                        && node.start_byte() < expr.start_byte()
+                    {
+                        assigned = node.child_by_field_name("right");
+                    }
+                });
+                if assigned.is_some() {
+                    break;
+                }
+            }
+            assigned.is_some_and(|value| is_path(value, file, depth + 1))
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,309 @@
+//! The import table of one file: which local name stands for which qualified name, so codemods
+//! match `import requests as rq; rq.get` and `from time import sleep; sleep` by meaning, never by text.
+
+use crate::parse::walk_tree;
+use crate::syntax::text;
+use std::collections::{HashMap, HashSet};
+use tree_sitter::{Node, Tree};
+
+#[derive(Debug, Clone)]
+pub struct ImportBinding {
+    /// The name the import binds in the file (`rq` for `import requests as rq`).
+    pub local: String,
+    /// What it stands for (`requests`, `time.sleep`, `app.main.app`).
+    pub qualified: String,
+    /// The whole import statement.
+    pub statement: (usize, usize),
+    /// The `name` or `name as alias` clause inside the statement.
+    pub clause: (usize, usize),
+    pub top_level: bool,
+    /// For `import a.b.c` (no alias): the whole dotted path, reachable through the head name.
+    pub dotted: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportMap {
+    pub bindings: Vec<ImportBinding>,
+    by_local: HashMap<String, Vec<usize>>,
+    /// Names also bound by a module-level def, class or assignment: not trusted as imports.
+    shadowed: HashSet<String>,
+    /// End of the last statement of the leading import block, where new imports go.
+    pub insertion_point: Option<usize>,
+}
+
+impl ImportMap {
+    /// `module` is the file's own dotted module path, used to resolve relative imports.
+    pub fn build(tree: &Tree, source: &str, module: &[String]) -> Self {
+        let mut map = ImportMap::default();
+        let root = tree.root_node();
+        walk_tree(root, |node| match node.kind() {
+            "import_statement" | "import_from_statement" | "future_import_statement" => {
+                map.add_statement(node, source, module, node.parent() == Some(root));
+            }
+            _ => {}
+        });
+        for (i, binding) in map.bindings.iter().enumerate() {
+            map.by_local
+                .entry(binding.local.clone())
+                .or_default()
+                .push(i);
+        }
+        let mut cursor = root.walk();
+        for statement in root.named_children(&mut cursor) {
+            collect_module_bindings(statement, source, &mut map.shadowed);
+        }
+        map.insertion_point = leading_import_block_end(root);
+        map
+    }
+
+    fn add_statement(&mut self, node: Node, source: &str, module: &[String], top_level: bool) {
+        let statement = (node.start_byte(), node.end_byte());
+        let from_module = node
+            .child_by_field_name("module_name")
+            .map(|m| resolve_module(m, source, module));
+        if node.kind() == "future_import_statement" {
+            return;
+        }
+        let mut cursor = node.walk();
+        for clause in node.children_by_field_name("name", &mut cursor) {
+            let (name_node, alias) = match clause.kind() {
+                "aliased_import" => (
+                    clause.child_by_field_name("name"),
+                    clause
+                        .child_by_field_name("alias")
+                        .map(|a| text(a, source).to_string()),
+                ),
+                _ => (Some(clause), None),
+            };
+            let Some(name_node) = name_node else { continue };
+            let name = text(name_node, source);
+            let dotted = (from_module.is_none() && !name.contains(' ')).then(|| name.to_string());
+            let (local, qualified) = match (&from_module, alias) {
+                (Some(Some(from)), alias) => (
+                    alias.unwrap_or_else(|| name.to_string()),
+                    format!("{from}.{name}"),
+                ),
+                (Some(None), _) => continue,
+                // `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+                (None, Some(alias)) => (alias, name.to_string()),
+                (None, None) => {
+                    let head = name.split('.').next().unwrap_or(name).to_string();
+                    (head.clone(), head)
+                }
+            };
+            self.bindings.push(ImportBinding {
+                local,
+                qualified,
+                statement,
+                clause: (clause.start_byte(), clause.end_byte()),
+                top_level,
+                dotted: dotted.filter(|_| clause.kind() != "aliased_import"),
+            });
+        }
+    }
+
+    /// The qualified name a local name was imported as, if it is a trusted import.
+    pub fn resolve(&self, local: &str) -> Option<&str> {
+        if self.shadowed.contains(local) {
+            return None;
+        }
+        let indices = self.by_local.get(local)?;
+        let first = &self.bindings[indices[0]].qualified;
+        // Conditional imports of one name must agree (`try: import ujson as json` is ambiguous).
+        indices
+            .iter()
+            .all(|&i| &self.bindings[i].qualified == first)
+            .then_some(first.as_str())
+    }
+
+    /// An expression that reaches module `dotted` through a module-level import: `asyncio` for
+    /// `import asyncio`, `aio` for `import asyncio as aio`, `http.cookiejar` for `import http.cookiejar`.
+    pub fn access_path(&self, dotted: &str) -> Option<String> {
+        self.bindings
+            .iter()
+            .filter(|b| b.top_level && self.resolve(&b.local) == Some(b.qualified.as_str()))
+            .find_map(|b| {
+                if b.qualified == dotted {
+                    Some(b.local.clone())
+                } else if b.dotted.as_deref() == Some(dotted) {
+                    Some(dotted.to_string())
+                } else {
+                    None
+                }
+            })
+    }
+
+    /// Whether any import binds a name from `module` (`requests`, `requests.get`, …).
+    pub fn imports_from(&self, module: &str) -> bool {
+        self.bindings
+            .iter()
+            .any(|b| is_within(&b.qualified, module))
+    }
+
+    /// Whether `name` is bound anywhere in the module: an import or a module-level definition.
+    pub fn is_bound(&self, name: &str) -> bool {
+        self.by_local.contains_key(name) || self.shadowed.contains(name)
+    }
+}
+
+/// `requests.exceptions.HTTPError` is within `requests`; `requestsx` is not.
+pub fn is_within(qualified: &str, module: &str) -> bool {
+    qualified == module
+        || (qualified.starts_with(module) && qualified.as_bytes().get(module.len()) == Some(&b'.'))
+}
+
+fn resolve_module(node: Node, source: &str, module: &[String]) -> Option<String> {
+    if node.kind() != "relative_import" {
+        return Some(text(node, source).to_string());
+    }
+    let mut dots = 0;
+    let mut rest = None;
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "import_prefix" => dots += text(child, source).len(),
+            "dotted_name" => rest = Some(text(child, source)),
+            _ => {}
+        }
+    }
+    // `from . import x` in package `a.b.c` (module `c`) refers to `a.b`.
+    if dots > module.len() {
+        return None;
+    }
+    let mut parts: Vec<&str> = module[..module.len() - dots]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    if let Some(rest) = rest {
+        parts.push(rest);
+    }
+    (!parts.is_empty()).then(|| parts.join("."))
+}
+
+fn collect_module_bindings(statement: Node, source: &str, out: &mut HashSet<String>) {
+    match statement.kind() {
+        "function_definition" | "class_definition" => {
+            if let Some(name) = statement.child_by_field_name("name") {
+                out.insert(text(name, source).to_string());
+            }
+        }
+        "decorated_definition" => {
+            if let Some(def) = statement.child_by_field_name("definition") {
+                collect_module_bindings(def, source, out);
+            }
+        }
+        "expression_statement" => {
+            let mut cursor = statement.walk();
+            for child in statement.named_children(&mut cursor) {
+                if matches!(child.kind(), "assignment" | "augmented_assignment") {
+                    if let Some(left) = child.child_by_field_name("left") {
+                        collect_target_names(left, source, out);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Names bound by an assignment target (`a`, `a, b`, `[a, *b]`), not attributes or subscripts.
+pub fn collect_target_names(target: Node, source: &str, out: &mut HashSet<String>) {
+    match target.kind() {
+        "identifier" => {
+            out.insert(text(target, source).to_string());
+        }
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "list_splat_pattern"
+        | "tuple"
+        | "list"
+        | "parenthesized_expression"
+        | "as_pattern_target" => {
+            let mut cursor = target.walk();
+            for child in target.named_children(&mut cursor) {
+                collect_target_names(child, source, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// End of the leading block of imports (after the docstring and `from __future__`), if any.
+fn leading_import_block_end(root: Node) -> Option<usize> {
+    let mut end = None;
+    let mut cursor = root.walk();
+    for (i, statement) in root.named_children(&mut cursor).enumerate() {
+        match statement.kind() {
+            "import_statement" | "import_from_statement" | "future_import_statement" => {
+                end = Some(statement.end_byte())
+            }
+            "comment" => {}
+            "expression_statement" if i == 0 && is_docstring(statement) => {
+                end = Some(statement.end_byte())
+            }
+            _ => break,
+        }
+    }
+    end
+}
+
+pub fn is_docstring(statement: Node) -> bool {
+    statement.named_child_count() == 1
+        && statement
+            .named_child(0)
+            .is_some_and(|c| c.kind() == "string")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn map(source: &str, module: &[&str]) -> ImportMap {
+        let module: Vec<String> = module.iter().map(|s| s.to_string()).collect();
+        ImportMap::build(&parse(source).unwrap(), source, &module)
+    }
+
+    #[test]
+    fn resolves_aliases_and_from_imports() {
+        let imports = map(
+            "import requests as rq\nfrom time import sleep\nimport urllib.request\nfrom requests import get as http_get\n",
+            &["app", "main"],
+        );
+        assert_eq!(imports.resolve("rq"), Some("requests"));
+        assert_eq!(imports.resolve("sleep"), Some("time.sleep"));
+        assert_eq!(imports.resolve("urllib"), Some("urllib"));
+        assert_eq!(imports.resolve("http_get"), Some("requests.get"));
+        assert_eq!(imports.resolve("requests"), None);
+    }
+
+    #[test]
+    fn module_level_definitions_shadow_imports() {
+        let imports = map(
+            "from urllib.request import urlopen\ndef urlopen(url):\n    return url\n",
+            &["m"],
+        );
+        assert_eq!(imports.resolve("urlopen"), None);
+    }
+
+    #[test]
+    fn relative_imports_resolve_against_the_package() {
+        let imports = map(
+            "from ..main import app\nfrom . import deps\n",
+            &["app", "routers", "items"],
+        );
+        assert_eq!(imports.resolve("app"), Some("app.main.app"));
+        assert_eq!(imports.resolve("deps"), Some("app.routers.deps"));
+    }
+
+    #[test]
+    fn insertion_point_follows_docstring_future_and_imports() {
+        let source = "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nimport os\n\nX = 1\nimport late\n";
+        let imports = map(source, &["m"]);
+        assert_eq!(
+            imports.insertion_point,
+            Some(source.find("import os").unwrap() + 9)
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! What the code means: imports, scopes, FastAPI structure and the project-wide index.
+
+pub mod asyncness;
+pub mod blocking;
+pub mod fastapi;
+pub mod imports;
+pub mod project;
+pub mod scope;

@@ -1,0 +1,154 @@
+//! The project index, built in a first pass over every file before any codemod runs: facts that
+//! cross files (which names are FastAPI apps and routers). Read-only afterwards.
+
+use crate::semantic::imports::ImportMap;
+use crate::syntax::{named_children, text};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use tree_sitter::Tree;
+
+#[derive(Debug, Default)]
+pub struct ProjectIndex {
+    /// Module path (`["app", "main"]`) → names bound there to `FastAPI()` or `APIRouter()`.
+    app_objects: HashMap<Vec<String>, Vec<String>>,
+    /// Names that appear as `await name(` / `await x.name(` anywhere in the project.
+    awaited: HashSet<String>,
+}
+
+/// What the first pass learns from one file.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub module: Vec<String>,
+    pub app_objects: Vec<String>,
+    pub awaited: Vec<String>,
+}
+
+impl ProjectIndex {
+    pub fn from_facts(facts: impl IntoIterator<Item = FileFacts>) -> Self {
+        let mut index = ProjectIndex::default();
+        for fact in facts {
+            index.awaited.extend(fact.awaited);
+            if !fact.app_objects.is_empty() {
+                index.app_objects.insert(fact.module, fact.app_objects);
+            }
+        }
+        index
+    }
+
+    /// Whether some file awaits a call to a function named `name`.
+    pub fn is_awaited_elsewhere(&self, name: &str) -> bool {
+        self.awaited.contains(name)
+    }
+
+    /// Whether `qualified` (`app.main.router`) names a FastAPI app or router defined in the project.
+    /// Modules match by suffix, since the import root of a project is not known.
+    pub fn is_app_object(&self, qualified: &str) -> bool {
+        let Some((module, name)) = qualified.rsplit_once('.') else {
+            return false;
+        };
+        let module: Vec<&str> = module.split('.').collect();
+        self.app_objects.iter().any(|(path, names)| {
+            path.len() >= module.len()
+                && path[path.len() - module.len()..]
+                    .iter()
+                    .zip(&module)
+                    .all(|(a, b)| a == b)
+                && names.iter().any(|n| n == name)
+        })
+    }
+}
+
+/// The dotted module path of a file relative to the project root (`app/routers/items.py` →
+/// `app.routers.items`; a package's `__init__.py` is the package).
+pub fn module_path(relative: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = relative
+        .with_extension("")
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    if parts.last().is_some_and(|p| p == "__init__") {
+        parts.pop();
+    }
+    parts
+}
+
+/// Module-level names bound to `fastapi.FastAPI(...)` or `fastapi.APIRouter(...)`.
+pub fn app_object_names(tree: &Tree, source: &str, imports: &ImportMap) -> Vec<String> {
+    let mut names = Vec::new();
+    for statement in named_children(tree.root_node()) {
+        if statement.kind() != "expression_statement" {
+            continue;
+        }
+        for assignment in named_children(statement) {
+            if assignment.kind() != "assignment" {
+                continue;
+            }
+            let (Some(left), Some(right)) = (
+                assignment.child_by_field_name("left"),
+                assignment.child_by_field_name("right"),
+            ) else {
+                continue;
+            };
+            if left.kind() != "identifier" || right.kind() != "call" {
+                continue;
+            }
+            let callee = right.child_by_field_name("function");
+            let qualified = callee.and_then(|c| qualified_static(c, source, imports));
+            if qualified.as_deref().is_some_and(is_app_constructor) {
+                names.push(text(left, source).to_string());
+            }
+        }
+    }
+    names
+}
+
+pub fn is_app_constructor(qualified: &str) -> bool {
+    matches!(
+        qualified,
+        "fastapi.FastAPI"
+            | "fastapi.APIRouter"
+            | "fastapi.routing.APIRouter"
+            | "fastapi.applications.FastAPI"
+    )
+}
+
+/// Qualified name of a module-level expression (no function scopes to consult).
+pub fn qualified_static(
+    node: tree_sitter::Node,
+    source: &str,
+    imports: &ImportMap,
+) -> Option<String> {
+    match node.kind() {
+        "identifier" => imports.resolve(text(node, source)).map(str::to_string),
+        "attribute" => {
+            let object = node.child_by_field_name("object")?;
+            let attr = node.child_by_field_name("attribute")?;
+            Some(format!(
+                "{}.{}",
+                qualified_static(object, source, imports)?,
+                text(attr, source)
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Callee names after `await` in a file, found by text: `await get_user(` and `await svc.get_user(`
+/// give `get_user`. A superset is fine: it only makes PO105 more careful.
+pub fn awaited_names(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in source.match_indices("await ") {
+        let rest = &source[at + 6..];
+        let callee: &str = rest
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .next()
+            .unwrap_or("");
+        if let Some(last) = callee.rsplit('.').next().filter(|n| !n.is_empty()) {
+            names.push(last.to_string());
+        }
+    }
+    names
+}

@@ -1,0 +1,273 @@
+//! Configuration: `[tool.perfopt]` in the nearest `pyproject.toml`, or a `perfopt.toml`, merged
+//! with the command line. Unknown keys and unknown codes are errors, never silently ignored.
+
+use crate::codemods::ALL;
+use anyhow::{bail, Context as _, Result};
+use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The `[tool.perfopt]` table (or the top level of `perfopt.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ConfigFile {
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+    pub per_file_ignores: Option<BTreeMap<String, Vec<String>>>,
+    /// Files larger than this many bytes are skipped with a message.
+    pub max_file_size: Option<u64>,
+    pub blocking_http_in_async: Option<HttpOptions>,
+}
+
+/// Options of PO101 blocking-http-in-async.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct HttpOptions {
+    /// `httpx` or its maintained fork `httpx2`.
+    pub library: String,
+    /// `module`: one AsyncClient per module, reused by every call (pooled connections);
+    /// `per-call`: a client per call sharing one SSL context (no state shared between calls).
+    pub client: ClientStrategy,
+    /// Name of the module-level client (or SSL context) the fix defines.
+    pub client_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientStrategy {
+    Module,
+    PerCall,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            library: "httpx".into(),
+            client: ClientStrategy::PerCall,
+            client_name: "_http_client".into(),
+        }
+    }
+}
+
+/// Options every codemod may read.
+#[derive(Debug, Clone, Default)]
+pub struct CodemodOptions {
+    pub http: HttpOptions,
+}
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct Settings {
+    pub enabled: BTreeSet<&'static str>,
+    pub root: PathBuf,
+    pub config_path: Option<PathBuf>,
+    exclude: GlobSet,
+    per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
+    pub max_file_size: u64,
+    pub options: CodemodOptions,
+}
+
+/// Command-line selections that override or extend the configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub config: Option<PathBuf>,
+    pub isolated: bool,
+}
+
+impl Settings {
+    /// Settings for the given paths: the config found from the first path upwards, then overrides.
+    pub fn resolve(paths: &[PathBuf], overrides: &Overrides) -> Result<Settings> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let found = if overrides.isolated {
+            None
+        } else if let Some(path) = &overrides.config {
+            Some((
+                path.clone(),
+                load_config(path)?
+                    .with_context(|| format!("{}: no [tool.perfopt] table", path.display()))?,
+            ))
+        } else {
+            let start = paths.first().map_or(cwd.clone(), |p| cwd.join(p));
+            discover(&start)?
+        };
+        let (config_path, config) = match found {
+            Some((path, config)) => (Some(path), config),
+            None => (None, ConfigFile::default()),
+        };
+        let root = config_path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or(cwd);
+        Settings::from_config(config, config_path, root, overrides)
+    }
+
+    pub fn from_config(
+        config: ConfigFile,
+        config_path: Option<PathBuf>,
+        root: PathBuf,
+        overrides: &Overrides,
+    ) -> Result<Settings> {
+        let origin = config_path
+            .as_ref()
+            .map_or("the command line".to_string(), |p| p.display().to_string());
+        let select = overrides
+            .select
+            .clone()
+            .or(config.select)
+            .unwrap_or_else(|| vec!["PO".into()]);
+        let mut ignore = config.ignore.unwrap_or_default();
+        ignore.extend(overrides.ignore.iter().cloned());
+        let selected = expand_selectors(&select, &origin)?;
+        let ignored = expand_selectors(&ignore, &origin)?;
+        let enabled = selected.difference(&ignored).copied().collect();
+
+        let mut exclude = GlobSetBuilder::new();
+        for pattern in config.exclude.unwrap_or_default() {
+            exclude.add(glob(&pattern, &origin)?);
+        }
+        let mut per_file_ignores = Vec::new();
+        for (pattern, codes) in config.per_file_ignores.unwrap_or_default() {
+            expand_selectors(&codes, &origin)?;
+            per_file_ignores.push((glob(&pattern, &origin)?.compile_matcher(), codes));
+        }
+        let http = config.blocking_http_in_async.unwrap_or_default();
+        if !matches!(http.library.as_str(), "httpx" | "httpx2") {
+            bail!("{origin}: blocking-http-in-async.library must be \"httpx\" or \"httpx2\", not {:?}", http.library);
+        }
+        if !is_identifier(&http.client_name) {
+            bail!("{origin}: blocking-http-in-async.client-name must be a Python identifier");
+        }
+        Ok(Settings {
+            enabled,
+            root,
+            config_path,
+            exclude: exclude.build().context("invalid exclude patterns")?,
+            per_file_ignores,
+            max_file_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            options: CodemodOptions { http },
+        })
+    }
+
+    /// Whether a discovered path is excluded (relative to the root, or by file name).
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        self.exclusion()(path)
+    }
+
+    /// The exclusion test as an owned closure, for walker threads.
+    pub fn exclusion(&self) -> impl Fn(&Path) -> bool + Send + Sync + 'static {
+        let (exclude, root) = (self.exclude.clone(), self.root.clone());
+        move |path: &Path| {
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let relative = absolute.strip_prefix(&root).unwrap_or(path);
+            exclude.is_match(relative)
+                || path.file_name().is_some_and(|name| exclude.is_match(name))
+        }
+    }
+
+    /// Whether `code` is ignored for this file by `per-file-ignores`.
+    pub fn ignored_for_file(&self, path: &Path, code: &str) -> bool {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let relative = absolute.strip_prefix(&self.root).unwrap_or(path);
+        self.per_file_ignores.iter().any(|(matcher, codes)| {
+            (matcher.is_match(relative) || path.file_name().is_some_and(|n| matcher.is_match(n)))
+                && codes.iter().any(|c| selector_matches(c, code))
+        })
+    }
+}
+
+fn glob(pattern: &str, origin: &str) -> Result<Glob> {
+    Glob::new(pattern).with_context(|| format!("{origin}: invalid glob {pattern:?}"))
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// `ALL`, a whole code (`PO101`) or a prefix (`PO1`) selects codes.
+pub fn selector_matches(selector: &str, code: &str) -> bool {
+    selector == "ALL" || code.starts_with(selector)
+}
+
+/// The codes a list of selectors names; an unknown selector is an error naming its origin.
+pub fn expand_selectors(selectors: &[String], origin: &str) -> Result<BTreeSet<&'static str>> {
+    let mut codes = BTreeSet::new();
+    for selector in selectors {
+        let matched: Vec<_> = ALL
+            .iter()
+            .map(|c| c.meta().code)
+            .filter(|code| selector_matches(selector, code))
+            .collect();
+        if matched.is_empty() {
+            bail!("{origin}: unknown rule selector `{selector}` (see `perfopt rules`)");
+        }
+        codes.extend(matched);
+    }
+    Ok(codes)
+}
+
+/// The nearest `perfopt.toml`, or `pyproject.toml` with a `[tool.perfopt]` table, at or above `start`.
+fn discover(start: &Path) -> Result<Option<(PathBuf, ConfigFile)>> {
+    let start = if start.is_file() {
+        start.parent().unwrap_or(start)
+    } else {
+        start
+    };
+    for dir in start.ancestors() {
+        for name in ["perfopt.toml", "pyproject.toml"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                if let Some(config) = load_config(&candidate)? {
+                    return Ok(Some((candidate, config)));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads a config file; `None` for a `pyproject.toml` without `[tool.perfopt]`.
+fn load_config(path: &Path) -> Result<Option<ConfigFile>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the configuration", path.display()))?;
+    let value: toml::Value =
+        toml::from_str(&text).with_context(|| format!("{}: invalid TOML", path.display()))?;
+    let table = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+        match value.get("tool").and_then(|t| t.get("perfopt")) {
+            Some(table) => table.clone(),
+            None => return Ok(None),
+        }
+    } else {
+        value
+    };
+    let config = ConfigFile::deserialize(table)
+        .with_context(|| format!("{}: invalid perfopt configuration", path.display()))?;
+    Ok(Some(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_take_codes_and_prefixes_and_reject_unknown_ones() {
+        let codes = expand_selectors(&["PO10".into()], "test").unwrap();
+        assert!(codes.contains("PO101"));
+        let err = expand_selectors(&["PO999".into()], "test").unwrap_err();
+        assert!(err.to_string().contains("unknown rule selector `PO999`"));
+    }
+
+    #[test]
+    fn unknown_config_keys_are_errors() {
+        let value: toml::Value = toml::from_str("selct = [\"PO1\"]").unwrap();
+        assert!(ConfigFile::deserialize(value).is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! Small helpers over tree-sitter-python nodes: text, calls and their arguments, statements.
+
+use tree_sitter::Node;
+
+pub fn text<'s>(node: Node, source: &'s str) -> &'s str {
+    &source[node.start_byte()..node.end_byte()]
+}
+
+/// Named children of a node, collected (tree-sitter's iterator borrows a cursor).
+pub fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// Whether a `function_definition` is `async def`.
+pub fn is_async_def(function: Node) -> bool {
+    function.child(0).is_some_and(|c| c.kind() == "async")
+}
+
+/// The positional and keyword arguments of a `call` node.
+pub struct CallArgs<'t> {
+    pub list: Option<Node<'t>>,
+    pub positional: Vec<Node<'t>>,
+    pub keywords: Vec<(String, Node<'t>, Node<'t>)>,
+    /// `*args` or `**kwargs` present: the call's arguments are not all visible.
+    pub has_splat: bool,
+}
+
+impl<'t> CallArgs<'t> {
+    pub fn of(call: Node<'t>, source: &str) -> Self {
+        let list = call
+            .child_by_field_name("arguments")
+            .filter(|a| a.kind() == "argument_list");
+        let mut args = CallArgs {
+            list,
+            positional: Vec::new(),
+            keywords: Vec::new(),
+            has_splat: false,
+        };
+        let Some(list) = list else {
+            // A generator-expression argument: `f(x for x in y)`.
+            args.has_splat = true;
+            return args;
+        };
+        for arg in named_children(list) {
+            match arg.kind() {
+                "keyword_argument" => {
+                    if let (Some(name), Some(value)) = (
+                        arg.child_by_field_name("name"),
+                        arg.child_by_field_name("value"),
+                    ) {
+                        args.keywords
+                            .push((text(name, source).to_string(), value, arg));
+                    }
+                }
+                "list_splat" | "dictionary_splat" => args.has_splat = true,
+                "comment" => {}
+                _ => args.positional.push(arg),
+            }
+        }
+        args
+    }
+
+    pub fn keyword(&self, name: &str) -> Option<Node<'t>> {
+        self.keywords
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, value, _)| *value)
+    }
+
+    /// The whole `name=value` node of a keyword argument.
+    pub fn keyword_node(&self, name: &str) -> Option<Node<'t>> {
+        self.keywords
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, node)| *node)
+    }
+}
+
+/// The statement (child of a block or module) that contains `node`.
+pub fn enclosing_statement(node: Node) -> Option<Node> {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if matches!(parent.kind(), "block" | "module") {
+            return Some(current);
+        }
+        current = parent;
+    }
+    None
+}
+
+/// Whether `inner` lies within `outer` (inclusive).
+pub fn contains(outer: Node, inner: Node) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+pub fn is_string_literal(node: Node) -> bool {
+    node.kind() == "string" || node.kind() == "concatenated_string"
+}

@@ -1,0 +1,339 @@
+//! Files in, outcomes out: discovery (honouring `.gitignore`), guarded reading (size, UTF-8,
+//! symlinks), the project-index pass, checking or fixing every file in parallel, atomic writes.
+
+use crate::checker::{candidate_codemods, check_tree, CheckOptions};
+use crate::diagnostic::Diagnostic;
+use crate::fix::Applicability;
+use crate::fixer::fix_until_stable;
+use crate::parse::{parse, syntax_error_count};
+use crate::semantic::imports::ImportMap;
+use crate::semantic::project::{
+    app_object_names, awaited_names, module_path, FileFacts, ProjectIndex,
+};
+use crate::settings::Settings;
+use crate::source::LineIndex;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A problem with one file (or path) that is reported while the run goes on.
+#[derive(Debug, Clone)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
+}
+
+fn error(path: &Path, reason: impl Into<String>) -> FileError {
+    FileError {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// A readable Python file.
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Text without a UTF-8 byte-order mark; `bom` remembers it for writing.
+    pub text: String,
+    bom: bool,
+    original: Vec<u8>,
+}
+
+/// What happened to one file.
+pub struct FileOutcome {
+    pub path: PathBuf,
+    pub source: String,
+    /// Diagnostics of the checked text (check), or those left after fixing (fix).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The fixed text, when fixing changed it.
+    pub fixed: Option<String>,
+    pub applied: BTreeMap<&'static str, usize>,
+    pub errors: Vec<FileError>,
+}
+
+pub enum Mode {
+    Check,
+    Fix { required: Applicability },
+}
+
+/// Finds the Python files under `paths`: directories are walked in parallel, honouring
+/// `.gitignore` and `exclude`; files named explicitly are taken as they are.
+pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<FileError>) {
+    let found = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    for path in paths {
+        let metadata = fs::symlink_metadata(path);
+        match metadata {
+            Err(_) => errors
+                .lock()
+                .unwrap()
+                .push(error(path, "no such file or directory")),
+            Ok(meta) if meta.is_dir() => {
+                let before = found.lock().unwrap().len();
+                let walker = ignore::WalkBuilder::new(path)
+                    .follow_links(false)
+                    .filter_entry({
+                        let excluded = settings.exclusion();
+                        move |entry| !excluded(entry.path())
+                    })
+                    .build_parallel();
+                walker.run(|| {
+                    Box::new(|entry| {
+                        match entry {
+                            Ok(entry) => {
+                                let p = entry.path();
+                                let is_py = p.extension().is_some_and(|e| e == "py");
+                                if is_py && entry.path_is_symlink() && fs::metadata(p).is_err() {
+                                    errors
+                                        .lock()
+                                        .unwrap()
+                                        .push(error(p, "broken symbolic link"));
+                                } else if is_py && fs::metadata(p).is_ok_and(|m| m.is_file()) {
+                                    found.lock().unwrap().push(p.to_path_buf());
+                                }
+                            }
+                            Err(err) => errors
+                                .lock()
+                                .unwrap()
+                                .push(error(path, format!("cannot walk: {err}"))),
+                        }
+                        ignore::WalkState::Continue
+                    })
+                });
+                if found.lock().unwrap().len() == before {
+                    errors
+                        .lock()
+                        .unwrap()
+                        .push(error(path, "no Python files found"));
+                }
+            }
+            Ok(_) => {
+                if settings.is_excluded(path) {
+                    continue;
+                }
+                if fs::metadata(path).is_err() {
+                    errors
+                        .lock()
+                        .unwrap()
+                        .push(error(path, "broken symbolic link"));
+                } else {
+                    found.lock().unwrap().push(path.clone());
+                }
+            }
+        }
+    }
+    let mut found = found.into_inner().unwrap();
+    found.sort();
+    found.dedup();
+    let mut errors = errors.into_inner().unwrap();
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    (found, errors)
+}
+
+/// Reads a file with the guards: size limit, UTF-8, readable.
+pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> {
+    let size = fs::metadata(path)
+        .map_err(|e| error(path, format!("cannot read: {e}")))?
+        .len();
+    if size > max_size {
+        return Err(error(
+            path,
+            format!("skipped: {size} bytes is over the {max_size}-byte limit (max-file-size)"),
+        ));
+    }
+    let bytes = fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        error(
+            path,
+            format!(
+                "not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    let (text, bom) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest.to_string(), true),
+        None => (text.to_string(), false),
+    };
+    if text.contains('\0') {
+        return Err(error(path, "skipped: contains NUL bytes (a binary file?)"));
+    }
+    Ok(SourceFile {
+        path: path.to_path_buf(),
+        text,
+        bom,
+        original: bytes,
+    })
+}
+
+fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let relative = absolute.strip_prefix(&settings.root).unwrap_or(path);
+    module_path(relative)
+}
+
+/// The first pass: cross-file facts from every file that could hold them.
+pub fn build_project_index(files: &[SourceFile], settings: &Settings) -> ProjectIndex {
+    let facts: Vec<FileFacts> = files
+        .par_iter()
+        .map(|file| {
+            let module = module_of(&file.path, settings);
+            let mut facts = FileFacts {
+                awaited: awaited_names(&file.text),
+                ..FileFacts::default()
+            };
+            if file.text.contains("FastAPI") || file.text.contains("APIRouter") {
+                if let Some(tree) = parse(&file.text) {
+                    let imports = ImportMap::build(&tree, &file.text, &module);
+                    facts.app_objects = app_object_names(&tree, &file.text, &imports);
+                }
+            }
+            facts.module = module;
+            facts
+        })
+        .collect();
+    ProjectIndex::from_facts(facts)
+}
+
+/// Checks or fixes every readable file in parallel, keeping path order.
+pub fn run(
+    files: &[SourceFile],
+    settings: &Settings,
+    project: &ProjectIndex,
+    mode: &Mode,
+) -> Vec<FileOutcome> {
+    files
+        .par_iter()
+        .map(|file| process(file, settings, project, mode))
+        .collect()
+}
+
+fn process(
+    file: &SourceFile,
+    settings: &Settings,
+    project: &ProjectIndex,
+    mode: &Mode,
+) -> FileOutcome {
+    let module = module_of(&file.path, settings);
+    let mut enabled = settings.enabled.clone();
+    enabled.retain(|code| !settings.ignored_for_file(&file.path, code));
+    let options = CheckOptions {
+        enabled: &enabled,
+        options: &settings.options,
+        project,
+        module: &module,
+    };
+    let mut outcome = FileOutcome {
+        path: file.path.clone(),
+        source: file.text.clone(),
+        diagnostics: Vec::new(),
+        fixed: None,
+        applied: BTreeMap::new(),
+        errors: Vec::new(),
+    };
+    if candidate_codemods(&file.text, &enabled).is_empty() {
+        return outcome;
+    }
+    let Some(tree) = parse(&file.text) else {
+        outcome
+            .errors
+            .push(error(&file.path, "the parser gave up on this file"));
+        return outcome;
+    };
+    if syntax_error_count(&tree) > 0 {
+        outcome.errors.push(syntax_error(file, &tree));
+    }
+    let check = |text: &str, tree: &tree_sitter::Tree| check_tree(text, tree, &options);
+    match mode {
+        Mode::Check => outcome.diagnostics = check(&file.text, &tree),
+        Mode::Fix { required } => match fix_until_stable(&file.text, *required, &check) {
+            Ok(fixed) => {
+                outcome.diagnostics = fixed.remaining;
+                outcome.applied = fixed.applied;
+                for refused in fixed.refused {
+                    outcome
+                        .errors
+                        .push(error(&file.path, format!("fix not applied: {refused}")));
+                }
+                if fixed.text != file.text {
+                    outcome.fixed = Some(fixed.text);
+                }
+            }
+            Err(err) => {
+                outcome.errors.push(error(
+                    &file.path,
+                    format!("{err}; the file is left as it was"),
+                ));
+                outcome.diagnostics = check(&file.text, &tree);
+            }
+        },
+    }
+    outcome
+}
+
+fn syntax_error(file: &SourceFile, tree: &tree_sitter::Tree) -> FileError {
+    let mut first = None;
+    crate::parse::walk_tree(tree.root_node(), |node| {
+        if first.is_none() && (node.is_error() || node.is_missing()) {
+            first = Some(node.start_byte());
+        }
+    });
+    let at = LineIndex::new(&file.text).location(&file.text, first.unwrap_or(0));
+    error(
+        &file.path,
+        format!(
+            "syntax error at {}:{}; findings are reported where the code parses, and nothing is fixed",
+            at.row, at.column
+        ),
+    )
+}
+
+/// Writes the fixed text atomically (temporary file in the same directory, fsync, rename), keeping
+/// permissions. Refuses when the file changed on disk since it was read, or when a symbolic link
+/// points outside `root`.
+pub fn write_fixed(file: &SourceFile, fixed: &str, root: &Path) -> Result<(), FileError> {
+    let current = fs::read(&file.path)
+        .map_err(|e| error(&file.path, format!("cannot re-read before writing: {e}")))?;
+    if current != file.original {
+        return Err(error(
+            &file.path,
+            "changed on disk since perfopt read it; not overwritten",
+        ));
+    }
+    let target = fs::canonicalize(&file.path)
+        .map_err(|e| error(&file.path, format!("cannot resolve: {e}")))?;
+    if fs::symlink_metadata(&file.path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        if !target.starts_with(&root) {
+            return Err(error(
+                &file.path,
+                "symbolic link to a file outside the project; not written",
+            ));
+        }
+    }
+    let permissions = fs::metadata(&target)
+        .map_err(|e| error(&file.path, e.to_string()))?
+        .permissions();
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let write = || -> std::io::Result<()> {
+        let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+        if file.bom {
+            temp.write_all("\u{feff}".as_bytes())?;
+        }
+        temp.write_all(fixed.as_bytes())?;
+        temp.as_file().sync_all()?;
+        fs::set_permissions(temp.path(), permissions)?;
+        temp.persist(&target).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|e| error(&file.path, format!("cannot write: {e}")))
+}
