@@ -1,5 +1,6 @@
 //! perfopt: finds the performance anti-patterns of FastAPI applications and rewrites them.
 
+pub mod api;
 pub mod checker;
 pub mod cli;
 pub mod codemod;
