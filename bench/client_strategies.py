@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import gc
 import http.cookiejar
 import importlib
@@ -161,12 +162,36 @@ def make_strategies(hx, base: str, with_requests: bool = True):
     return calls, [shared_d, shared_e]
 
 
-async def timed(coro_factory) -> tuple[float, float]:
+# Freeing an SSL context (its CA store: tens of thousands of small OpenSSL
+# allocations) leaves glibc's heap with work that the *next* allocations pay
+# for.  Without a settle step between timed blocks, a block run after B (or
+# after building 200 default clients) is charged part of B's cost.  So each
+# block starts from a settled heap, and the settle time after a block (the
+# deferred cost that block left behind) is recorded, but outside the timings.
+try:
+    _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc: no settle step
+    _malloc_trim = None
+
+
+def settle() -> float:
+    """gc + malloc_trim(0); returns the CPU seconds it took (nan without glibc)."""
     gc.collect()
+    if _malloc_trim is None:
+        return float("nan")
+    c0 = time.process_time()
+    _malloc_trim(0)
+    return time.process_time() - c0
+
+
+async def timed(coro_factory) -> tuple[float, float, float]:
+    """(wall s, CPU s, CPU s of the untimed settle after it)."""
+    settle()
     c0 = time.process_time()
     w0 = time.perf_counter()
     await coro_factory()
-    return time.perf_counter() - w0, time.process_time() - c0
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    return wall, cpu, settle()
 
 
 async def run_benchmark(hx, base: str, n: int, repeats: int, warmup: int):
@@ -208,7 +233,8 @@ async def run_benchmark(hx, base: str, n: int, repeats: int, warmup: int):
 # Construction cost (no request)
 
 
-def construction_cost(hx, n: int, repeats: int) -> dict[str, list[float]]:
+def construction_cost(hx, n: int, repeats: int) -> dict[str, list[tuple[float, float]]]:
+    """{case: [(construct CPU ms each, settle-after-drop CPU ms each), ...]}"""
     import certifi
 
     _ctx = hx.create_ssl_context()
@@ -220,18 +246,19 @@ def construction_cost(hx, n: int, repeats: int) -> dict[str, list[float]]:
             cafile=certifi.where()
         ),
     }
-    out: dict[str, list[float]] = {k: [] for k in cases}
+    out: dict[str, list[tuple[float, float]]] = {k: [] for k in cases}
     for k, f in cases.items():  # warm-up
         f()
     for _ in range(repeats):
         for k, f in cases.items():
             keep = []
-            gc.collect()
+            settle()
             c0 = time.process_time()
             for _ in range(n):
                 keep.append(f())
-            out[k].append((time.process_time() - c0) / n * 1000)
+            built = (time.process_time() - c0) / n * 1000
             del keep  # never opened: nothing to close
+            out[k].append((built, settle() / n * 1000))
     return out
 
 
@@ -331,19 +358,19 @@ def med(xs):
 
 
 def fmt_table(seq, conc, n, d_key) -> str:
-    d_cpu = med([c for _, c in seq[d_key]]) / n
-    d_wall = med([w for w, _ in seq[d_key]]) / n
-    d_conc = med([w for w, _ in conc[d_key]])
+    d_cpu = med([c for _, c, _ in seq[d_key]]) / n
+    d_wall = med([w for w, _, _ in seq[d_key]]) / n
+    d_conc = med([w for w, _, _ in conc[d_key]])
     lines = [
         "| strategy | CPU ms/call (seq) | wall ms/call (seq) | wall s, 64 concurrent | CPU s, 64 concurrent "
         "| ratio vs D: CPU / seq wall / 64-conc wall |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for k in seq:
-        cpu = med([c for _, c in seq[k]]) / n
-        wall = med([w for w, _ in seq[k]]) / n
-        cw = med([w for w, _ in conc[k]])
-        cc = med([c for _, c in conc[k]])
+        cpu = med([c for _, c, _ in seq[k]]) / n
+        wall = med([w for w, _, _ in seq[k]]) / n
+        cw = med([w for w, _, _ in conc[k]])
+        cc = med([c for _, c, _ in conc[k]])
         lines.append(
             f"| {k} | {cpu*1000:.2f} | {wall*1000:.2f} | {cw:.3f} | {cc:.3f} "
             f"| {cpu/d_cpu:.1f}x / {wall/d_wall:.1f}x / {cw/d_conc:.1f}x |"
@@ -353,15 +380,19 @@ def fmt_table(seq, conc, n, d_key) -> str:
 
 def fmt_spread(seq, conc, n) -> str:
     lines = [
-        "| strategy | CPU ms/call seq, min-max | wall ms/call seq, min-max | wall s 64-conc, min-max |",
-        "|---|---|---|---|",
+        "| strategy | CPU ms/call seq, min-max | wall ms/call seq, min-max | wall s 64-conc, min-max "
+        "| untimed heap settle after block, ms (median): seq / 64-conc |",
+        "|---|---|---|---|---|",
     ]
     for k in seq:
-        cs = [c / n * 1000 for _, c in seq[k]]
-        ws = [w / n * 1000 for w, _ in seq[k]]
-        cw = [w for w, _ in conc[k]]
+        cs = [c / n * 1000 for _, c, _ in seq[k]]
+        ws = [w / n * 1000 for w, _, _ in seq[k]]
+        cw = [w for w, _, _ in conc[k]]
+        ss = med([x for _, _, x in seq[k]]) * 1000
+        sc = med([x for _, _, x in conc[k]]) * 1000
         lines.append(
-            f"| {k} | {min(cs):.2f}-{max(cs):.2f} | {min(ws):.2f}-{max(ws):.2f} | {min(cw):.3f}-{max(cw):.3f} |"
+            f"| {k} | {min(cs):.2f}-{max(cs):.2f} | {min(ws):.2f}-{max(ws):.2f} | {min(cw):.3f}-{max(cw):.3f} "
+            f"| {ss:.1f} / {sc:.1f} |"
         )
     return "\n".join(lines)
 
@@ -436,12 +467,15 @@ def main() -> None:
         p("\nSpread over the repeats (min-max):\n")
         p(fmt_spread(seq, conc, args.n))
 
-        p(f"\n### Construction only, no request ({args.construct_n} per repeat, median of {args.repeats}; CPU ms each)\n")
-        p("| what | " + " | ".join(libs) + " |")
-        p("|---|" + "---:|" * len(libs))
+        p(f"\n### Construction only, no request ({args.construct_n} kept alive per repeat, median of "
+          f"{args.repeats}; CPU ms per object)\n")
+        p("Second figure: the heap settle after dropping them, per object (the deferred cost of freeing).\n")
+        p("| what | " + " | ".join(f"{m}: construct | {m}: settle after drop" for m in libs) + " |")
+        p("|---|" + "---:|---:|" * len(libs))
         cons = {m: construction_cost(mods[m], args.construct_n, args.repeats) for m in libs}
         for k in cons[libs[0]]:
-            p(f"| `{k}` | " + " | ".join(f"{med(cons[m][k]):.3f}" for m in libs) + " |")
+            p(f"| `{k}` | " + " | ".join(
+                f"{med([b for b, _ in cons[m][k]]):.3f} | {med([x for _, x in cons[m][k]]):.3f}" for m in libs) + " |")
 
         p("\n### Semantics and the fork\n")
         p("| check | " + " | ".join(libs) + " |")

@@ -33,8 +33,9 @@ pub struct CodemodMeta {
     pub fix: FixAvailability,
     /// Whether its fixes are safe, unsafe or depend on the shape (for the catalogue).
     pub safety: &'static str,
-    /// Literals a file must contain for this codemod to find anything: files with none are
-    /// never parsed for it.
+    /// Literals a file must contain for this codemod to find anything: all of `requires` and
+    /// one of `literals`. Files without them are never parsed for it.
+    pub requires: &'static [&'static str],
     pub literals: &'static [&'static str],
 }
 

@@ -60,6 +60,13 @@ pub struct FileOutcome {
     pub errors: Vec<FileError>,
 }
 
+impl FileOutcome {
+    /// The text the diagnostics refer to: the fixed text after fixing, else the original.
+    pub fn reported_text(&self) -> &str {
+        self.fixed.as_deref().unwrap_or(&self.source)
+    }
+}
+
 pub enum Mode {
     Check,
     Fix { required: Applicability },

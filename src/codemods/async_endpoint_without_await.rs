@@ -14,6 +14,7 @@ static META: CodemodMeta = CodemodMeta {
     summary: "`async def` route handler that never awaits but calls blocking code",
     fix: FixAvailability::Sometimes,
     safety: "safe",
+    requires: &["async"],
     literals: &["async"],
     docs: r#"## What it does
 Finds FastAPI route handlers (`@app.get`, `@router.post`, … on a `FastAPI()` or `APIRouter()`

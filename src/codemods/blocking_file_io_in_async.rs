@@ -17,6 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     summary: "file I/O (`open`, `Path.read_text`, …) inside `async def` blocks the event loop",
     fix: FixAvailability::Sometimes,
     safety: "safe",
+    requires: &["async"],
     literals: &["open", "read_", "write_"],
     docs: r#"## What it does
 Finds the builtin `open(...)` (and `io.open`) and the whole-file `pathlib` methods

@@ -21,6 +21,7 @@ static META: CodemodMeta = CodemodMeta {
     summary: "blocking HTTP call (`requests`, `urllib`, sync `httpx`) inside `async def`",
     fix: FixAvailability::Sometimes,
     safety: "safe or unsafe, by shape",
+    requires: &["async"],
     literals: &["requests", "httpx", "urlopen"],
     docs: r#"## What it does
 Finds blocking HTTP calls in the body of an `async def` (comprehensions included; nested plain
@@ -600,11 +601,20 @@ fn response_use_edits<'t>(
             } else {
                 let function = enclosing_function(call).ok_or("not in a function")?;
                 let name = file.text(target);
-                uses.extend(own_body_nodes(function).into_iter().filter(|n| {
+                // The response's uses run from the call to the next assignment of the same name.
+                let mut body = own_body_nodes(function);
+                body.sort_by_key(|n| n.start_byte());
+                let rebound = body.iter().find(|n| {
+                    n.kind() == "assignment"
+                        && n.start_byte() > call.end_byte()
+                        && n.child_by_field_name("left").is_some_and(|l| file.text(l) == name)
+                });
+                let end = rebound.map_or(usize::MAX, |n| n.start_byte());
+                uses.extend(body.iter().copied().filter(|n| {
                     n.kind() == "identifier"
                         && file.text(*n) == name
-                        && *n != target
                         && n.start_byte() > call.end_byte()
+                        && n.start_byte() < end
                 }));
             }
         }

@@ -17,6 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     summary: "`time.sleep` inside `async def` stops the whole event loop",
     fix: FixAvailability::Always,
     safety: "safe",
+    requires: &["async"],
     literals: &["sleep"],
     docs: r#"## What it does
 Finds `time.sleep(...)` (also `from time import sleep`, aliases included) called directly in

@@ -17,6 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     summary: "`subprocess.run`/`os.system` inside `async def` blocks the event loop until the child exits",
     fix: FixAvailability::Sometimes,
     safety: "safe",
+    requires: &["async"],
     literals: &["subprocess", "system"],
     docs: r#"## What it does
 Finds `subprocess.run`, `call`, `check_call`, `check_output`, `getoutput`, `getstatusoutput` and

@@ -10,7 +10,7 @@ pub fn json(outcomes: &[FileOutcome]) -> String {
         if outcome.diagnostics.is_empty() {
             continue;
         }
-        let index = LineIndex::new(&outcome.source);
+        let index = LineIndex::new(outcome.reported_text());
         let filename = std::path::absolute(&outcome.path).unwrap_or_else(|_| outcome.path.clone());
         for d in &outcome.diagnostics {
             let (location, end_location) = span(outcome, &index, d.start, d.end);

@@ -34,7 +34,7 @@ pub fn span(
     end: usize,
 ) -> (Location, Location) {
     (
-        index.location(&outcome.source, start),
-        index.location(&outcome.source, end),
+        index.location(outcome.reported_text(), start),
+        index.location(outcome.reported_text(), end),
     )
 }

@@ -22,7 +22,7 @@ pub fn sarif(outcomes: &[FileOutcome]) -> String {
         .collect();
     let mut results = Vec::new();
     for outcome in outcomes {
-        let index = LineIndex::new(&outcome.source);
+        let index = LineIndex::new(outcome.reported_text());
         let uri = display_path(&outcome.path).replace('\\', "/");
         for d in &outcome.diagnostics {
             let (start, end) = span(outcome, &index, d.start, d.end);

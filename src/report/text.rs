@@ -18,7 +18,7 @@ pub fn text(outcomes: &[FileOutcome], color: bool, required: Applicability) -> S
         if outcome.diagnostics.is_empty() {
             continue;
         }
-        let index = LineIndex::new(&outcome.source);
+        let index = LineIndex::new(outcome.reported_text());
         let path = display_path(&outcome.path);
         for d in &outcome.diagnostics {
             let (start, end) = span(outcome, &index, d.start, d.end);
@@ -38,8 +38,8 @@ pub fn text(outcomes: &[FileOutcome], color: bool, required: Applicability) -> S
                 d.message
             );
             let line = start.row - 1;
-            let (line_start, line_end) = index.line_range(&outcome.source, line);
-            let code_line = &outcome.source[line_start..line_end];
+            let (line_start, line_end) = index.line_range(outcome.reported_text(), line);
+            let code_line = &outcome.reported_text()[line_start..line_end];
             let gutter = format!("{}", start.row).len();
             let pad = " ".repeat(gutter);
             let caret_end = if end.row == start.row {
@@ -77,7 +77,7 @@ pub fn text(outcomes: &[FileOutcome], color: bool, required: Applicability) -> S
 pub fn github(outcomes: &[FileOutcome]) -> String {
     let mut out = String::new();
     for outcome in outcomes {
-        let index = LineIndex::new(&outcome.source);
+        let index = LineIndex::new(outcome.reported_text());
         let path = display_path(&outcome.path);
         for d in &outcome.diagnostics {
             let (start, end) = span(outcome, &index, d.start, d.end);

@@ -235,7 +235,7 @@ pub fn with_items(with_statement: Node) -> Vec<Node> {
 
 /// Whether an expression is a `pathlib.Path`: `Path(...)`, `Path(...) / "x"`, or a name bound
 /// to one in the enclosing function or at module level.
-fn is_path(expr: Node, file: &FileContext, depth: usize) -> bool {
+fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
     if depth > 4 {
         return false;
     }
@@ -273,25 +273,28 @@ fn is_path(expr: Node, file: &FileContext, depth: usize) -> bool {
             .is_some_and(|e| is_path(e, file, depth + 1)),
         "identifier" => {
             let name = text(expr, file.source);
-            let scope = enclosing_function(expr)
-                .and_then(|f| f.child_by_field_name("body"))
-                .unwrap_or_else(|| file.tree.root_node());
-            let mut assigned = None;
-            for candidate in [scope, file.tree.root_node()] {
-                crate::parse::walk_tree(candidate, |node| {
-                    if node.kind() == "assignment"
-                        && node
-                            .child_by_field_name("left")
-                            .is_some_and(|l| text(l, file.source) == name)
-                        && node.start_byte() < expr.start_byte()
-                    {
-                        assigned = node.child_by_field_name("right");
+            // The last assignment to the name before its use, in the function, else at module level.
+            let assigned_in = |statements: Vec<Node<'t>>| -> Option<Node<'t>> {
+                let mut assigned = None;
+                for statement in statements {
+                    for assignment in named_children(statement).into_iter().filter(|a| a.kind() == "assignment") {
+                        if assignment.start_byte() < expr.start_byte()
+                            && assignment.child_by_field_name("left").is_some_and(|l| text(l, file.source) == name)
+                        {
+                            assigned = assignment.child_by_field_name("right");
+                        }
                     }
-                });
-                if assigned.is_some() {
-                    break;
                 }
-            }
+                assigned
+            };
+            let function_statements = enclosing_function(expr)
+                .map(crate::semantic::asyncness::own_body_nodes)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|n| n.kind() == "expression_statement")
+                .collect();
+            let assigned = assigned_in(function_statements)
+                .or_else(|| assigned_in(named_children(file.tree.root_node())));
             assigned.is_some_and(|value| is_path(value, file, depth + 1))
         }
         _ => false,
