@@ -19,17 +19,29 @@ fn single_file_project(source: &str, module: &[String]) -> ProjectIndex {
         ..FileFacts::default()
     };
     if let Some(tree) = parse(source) {
-        facts.app_objects = app_object_names(&tree, source, &ImportMap::build(&tree, source, module));
+        facts.app_objects =
+            app_object_names(&tree, source, &ImportMap::build(&tree, source, module));
     }
     ProjectIndex::from_facts([facts])
 }
 
 /// Diagnostics for `source` with the given codes enabled.
-pub fn check_source(source: &str, enabled: &BTreeSet<&'static str>, options: &CodemodOptions) -> Vec<Diagnostic> {
+pub fn check_source(
+    source: &str,
+    enabled: &BTreeSet<&'static str>,
+    options: &CodemodOptions,
+) -> Vec<Diagnostic> {
     let module = vec!["module".to_string()];
     let project = single_file_project(source, &module);
-    let Some(tree) = parse(source) else { return Vec::new() };
-    let check_options = CheckOptions { enabled, options, project: &project, module: &module };
+    let Some(tree) = parse(source) else {
+        return Vec::new();
+    };
+    let check_options = CheckOptions {
+        enabled,
+        options,
+        project: &project,
+        module: &module,
+    };
     check_tree(source, &tree, &check_options)
 }
 
@@ -42,6 +54,13 @@ pub fn fix_source(
 ) -> Result<FixOutcome, FixError> {
     let module = vec!["module".to_string()];
     let project = single_file_project(source, &module);
-    let check_options = CheckOptions { enabled, options, project: &project, module: &module };
-    fix_until_stable(source, required, &|text, tree| check_tree(text, tree, &check_options))
+    let check_options = CheckOptions {
+        enabled,
+        options,
+        project: &project,
+        module: &module,
+    };
+    fix_until_stable(source, required, &|text, tree| {
+        check_tree(text, tree, &check_options)
+    })
 }

@@ -143,7 +143,11 @@ fn parse_suppression(comment: &str) -> Option<Option<Vec<String>>> {
             let rest = rest.trim();
             if let Some(list) = rest.strip_prefix("ignore") {
                 let list = list.trim();
-                return Some(list.strip_prefix('[').and_then(|l| l.strip_suffix(']')).map(codes));
+                return Some(
+                    list.strip_prefix('[')
+                        .and_then(|l| l.strip_suffix(']'))
+                        .map(codes),
+                );
             }
         }
     }

@@ -71,11 +71,15 @@ impl<'a> FileContext<'a> {
     ) -> Self {
         let imports = ImportMap::build(tree, source, module);
         let fastapi = FastApiFacts::build(tree, source, &imports, project);
+        let mut stylist = Stylist::detect(source);
+        if let Some(quote) = first_string_quote(tree, source) {
+            stylist.quote = quote;
+        }
         FileContext {
             source,
             tree,
             imports,
-            stylist: Stylist::detect(source),
+            stylist,
             fastapi,
             project,
             options,
@@ -185,4 +189,19 @@ impl Diagnostic {
         self.note = Some(note.into());
         self
     }
+}
+
+/// The quote character of the file's first string literal (docstrings aside, as Ruff does).
+fn first_string_quote(tree: &Tree, source: &str) -> Option<char> {
+    let mut quote = None;
+    crate::parse::walk_tree(tree.root_node(), |node| {
+        if quote.is_none() && node.kind() == "string_start" {
+            let delimiter =
+                text(node, source).trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            if delimiter.len() == 1 {
+                quote = delimiter.chars().next();
+            }
+        }
+    });
+    quote
 }

@@ -149,11 +149,16 @@ pub fn apply_pass<'f>(text: &str, fixes: &[&'f Fix]) -> (String, Vec<&'f Fix>) {
                 && text.is_char_boundary(e.start)
                 && text.is_char_boundary(e.end)
         });
+        // A fix whose own edits overlap cannot be applied: a codemod bug, never a panic.
+        let self_consistent = fix
+            .edits
+            .windows(2)
+            .all(|pair| !pair[0].conflicts_with(&pair[1]));
         let fresh: Vec<&Edit> = fix.edits.iter().filter(|e| !accepted.contains(e)).collect();
         let conflict = fresh
             .iter()
             .any(|e| accepted.iter().any(|a| a.conflicts_with(e)));
-        if in_bounds && !conflict {
+        if in_bounds && self_consistent && !conflict {
             accepted.extend(fresh);
             taken.push(fix);
         }
@@ -258,4 +263,72 @@ fn remove_released_imports(
     let fix = Fix::safe("remove unused imports", edits);
     let (out, _) = apply_pass(text, &[&fix]);
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_fixes_wait_and_identical_edits_count_once() {
+        let first = Fix::safe("a", vec![Edit::replace(0, 3, "xyz"), Edit::insert(10, "!")]);
+        let overlapping = Fix::safe("b", vec![Edit::replace(2, 5, "q")]);
+        let sharing = Fix::safe("c", vec![Edit::insert(10, "!"), Edit::replace(6, 7, "Z")]);
+        let (text, taken) = apply_pass("abcdefghijkl", &[&first, &overlapping, &sharing]);
+        assert_eq!(text, "xyzdefZhij!kl");
+        assert_eq!(taken.len(), 2);
+    }
+
+    #[test]
+    fn a_fix_with_overlapping_edits_or_out_of_bounds_is_skipped_not_panicking() {
+        let broken = Fix::safe(
+            "a",
+            vec![Edit::replace(0, 5, "x"), Edit::replace(3, 4, "y")],
+        );
+        let outside = Fix::safe("b", vec![Edit::replace(3, 99, "x")]);
+        let (text, taken) = apply_pass("abcdef", &[&broken, &outside]);
+        assert_eq!(text, "abcdef");
+        assert!(taken.is_empty());
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_syntax_is_refused() {
+        let check = |text: &str, _: &Tree| {
+            let start = text.find("x = 1").map(|i| i + 4);
+            start
+                .map(|at| Diagnostic {
+                    code: "PO999",
+                    name: "test",
+                    message: "m".into(),
+                    start: at,
+                    end: at + 1,
+                    fix: Some(Fix::safe("break it", vec![Edit::replace(at, at + 1, "(")])),
+                    note: None,
+                })
+                .into_iter()
+                .collect()
+        };
+        let outcome = fix_until_stable("x = 1\n", Applicability::Safe, &check).unwrap();
+        assert_eq!(outcome.text, "x = 1\n");
+        assert_eq!(outcome.refused.len(), 1);
+    }
+
+    #[test]
+    fn a_fix_that_never_settles_is_an_error() {
+        let check = |text: &str, _: &Tree| {
+            vec![Diagnostic {
+                code: "PO999",
+                name: "test",
+                message: "m".into(),
+                start: 0,
+                end: 0,
+                fix: Some(Fix::safe("grow", vec![Edit::insert(text.len(), "#\n")])),
+                note: None,
+            }]
+        };
+        assert!(matches!(
+            fix_until_stable("x = 1\n", Applicability::Safe, &check),
+            Err(FixError::DidNotConverge(_))
+        ));
+    }
 }

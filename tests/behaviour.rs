@@ -13,7 +13,9 @@ fn rewritten_program_behaves_the_same_and_runs_concurrently() {
             std::env::var_os("CI").is_none(),
             "CI must run the behaviour test: set PERFOPT_TEST_PYTHON (scripts/test.sh does)"
         );
-        eprintln!("skipped: set PERFOPT_TEST_PYTHON to a Python with tests/behaviour/requirements.txt");
+        eprintln!(
+            "skipped: set PERFOPT_TEST_PYTHON to a Python with tests/behaviour/requirements.txt"
+        );
         return;
     };
     let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/behaviour/run_behaviour.py");
@@ -28,5 +30,8 @@ fn rewritten_program_behaves_the_same_and_runs_concurrently() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(output.status.success(), "{report}");
-    assert!(report.contains("results unchanged") && report.contains("max_in_flight > 1 after"), "{report}");
+    assert!(
+        report.contains("results unchanged") && report.contains("max_in_flight > 1 after"),
+        "{report}"
+    );
 }

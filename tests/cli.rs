@@ -39,8 +39,14 @@ fn check_reports_findings_with_location_and_exit_1() {
     let out = perfopt(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("app/svc.py:5:5 PO102 [*] `time.sleep` blocks the event loop"), "{text}");
-    assert!(text.contains("Found 1 finding (1 fixable with `perfopt fix`)."), "{text}");
+    assert!(
+        text.contains("app/svc.py:5:5 PO102 [*] `time.sleep` blocks the event loop"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Found 1 finding (1 fixable with `perfopt fix`)."),
+        "{text}"
+    );
     let clean = perfopt(dir.path(), &["check", "app/clean.py"]);
     assert_eq!(clean.status.code(), Some(0));
     assert!(stdout(&clean).contains("All checks passed!"));
@@ -55,7 +61,10 @@ fn json_follows_ruffs_shape() {
     assert_eq!(item["code"], "PO102");
     assert_eq!(item["name"], "blocking-sleep-in-async");
     assert_eq!(item["location"], serde_json::json!({"row": 5, "column": 5}));
-    assert_eq!(item["end_location"], serde_json::json!({"row": 5, "column": 18}));
+    assert_eq!(
+        item["end_location"],
+        serde_json::json!({"row": 5, "column": 18})
+    );
     assert_eq!(item["fix"]["applicability"], "safe");
     assert!(item["filename"].as_str().unwrap().ends_with("svc.py"));
     let edits = item["fix"]["edits"].as_array().unwrap();
@@ -66,12 +75,19 @@ fn json_follows_ruffs_shape() {
 fn sarif_and_github_formats() {
     let dir = project(&[("svc.py", BLOCKING)]);
     let sarif: serde_json::Value =
-        serde_json::from_slice(&perfopt(dir.path(), &["check", "--format", "sarif"]).stdout).unwrap();
+        serde_json::from_slice(&perfopt(dir.path(), &["check", "--format", "sarif"]).stdout)
+            .unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "PO102");
-    assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        5
+    );
     let github = stdout(&perfopt(dir.path(), &["check", "--format", "github"]));
-    assert!(github.starts_with("::warning title=perfopt (PO102),file=svc.py,line=5,col=5,"), "{github}");
+    assert!(
+        github.starts_with("::warning title=perfopt (PO102),file=svc.py,line=5,col=5,"),
+        "{github}"
+    );
 }
 
 #[test]
@@ -82,14 +98,21 @@ fn dry_run_prints_a_diff_that_git_applies_and_writes_nothing() {
     let diff = stdout(&out);
     assert!(diff.starts_with("--- a/svc.py\n+++ b/svc.py\n"), "{diff}");
     assert!(diff.contains("+    await asyncio.sleep(1)"));
-    assert_eq!(fs::read_to_string(dir.path().join("svc.py")).unwrap(), BLOCKING);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("svc.py")).unwrap(),
+        BLOCKING
+    );
     fs::write(dir.path().join("fix.diff"), &diff).unwrap();
     let apply = Command::new("git")
         .args(["apply", "--check", "fix.diff"])
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(apply.status.success(), "{}", String::from_utf8_lossy(&apply.stderr));
+    assert!(
+        apply.status.success(),
+        "{}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
 }
 
 #[test]
@@ -97,7 +120,13 @@ fn fix_writes_in_place_keeping_crlf_and_is_idempotent() {
     let crlf = BLOCKING.replace('\n', "\r\n");
     let dir = project(&[("svc.py", &crlf)]);
     let out = perfopt(dir.path(), &["fix"]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let fixed = fs::read_to_string(dir.path().join("svc.py")).unwrap();
     assert_eq!(fixed, "import asyncio\r\n\r\n\r\nasync def handler():\r\n    await asyncio.sleep(1)\r\n    return 1\r\n");
     let again = perfopt(dir.path(), &["fix", "--dry-run"]);
@@ -110,7 +139,11 @@ fn unsafe_fixes_need_the_flag() {
     let source = "import requests\n\n\nasync def fetch(url, params):\n    return requests.get(url, params=params).json()\n";
     let dir = project(&[("svc.py", source)]);
     let out = perfopt(dir.path(), &["fix", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "an unsafe fix is not applied without --unsafe");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an unsafe fix is not applied without --unsafe"
+    );
     let out = perfopt(dir.path(), &["fix", "--dry-run", "--unsafe"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("(await _http_request(\"GET\", url, params=params, follow_redirects=True, timeout=None)).json()"));
@@ -118,21 +151,34 @@ fn unsafe_fixes_need_the_flag() {
 
 #[test]
 fn bad_files_are_reported_and_the_rest_still_processed() {
-    let dir = project(&[("good.py", BLOCKING), ("broken.py", "async def f(:\n    time.sleep(1)\n")]);
+    let dir = project(&[
+        ("good.py", BLOCKING),
+        ("broken.py", "async def f(:\n    time.sleep(1)\n"),
+    ]);
     fs::write(dir.path().join("latin1.py"), b"x = '\xe9'\n").unwrap();
     fs::write(dir.path().join("binary.py"), b"\x00\x01\x02").unwrap();
     #[cfg(unix)]
-    std::os::unix::fs::symlink(dir.path().join("missing.py"), dir.path().join("dangling.py")).unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("missing.py"),
+        dir.path().join("dangling.py"),
+    )
+    .unwrap();
     let out = perfopt(dir.path(), &["check", ".", "nowhere"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("latin1.py: not valid UTF-8"), "{err}");
-    assert!(err.contains("binary.py: skipped: contains NUL bytes"), "{err}");
+    assert!(
+        err.contains("binary.py: skipped: contains NUL bytes"),
+        "{err}"
+    );
     assert!(err.contains("broken.py: syntax error at 1:"), "{err}");
     assert!(err.contains("nowhere: no such file or directory"), "{err}");
     #[cfg(unix)]
     assert!(err.contains("dangling.py: broken symbolic link"), "{err}");
-    assert!(stdout(&out).contains("good.py:5:5 PO102"), "the good file is still checked");
+    assert!(
+        stdout(&out).contains("good.py:5:5 PO102"),
+        "the good file is still checked"
+    );
 }
 
 #[test]
@@ -141,18 +187,31 @@ fn files_with_syntax_errors_are_never_fixed() {
     let dir = project(&[("svc.py", source)]);
     let out = perfopt(dir.path(), &["fix"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(fs::read_to_string(dir.path().join("svc.py")).unwrap(), source);
-    assert!(stdout(&out).contains("svc.py:4:5 PO102"), "{}", stdout(&out));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("svc.py")).unwrap(),
+        source
+    );
+    assert!(
+        stdout(&out).contains("svc.py:4:5 PO102"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
 fn huge_files_and_empty_directories_are_reported() {
-    let dir = project(&[("big.py", &"x = 1\n".repeat(100)), ("perfopt.toml", "max-file-size = 100\n")]);
+    let dir = project(&[
+        ("big.py", &"x = 1\n".repeat(100)),
+        ("perfopt.toml", "max-file-size = 100\n"),
+    ]);
     fs::create_dir(dir.path().join("empty")).unwrap();
     let out = perfopt(dir.path(), &["check", "big.py", "empty"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("big.py: skipped: 600 bytes is over the 100-byte limit"), "{err}");
+    assert!(
+        err.contains("big.py: skipped: 600 bytes is over the 100-byte limit"),
+        "{err}"
+    );
     assert!(err.contains("empty: no Python files found"), "{err}");
 }
 
@@ -168,21 +227,44 @@ fn gitignored_and_excluded_files_are_skipped() {
     fs::create_dir(dir.path().join(".git")).unwrap();
     let text = stdout(&perfopt(dir.path(), &["check"]));
     assert!(text.contains("app.py:5:5"), "{text}");
-    assert!(!text.contains("vendor") && !text.contains("build"), "{text}");
+    assert!(
+        !text.contains("vendor") && !text.contains("build"),
+        "{text}"
+    );
 }
 
 #[test]
 fn configuration_selects_ignores_and_rejects_unknown_codes() {
-    let dir = project(&[("svc.py", BLOCKING), ("pyproject.toml", "[tool.perfopt]\nignore = [\"PO102\"]\n")]);
+    let dir = project(&[
+        ("svc.py", BLOCKING),
+        ("pyproject.toml", "[tool.perfopt]\nignore = [\"PO102\"]\n"),
+    ]);
     assert_eq!(perfopt(dir.path(), &["check"]).status.code(), Some(0));
-    assert_eq!(perfopt(dir.path(), &["check", "--isolated", "--select", "PO1"]).status.code(), Some(1));
+    assert_eq!(
+        perfopt(dir.path(), &["check", "--isolated", "--select", "PO1"])
+            .status
+            .code(),
+        Some(1)
+    );
     let unknown = perfopt(dir.path(), &["check", "--select", "PO999"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("unknown rule selector `PO999`"), "{}", stderr(&unknown));
-    fs::write(dir.path().join("pyproject.toml"), "[tool.perfopt]\nselct = [\"PO1\"]\n").unwrap();
+    assert!(
+        stderr(&unknown).contains("unknown rule selector `PO999`"),
+        "{}",
+        stderr(&unknown)
+    );
+    fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.perfopt]\nselct = [\"PO1\"]\n",
+    )
+    .unwrap();
     let typo = perfopt(dir.path(), &["check"]);
     assert_eq!(typo.status.code(), Some(2));
-    assert!(stderr(&typo).contains("pyproject.toml: invalid perfopt configuration"), "{}", stderr(&typo));
+    assert!(
+        stderr(&typo).contains("pyproject.toml: invalid perfopt configuration"),
+        "{}",
+        stderr(&typo)
+    );
 }
 
 #[test]
@@ -191,11 +273,17 @@ fn per_file_ignores_and_suppression_comments() {
     let dir = project(&[
         ("svc.py", suppressed),
         ("tests/test_x.py", BLOCKING),
-        ("perfopt.toml", "[per-file-ignores]\n\"tests/*\" = [\"PO1\"]\n"),
+        (
+            "perfopt.toml",
+            "[per-file-ignores]\n\"tests/*\" = [\"PO1\"]\n",
+        ),
     ]);
     let text = stdout(&perfopt(dir.path(), &["check"]));
     assert!(!text.contains("svc.py:5:"), "noqa suppresses: {text}");
-    assert!(text.contains("svc.py:9:5 PO102"), "another code's suppression does not: {text}");
+    assert!(
+        text.contains("svc.py:9:5 PO102"),
+        "another code's suppression does not: {text}"
+    );
     assert!(!text.contains("test_x.py"), "{text}");
 }
 
@@ -206,11 +294,16 @@ fn rules_and_explain() {
     for code in ["PO101", "PO102", "PO103", "PO104", "PO105"] {
         assert!(rules.contains(code), "{rules}");
     }
-    let json: serde_json::Value = serde_json::from_slice(&perfopt(dir.path(), &["rules", "--format", "json"]).stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&perfopt(dir.path(), &["rules", "--format", "json"]).stdout)
+            .unwrap();
     assert_eq!(json[0]["code"], "PO101");
     let explain = perfopt(dir.path(), &["explain", "PO102"]);
     assert!(stdout(&explain).contains("## Fix safety"));
-    assert_eq!(perfopt(dir.path(), &["explain", "PO999"]).status.code(), Some(2));
+    assert_eq!(
+        perfopt(dir.path(), &["explain", "PO999"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -219,11 +312,19 @@ fn a_symlink_to_a_file_outside_the_project_is_not_written() {
     let dir = project(&[("perfopt.toml", "")]);
     #[cfg(unix)]
     {
-        std::os::unix::fs::symlink(outside.path().join("svc.py"), dir.path().join("link.py")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("svc.py"), dir.path().join("link.py"))
+            .unwrap();
         let out = perfopt(dir.path(), &["fix", "link.py"]);
         assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("symbolic link to a file outside the project"), "{}", stderr(&out));
-        assert_eq!(fs::read_to_string(outside.path().join("svc.py")).unwrap(), BLOCKING);
+        assert!(
+            stderr(&out).contains("symbolic link to a file outside the project"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            fs::read_to_string(outside.path().join("svc.py")).unwrap(),
+            BLOCKING
+        );
     }
 }
 
@@ -234,8 +335,15 @@ fn a_file_changed_after_reading_is_not_overwritten() {
     let file = perfopt::workspace::read_source(&path, 1 << 20).unwrap();
     fs::write(&path, "# edited by the user meanwhile\n").unwrap();
     let err = perfopt::workspace::write_fixed(&file, "fixed\n", dir.path()).unwrap_err();
-    assert!(err.to_string().contains("changed on disk since perfopt read it"), "{err}");
-    assert_eq!(fs::read_to_string(&path).unwrap(), "# edited by the user meanwhile\n");
+    assert!(
+        err.to_string()
+            .contains("changed on disk since perfopt read it"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "# edited by the user meanwhile\n"
+    );
 }
 
 #[test]
@@ -247,7 +355,12 @@ fn writes_keep_permissions() {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&path, fs::Permissions::from_mode(0o750)).unwrap();
         assert_eq!(perfopt(dir.path(), &["fix"]).status.code(), Some(0));
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o750);
-        assert!(fs::read_to_string(&path).unwrap().contains("await asyncio.sleep(1)"));
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o750
+        );
+        assert!(fs::read_to_string(&path)
+            .unwrap()
+            .contains("await asyncio.sleep(1)"));
     }
 }

@@ -26,7 +26,10 @@ fn assert_compiles(source: &str, what: &str) {
     let file = dir.path().join("case.py");
     std::fs::write(&file, source).unwrap();
     let output = Command::new("python3")
-        .args(["-c", "import sys; compile(open(sys.argv[1], encoding='utf-8').read(), sys.argv[1], 'exec')"])
+        .args([
+            "-c",
+            "import sys; compile(open(sys.argv[1], encoding='utf-8').read(), sys.argv[1], 'exec')",
+        ])
         .arg(&file)
         .output()
         .expect("python3 runs");
@@ -42,9 +45,16 @@ fn render(source: &str, diagnostics: &[perfopt::diagnostic::Diagnostic]) -> Stri
     let mut out = String::new();
     for d in diagnostics {
         let at = index.location(source, d.start);
-        out.push_str(&format!("{}:{} {} {}\n", at.row, at.column, d.code, d.message));
+        out.push_str(&format!(
+            "{}:{} {} {}\n",
+            at.row, at.column, d.code, d.message
+        ));
         if let Some(fix) = &d.fix {
-            out.push_str(&format!("  fix ({}): {}\n", fix.applicability.as_str(), fix.message));
+            out.push_str(&format!(
+                "  fix ({}): {}\n",
+                fix.applicability.as_str(),
+                fix.message
+            ));
         }
         if let Some(note) = &d.note {
             out.push_str(&format!("  note: {note}\n"));
@@ -61,7 +71,13 @@ fn fixtures() {
     settings.set_omit_expression(true);
     settings.bind(|| {
         insta::glob!("../codemods", "*/*.py", |path: &Path| {
-            let folder = path.parent().unwrap().file_name().unwrap().to_str().unwrap();
+            let folder = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
             let case = path.file_name().unwrap().to_str().unwrap();
             let codemod = codemod_for(folder);
             let enabled: BTreeSet<&'static str> = [codemod.meta().code].into();
@@ -71,20 +87,35 @@ fn fixtures() {
 
             let diagnostics = check_source(&source, &enabled, &options);
             if case.starts_with("ok_") {
-                assert!(diagnostics.is_empty(), "{folder}/{case} must not fire:\n{}", render(&source, &diagnostics));
+                assert!(
+                    diagnostics.is_empty(),
+                    "{folder}/{case} must not fire:\n{}",
+                    render(&source, &diagnostics)
+                );
             } else {
                 assert!(!diagnostics.is_empty(), "{folder}/{case} must fire");
             }
 
             let fixed = fix_source(&source, &enabled, &options, Applicability::Unsafe)
                 .unwrap_or_else(|e| panic!("{folder}/{case}: {e}"));
-            assert!(fixed.refused.is_empty(), "{folder}/{case}: refused fixes {:?}", fixed.refused);
+            assert!(
+                fixed.refused.is_empty(),
+                "{folder}/{case}: refused fixes {:?}",
+                fixed.refused
+            );
             let tree = parse(&fixed.text).unwrap();
-            assert_eq!(syntax_error_count(&tree), 0, "{folder}/{case}: the fix broke the syntax");
+            assert_eq!(
+                syntax_error_count(&tree),
+                0,
+                "{folder}/{case}: the fix broke the syntax"
+            );
             assert_compiles(&fixed.text, &format!("{case} after the fix"));
 
             let again = fix_source(&fixed.text, &enabled, &options, Applicability::Unsafe).unwrap();
-            assert_eq!(again.text, fixed.text, "{folder}/{case}: a second fix changed the file");
+            assert_eq!(
+                again.text, fixed.text,
+                "{folder}/{case}: a second fix changed the file"
+            );
             assert!(again.applied.is_empty());
 
             let crlf = source.replace("\r\n", "\n").replace('\n', "\r\n");
@@ -114,18 +145,39 @@ fn catalogue_is_consistent() {
         assert!(codes.insert(meta.code), "duplicate code {}", meta.code);
         assert!(names.insert(meta.name), "duplicate name {}", meta.name);
         assert!(meta.code.len() == 5 && meta.code.starts_with("PO"));
-        for heading in ["## What it does", "## Why is this slow?", "## Example", "## Use instead", "## Fix safety"] {
-            assert!(meta.docs.contains(heading), "{} docs lack {heading}", meta.code);
+        for heading in [
+            "## What it does",
+            "## Why is this slow?",
+            "## Example",
+            "## Use instead",
+            "## Fix safety",
+        ] {
+            assert!(
+                meta.docs.contains(heading),
+                "{} docs lack {heading}",
+                meta.code
+            );
         }
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("codemods").join(meta.name.replace('-', "_"));
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("codemods")
+            .join(meta.name.replace('-', "_"));
         let cases: Vec<String> = std::fs::read_dir(&folder)
             .unwrap_or_else(|_| panic!("{} has no fixture folder {}", meta.code, folder.display()))
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(cases.iter().any(|c| c.starts_with("ok_")), "{} has no ok_ case", meta.code);
-        assert!(cases.iter().any(|c| !c.starts_with("ok_")), "{} has no firing case", meta.code);
+        assert!(
+            cases.iter().any(|c| c.starts_with("ok_")),
+            "{} has no ok_ case",
+            meta.code
+        );
+        assert!(
+            cases.iter().any(|c| !c.starts_with("ok_")),
+            "{} has no firing case",
+            meta.code
+        );
     }
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("codemods")).unwrap() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("codemods")).unwrap()
+    {
         let folder = entry.unwrap().file_name().to_string_lossy().into_owned();
         codemod_for(&folder);
     }

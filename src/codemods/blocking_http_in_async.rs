@@ -1,7 +1,9 @@
 //! PO101: blocking HTTP (`requests`, `urllib`, sync `httpx`) inside `async def`.
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability};
-use crate::edits::builders::{append_argument, await_call, prepend_argument, rename_keyword};
+use crate::edits::builders::{
+    append_argument, await_blocker, await_call, prepend_argument, rename_keyword,
+};
 use crate::edits::importer::{unique_name, ModuleAdditions};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
@@ -433,6 +435,9 @@ fn convert_request<'t>(
     target: Target,
     file: &FileContext<'t>,
 ) -> Result<Conversion<'t>, String> {
+    if let Some(reason) = await_blocker(call) {
+        return Err(reason.into());
+    }
     let source = file.source;
     let args = CallArgs::of(call, source);
     if args.has_splat {
@@ -607,7 +612,8 @@ fn response_use_edits<'t>(
                 let rebound = body.iter().find(|n| {
                     n.kind() == "assignment"
                         && n.start_byte() > call.end_byte()
-                        && n.child_by_field_name("left").is_some_and(|l| file.text(l) == name)
+                        && n.child_by_field_name("left")
+                            .is_some_and(|l| file.text(l) == name)
                 });
                 let end = rebound.map_or(usize::MAX, |n| n.start_byte());
                 uses.extend(body.iter().copied().filter(|n| {
@@ -637,6 +643,12 @@ fn response_use_edits<'t>(
                 if !follows_redirects {
                     *applicability = Applicability::Unsafe;
                 }
+            }
+            Some((_, "ok")) if value == call => {
+                return Err(
+                    "`.ok` is read straight off the call: assign the response to a name first"
+                        .into(),
+                );
             }
             Some((_, "ok")) => {
                 let object = file.text(value);
@@ -780,9 +792,11 @@ fn except_clause_edits<'t>(
                         format!("{httpx}.{short}")
                     }
                     "JSONDecodeError" => format!("{}.JSONDecodeError", additions.module("json")),
-                    other => return Err(format!(
+                    other => {
+                        return Err(format!(
                         "`requests.{other}` in an `except` clause has no single httpx equivalent"
-                    )),
+                    ))
+                    }
                 };
                 edits.push(Edit::replace(
                     element.start_byte(),

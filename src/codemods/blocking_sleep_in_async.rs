@@ -1,7 +1,7 @@
 //! PO102: `time.sleep` inside `async def`.
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
-use crate::edits::builders::await_call;
+use crate::edits::builders::{await_blocker, await_call};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
@@ -78,6 +78,10 @@ impl Codemod for BlockingSleepInAsync {
         );
         if defer {
             diagnostic.with_note("PO105 makes this handler a plain `def` instead");
+            return;
+        }
+        if let Some(reason) = await_blocker(call) {
+            diagnostic.with_note(reason);
             return;
         }
         let mut additions = ModuleAdditions::new(file);

@@ -1,7 +1,7 @@
 //! PO104: `subprocess` calls and `os.system` inside `async def`.
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
-use crate::edits::builders::call_in_thread;
+use crate::edits::builders::{await_blocker, call_in_thread};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
@@ -85,6 +85,10 @@ impl Codemod for BlockingSubprocessInAsync {
         }
         if defer {
             diagnostic.with_note("PO105 makes this handler a plain `def` instead");
+            return;
+        }
+        if let Some(reason) = await_blocker(call) {
+            diagnostic.with_note(reason);
             return;
         }
         let mut additions = ModuleAdditions::new(file);

@@ -18,6 +18,22 @@ pub fn await_needs_parens(expr: Node) -> bool {
     }
 }
 
+/// Why an `await` cannot be placed at `node`, if it cannot: inside a generator expression it
+/// would turn the generator into an async generator, which `any()`, `sum()` or `join()` reject.
+pub fn await_blocker(node: Node) -> Option<&'static str> {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "generator_expression" => {
+                return Some("it sits in a generator expression, which `await` would make an async generator: use a list comprehension first")
+            }
+            "function_definition" | "lambda" => return None,
+            _ => current = parent,
+        }
+    }
+    None
+}
+
 /// `f(x)` → `await NEW(x)`: replaces the callee (when `new_callee` is given) and awaits the call.
 pub fn await_call(call: Node, new_callee: Option<&str>) -> Vec<Edit> {
     let function = call

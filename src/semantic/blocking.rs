@@ -236,7 +236,7 @@ pub fn with_items(with_statement: Node) -> Vec<Node> {
 /// Whether an expression is a `pathlib.Path`: `Path(...)`, `Path(...) / "x"`, or a name bound
 /// to one in the enclosing function or at module level.
 fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
-    if depth > 4 {
+    if depth > 8 {
         return false;
     }
     match expr.kind() {
@@ -277,9 +277,14 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
             let assigned_in = |statements: Vec<Node<'t>>| -> Option<Node<'t>> {
                 let mut assigned = None;
                 for statement in statements {
-                    for assignment in named_children(statement).into_iter().filter(|a| a.kind() == "assignment") {
+                    for assignment in named_children(statement)
+                        .into_iter()
+                        .filter(|a| a.kind() == "assignment")
+                    {
                         if assignment.start_byte() < expr.start_byte()
-                            && assignment.child_by_field_name("left").is_some_and(|l| text(l, file.source) == name)
+                            && assignment
+                                .child_by_field_name("left")
+                                .is_some_and(|l| text(l, file.source) == name)
                         {
                             assigned = assignment.child_by_field_name("right");
                         }
