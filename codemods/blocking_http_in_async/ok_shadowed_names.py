@@ -21,6 +21,11 @@ async def forward(requests, url: str):
     return resp.json()
 
 
+async def canned_body(requests: dict[str, bytes], url: str) -> bytes | None:
+    """In offline demo mode `requests` maps URLs to canned bodies."""
+    return requests.get(url)
+
+
 @app.get("/fixtures/{name}")
 async def fixture(name: str):
     cached = await get(f"fixture:{name}")

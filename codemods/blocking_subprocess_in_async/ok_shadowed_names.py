@@ -23,6 +23,11 @@ async def deploy(subprocess, tag: str) -> int:
     return result.returncode
 
 
+async def queue_deploy(subprocess, tag: str) -> str:
+    """Here `subprocess` is the job queue client; `run` only enqueues and returns an id."""
+    return subprocess.run(["deploy", tag])
+
+
 @app.post("/deploy/{tag}")
 async def deploy_tag(tag: str):
     host = Host("web-1")
