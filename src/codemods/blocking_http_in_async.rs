@@ -599,6 +599,9 @@ fn response_use_edits<'t>(
     match parent.kind() {
         "attribute" => uses.push(call),
         "expression_statement" => {}
+        "named_expression" => {
+            return Err("the response is bound with `:=`: bind it with `=` first so its uses can be checked".into());
+        }
         "assignment" if parent.child_by_field_name("right") == Some(call) => {
             let target = parent.child_by_field_name("left").ok_or("no target")?;
             if target.kind() != "identifier" {
