@@ -246,6 +246,29 @@ def construction_cost(hx, n: int, repeats: int) -> dict[str, list[tuple[float, f
             cafile=certifi.where()
         ),
     }
+
+    # With proxy variables set, httpx builds one more transport, and one more
+    # SSL context, per variable.  The proxy is never contacted (no request).
+    proxy_env = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+
+    def with_proxy_env(make):
+        def f():
+            saved = {k: os.environ.get(k) for k in proxy_env}
+            os.environ.update(proxy_env)
+            try:
+                return make()
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+        return f
+
+    cases["AsyncClient(), HTTP_PROXY+HTTPS_PROXY set"] = with_proxy_env(lambda: hx.AsyncClient())
+    cases["AsyncClient(verify=_ctx), HTTP_PROXY+HTTPS_PROXY set"] = with_proxy_env(
+        lambda: hx.AsyncClient(verify=_ctx)
+    )
     out: dict[str, list[tuple[float, float]]] = {k: [] for k in cases}
     for k, f in cases.items():  # warm-up
         f()
