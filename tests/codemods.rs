@@ -176,6 +176,24 @@ fn catalogue_is_consistent() {
             meta.code
         );
     }
+    // Every snapshot belongs to a fixture that still exists (renamed cases leave none behind).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(root.join("snapshots")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(case) = name
+            .strip_prefix("fixtures@")
+            .and_then(|n| n.strip_suffix(".snap"))
+        else {
+            continue;
+        };
+        let (folder, file) = case
+            .split_once("__")
+            .expect("fixtures@<folder>__<case>.py.snap");
+        assert!(
+            root.join("codemods").join(folder).join(file).is_file(),
+            "orphan snapshot {name}"
+        );
+    }
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("codemods")).unwrap()
     {
         let folder = entry.unwrap().file_name().to_string_lossy().into_owned();

@@ -18,7 +18,8 @@ static META: CodemodMeta = CodemodMeta {
     literals: &["async"],
     docs: r#"## What it does
 Finds FastAPI route handlers (`@app.get`, `@router.post`, … on a `FastAPI()` or `APIRouter()`
-object, also one imported from another module of the project) declared `async def` whose body
+object, also one imported from another module of the project, or registered with
+`app.add_api_route(path, handler)`) declared `async def` whose body
 never suspends (no `await`, `async for`, `async with` or `yield`) but calls blocking code: any
 call PO101–PO104 recognise.
 
@@ -45,10 +46,11 @@ def version():
 
 ## Fix safety
 Safe when nothing can notice the difference, and only then is a fix offered: the handler has no
-decorator besides the route (some decorators require a coroutine function), does not rebind
-globals (state that was safe on the loop's one thread would race in the threadpool), calls no
-`asyncio`/`anyio` function, and its name is not used anywhere else in the file nor awaited in
-any file of the project (a direct caller would `await` it). While this fix is available, PO101–
+decorator besides its route decorators (some decorators require a coroutine function), does not
+rebind globals (state that was safe on the loop's one thread would race in the threadpool),
+calls no `asyncio`/`anyio` function, its name is used nowhere else in the file except
+`add_api_route` registrations, and no file of the project awaits a function of that name (a
+direct caller would `await` it). While this fix is available, PO101–
 PO104 leave the handler's calls alone. Threadpool handlers share AnyIO's 40 worker threads.
 "#,
 };

@@ -58,12 +58,15 @@ pub fn drop_async_blocker(function: Node, file: &FileContext) -> Option<String> 
         .parent()
         .filter(|p| p.kind() == "decorated_definition")
     {
-        let extra = named_children(decorated)
+        let other = named_children(decorated)
             .into_iter()
-            .filter(|d| d.kind() == "decorator")
+            .filter(|d| d.kind() == "decorator" && !file.fastapi.is_route_decorator(*d))
             .count();
-        if extra > 1 {
-            return Some("it has other decorators, which may require a coroutine function".into());
+        if other > 0 {
+            return Some(
+                "it has a decorator besides the route's, which may require a coroutine function"
+                    .into(),
+            );
         }
     }
     for node in own_body_nodes(function) {
@@ -84,10 +87,14 @@ pub fn drop_async_blocker(function: Node, file: &FileContext) -> Option<String> 
             _ => {}
         }
     }
-    let mentions = count_identifier(file, name);
-    if mentions > 1 || file.project.is_awaited_elsewhere(name) {
+    if file.project.is_awaited_elsewhere(name) {
         return Some(format!(
-            "`{name}` is also called directly, and its callers await it"
+            "a function named `{name}` is awaited in the project, and awaiting a plain `def` fails"
+        ));
+    }
+    if references(file, name) > 1 {
+        return Some(format!(
+            "`{name}` is referenced elsewhere in this file, where a coroutine may be expected"
         ));
     }
     None
@@ -101,10 +108,14 @@ pub fn handled_by_drop_async(function: Node, file: &FileContext) -> bool {
         && drop_async_blocker(function, file).is_none()
 }
 
-fn count_identifier(file: &FileContext, name: &str) -> usize {
+/// Identifiers named `name`, its definition included, `add_api_route` registrations excluded.
+fn references(file: &FileContext, name: &str) -> usize {
     let mut count = 0;
     crate::parse::walk_tree(file.tree.root_node(), |node| {
-        if node.kind() == "identifier" && text(node, file.source) == name {
+        if node.kind() == "identifier"
+            && text(node, file.source) == name
+            && !file.fastapi.is_registration(node)
+        {
             count += 1;
         }
     });

@@ -4,7 +4,7 @@
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{app_object_names, qualified_static, ProjectIndex};
 use crate::syntax::{named_children, text};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
 
 #[derive(Debug, Clone)]
@@ -21,6 +21,11 @@ pub struct FastApiFacts {
     routes: HashMap<usize, Route>,
     /// Names passed to `Depends(...)`.
     dependencies: Vec<String>,
+    /// Start bytes of the decorators that register routes.
+    route_decorators: HashSet<usize>,
+    /// Handler names registered with `app.add_api_route(path, handler)`, with the byte range
+    /// of the registering argument.
+    registrations: Vec<(String, (usize, usize), Route)>,
 }
 
 const ROUTE_METHODS: &[&str] = &[
@@ -60,10 +65,15 @@ impl FastApiFacts {
                 {
                     if let Some(route) = route_of_decorator(decorator, source, &is_app) {
                         facts.routes.insert(function.start_byte(), route);
+                        facts.route_decorators.insert(decorator.start_byte());
                     }
                 }
             }
             "call" => {
+                if let Some(registration) = registration_of_call(node, source, &is_app) {
+                    facts.registrations.push(registration);
+                    return;
+                }
                 let callee = node.child_by_field_name("function");
                 let is_depends = callee
                     .and_then(|c| qualified_static(c, source, imports))
@@ -81,11 +91,46 @@ impl FastApiFacts {
             }
             _ => {}
         });
+        // Handlers registered by `add_api_route` are the module-level functions of that name.
+        for statement in named_children(tree.root_node()) {
+            let function = match statement.kind() {
+                "decorated_definition" => statement.child_by_field_name("definition"),
+                "function_definition" => Some(statement),
+                _ => None,
+            };
+            let Some(function) = function.filter(|f| f.kind() == "function_definition") else {
+                continue;
+            };
+            let Some(name) = function.child_by_field_name("name") else {
+                continue;
+            };
+            for (registered, _, route) in &facts.registrations {
+                if registered == text(name, source) {
+                    facts
+                        .routes
+                        .entry(function.start_byte())
+                        .or_insert_with(|| route.clone());
+                }
+            }
+        }
         facts
     }
 
+    /// The route a function handles, registered by a decorator or by `add_api_route`.
     pub fn route(&self, function: Node) -> Option<&Route> {
         self.routes.get(&function.start_byte())
+    }
+
+    /// Whether a decorator registers a route (`@router.get(...)`).
+    pub fn is_route_decorator(&self, decorator: Node) -> bool {
+        self.route_decorators.contains(&decorator.start_byte())
+    }
+
+    /// Whether `node` is the handler argument of an `add_api_route(...)` call.
+    pub fn is_registration(&self, node: Node) -> bool {
+        self.registrations
+            .iter()
+            .any(|(_, range, _)| *range == (node.start_byte(), node.end_byte()))
     }
 
     pub fn is_dependency(&self, function: Node, source: &str) -> bool {
@@ -113,4 +158,35 @@ fn route_of_decorator(
         method: method.to_string(),
         owner: owner.to_string(),
     })
+}
+
+/// `app.add_api_route("/path", handler, methods=[...])` (or `endpoint=handler`) on an app or router.
+fn registration_of_call(
+    call: Node,
+    source: &str,
+    is_app: &dyn Fn(&str) -> bool,
+) -> Option<(String, (usize, usize), Route)> {
+    let callee = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let object = callee
+        .child_by_field_name("object")
+        .filter(|o| o.kind() == "identifier")?;
+    let method = text(callee.child_by_field_name("attribute")?, source);
+    if method != "add_api_route" || !is_app(text(object, source)) {
+        return None;
+    }
+    let args = crate::syntax::CallArgs::of(call, source);
+    let handler = args
+        .keyword("endpoint")
+        .or_else(|| args.positional.get(1).copied())
+        .filter(|h| h.kind() == "identifier")?;
+    Some((
+        text(handler, source).to_string(),
+        (handler.start_byte(), handler.end_byte()),
+        Route {
+            method: "api_route".into(),
+            owner: text(object, source).to_string(),
+        },
+    ))
 }
