@@ -6,11 +6,11 @@ use crate::fix::Fix;
 use crate::semantic::fastapi::FastApiFacts;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::ProjectIndex;
-use crate::semantic::scope::{execution_scope, local_bindings, ExecScope};
+use crate::semantic::scope::{local_bindings, ExecScope, ScopeIndex};
 use crate::settings::CodemodOptions;
 use crate::source::Stylist;
 use crate::syntax::text;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use tree_sitter::{Node, Tree};
 
@@ -52,7 +52,8 @@ pub struct FileContext<'a> {
     pub tree: &'a Tree,
     pub imports: ImportMap,
     pub stylist: Stylist,
-    pub fastapi: FastApiFacts,
+    fastapi: OnceCell<FastApiFacts>,
+    pub scopes: ScopeIndex<'a>,
     pub project: &'a ProjectIndex,
     pub options: &'a CodemodOptions,
     /// Codes enabled for this run, for codemods that defer to one another.
@@ -70,7 +71,6 @@ impl<'a> FileContext<'a> {
         enabled: &'a BTreeSet<&'static str>,
     ) -> Self {
         let imports = ImportMap::build(tree, source, module);
-        let fastapi = FastApiFacts::build(tree, source, &imports, project);
         let mut stylist = Stylist::detect(source);
         if let Some(quote) = first_string_quote(tree, source) {
             stylist.quote = quote;
@@ -80,12 +80,20 @@ impl<'a> FileContext<'a> {
             tree,
             imports,
             stylist,
-            fastapi,
+            fastapi: OnceCell::new(),
+            scopes: ScopeIndex::build(tree.root_node()),
             project,
             options,
             enabled,
             locals: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Routes and dependencies, computed the first time a codemod asks.
+    pub fn fastapi(&self) -> &FastApiFacts {
+        self.fastapi.get_or_init(|| {
+            FastApiFacts::build(self.tree, self.source, &self.imports, self.project)
+        })
     }
 
     pub fn text(&self, node: Node) -> &'a str {
@@ -95,7 +103,7 @@ impl<'a> FileContext<'a> {
     /// Whether `name` is bound locally in a function whose body runs `node`, or any function around it.
     pub fn is_local_name(&self, node: Node, name: &str) -> bool {
         let mut current = node;
-        while let ExecScope::Function(function) = execution_scope(current) {
+        while let ExecScope::Function(function) = self.scopes.scope_of(current) {
             let bound = self
                 .locals
                 .borrow_mut()

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// A problem with one file (or path) that is reported while the run goes on.
 #[derive(Debug, Clone)]
@@ -42,16 +42,16 @@ fn error(path: &Path, reason: impl Into<String>) -> FileError {
 /// A readable Python file.
 pub struct SourceFile {
     pub path: PathBuf,
-    /// Text without a UTF-8 byte-order mark; `bom` remembers it for writing.
-    pub text: String,
+    /// Text without a UTF-8 byte-order mark; `bom` remembers it for writing. Shared with the
+    /// outcomes, so each file's text is held once.
+    pub text: Arc<str>,
     bom: bool,
-    original: Vec<u8>,
 }
 
 /// What happened to one file.
 pub struct FileOutcome {
     pub path: PathBuf,
-    pub source: String,
+    pub source: Arc<str>,
     /// Diagnostics of the checked text (check), or those left after fixing (fix).
     pub diagnostics: Vec<Diagnostic>,
     /// The fixed text, when fixing changed it.
@@ -167,9 +167,9 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
             ),
         )
     })?;
-    let (text, bom) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => (rest.to_string(), true),
-        None => (text.to_string(), false),
+    let (text, bom): (Arc<str>, bool) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (Arc::from(rest), true),
+        None => (Arc::from(text), false),
     };
     if text.contains('\0') {
         return Err(error(path, "skipped: contains NUL bytes (a binary file?)"));
@@ -178,7 +178,6 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
         path: path.to_path_buf(),
         text,
         bom,
-        original: bytes,
     })
 }
 
@@ -241,7 +240,7 @@ fn process(
     };
     let mut outcome = FileOutcome {
         path: file.path.clone(),
-        source: file.text.clone(),
+        source: Arc::clone(&file.text),
         diagnostics: Vec::new(),
         fixed: None,
         applied: BTreeMap::new(),
@@ -271,7 +270,7 @@ fn process(
                         .errors
                         .push(error(&file.path, format!("fix not applied: {refused}")));
                 }
-                if fixed.text != file.text {
+                if *fixed.text != *file.text {
                     outcome.fixed = Some(fixed.text);
                 }
             }
@@ -310,7 +309,11 @@ fn syntax_error(file: &SourceFile, tree: &tree_sitter::Tree) -> FileError {
 pub fn write_fixed(file: &SourceFile, fixed: &str, root: &Path) -> Result<(), FileError> {
     let current = fs::read(&file.path)
         .map_err(|e| error(&file.path, format!("cannot re-read before writing: {e}")))?;
-    if current != file.original {
+    let bom: &[u8] = if file.bom { "\u{feff}".as_bytes() } else { b"" };
+    if current.len() != bom.len() + file.text.len()
+        || !current.starts_with(bom)
+        || &current[bom.len()..] != file.text.as_bytes()
+    {
         return Err(error(
             &file.path,
             "changed on disk since perfopt read it; not overwritten",

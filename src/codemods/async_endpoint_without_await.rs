@@ -3,6 +3,7 @@
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
 use crate::fix::{Edit, Fix};
 use crate::semantic::asyncness::{drop_async_blocker, first_blocking_call, suspends};
+use crate::semantic::blocking::BLOCKING_LITERALS;
 use crate::syntax::is_async_def;
 use tree_sitter::Node;
 
@@ -15,7 +16,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &["async"],
-    literals: &["async"],
+    literals: BLOCKING_LITERALS,
     docs: r#"## What it does
 Finds FastAPI route handlers (`@app.get`, `@router.post`, … on a `FastAPI()` or `APIRouter()`
 object, also one imported from another module of the project, or registered with
@@ -66,7 +67,8 @@ impl Codemod for AsyncEndpointWithoutAwait {
 
     fn check(&self, function: Node<'_>, cx: &mut Context<'_>) {
         let file = cx.file;
-        if !is_async_def(function) || file.fastapi.route(function).is_none() || suspends(function) {
+        if !is_async_def(function) || file.fastapi().route(function).is_none() || suspends(function)
+        {
             return;
         }
         let Some(blocking) = first_blocking_call(function, file) else {

@@ -5,8 +5,7 @@ use crate::edits::builders::{await_blocker, call_in_thread};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
-use crate::semantic::blocking::{classify, BlockingCall};
-use crate::semantic::scope::enclosing_async_function;
+use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_LITERALS};
 use tree_sitter::Node;
 
 pub struct BlockingFileIoInAsync;
@@ -18,7 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &["async"],
-    literals: &["open", "read_", "write_"],
+    literals: FILE_IO_LITERALS,
     docs: r#"## What it does
 Finds the builtin `open(...)` (and `io.open`) and the whole-file `pathlib` methods
 `read_text`, `read_bytes`, `write_text`, `write_bytes` called in the body of an `async def`.
@@ -65,7 +64,7 @@ impl Codemod for BlockingFileIoInAsync {
     }
 
     fn check(&self, call: Node<'_>, cx: &mut Context<'_>) {
-        let Some(function) = enclosing_async_function(call) else {
+        let Some(function) = cx.file.scopes.async_function_of(call) else {
             return;
         };
         let file = cx.file;

@@ -8,9 +8,8 @@ use crate::edits::importer::{unique_name, ModuleAdditions};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
 use crate::semantic::blocking::{
-    classify, session_constructor, with_items, BlockingCall, HttpLibrary,
+    classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_LITERALS,
 };
-use crate::semantic::scope::{enclosing_async_function, enclosing_function};
 use crate::settings::ClientStrategy;
 use crate::syntax::{contains, is_string_literal, named_children, text, CallArgs};
 use tree_sitter::Node;
@@ -24,7 +23,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe or unsafe, by shape",
     requires: &["async"],
-    literals: &["requests", "httpx", "urlopen"],
+    literals: HTTP_LITERALS,
     docs: r#"## What it does
 Finds blocking HTTP calls in the body of an `async def` (comprehensions included; nested plain
 `def`s, lambdas and class bodies excluded): `requests.get/post/put/patch/delete/head/options/request`,
@@ -133,7 +132,7 @@ impl Codemod for BlockingHttpInAsync {
             check_session_block(call, library, cx);
             return;
         }
-        let Some(function) = enclosing_async_function(call) else {
+        let Some(function) = file.scopes.async_function_of(call) else {
             return;
         };
         let Some(kind) = classify(call, file) else {
@@ -161,7 +160,7 @@ impl Codemod for BlockingHttpInAsync {
             BlockingCall::SessionMethod { session, .. } => {
                 let converted_with_block = session
                     .with_statement
-                    .is_some_and(|w| enclosing_async_function(w) == Some(function));
+                    .is_some_and(|w| file.scopes.async_function_of(w) == Some(function));
                 if !converted_with_block {
                     cx.report(call, message).with_note(
                         "the session is created outside this `with` block of the function: create an `httpx.AsyncClient` where it is created",
@@ -191,7 +190,7 @@ fn check_session_block(constructor: Node, library: HttpLibrary, cx: &mut Context
     else {
         return;
     };
-    let Some(function) = enclosing_async_function(with_statement) else {
+    let Some(function) = file.scopes.async_function_of(with_statement) else {
         return;
     };
     let diagnostic_node = constructor;
@@ -234,7 +233,10 @@ fn session_block_fix<'t>(
     if !args.positional.is_empty() || !args.keywords.is_empty() || args.has_splat {
         return Err("the session is configured with arguments: map them to `httpx.AsyncClient(...)` by hand".into());
     }
-    let function = enclosing_function(with_statement).expect("inside an async def");
+    let function = file
+        .scopes
+        .function_of(with_statement)
+        .expect("inside an async def");
     let body = with_statement
         .child_by_field_name("body")
         .ok_or("no body")?;
@@ -269,7 +271,7 @@ fn session_block_fix<'t>(
             .filter(|c| c.kind() == "call");
         match (method, call) {
             (Some(verb), Some(call)) if crate::semantic::blocking::HTTP_VERBS.contains(&verb) => {
-                if enclosing_function(call) != Some(function) {
+                if file.scopes.function_of(call) != Some(function) {
                     return Err("the session is used inside a nested function".into());
                 }
                 let conversion =
@@ -608,7 +610,7 @@ fn response_use_edits<'t>(
             if target.kind() != "identifier" {
                 *applicability = Applicability::Unsafe;
             } else {
-                let function = enclosing_function(call).ok_or("not in a function")?;
+                let function = file.scopes.function_of(call).ok_or("not in a function")?;
                 let name = file.text(target);
                 // The response's uses run from the call to the next assignment of the same name.
                 let mut body = own_body_nodes(function);

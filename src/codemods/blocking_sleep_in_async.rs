@@ -5,8 +5,7 @@ use crate::edits::builders::{await_blocker, await_call};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
-use crate::semantic::blocking::{classify, BlockingCall};
-use crate::semantic::scope::enclosing_async_function;
+use crate::semantic::blocking::{classify, BlockingCall, SLEEP_LITERALS};
 use tree_sitter::Node;
 
 pub struct BlockingSleepInAsync;
@@ -18,7 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Always,
     safety: "safe",
     requires: &["async"],
-    literals: &["sleep"],
+    literals: SLEEP_LITERALS,
     docs: r#"## What it does
 Finds `time.sleep(...)` (also `from time import sleep`, aliases included) called directly in
 the body of an `async def`, including its comprehensions.
@@ -64,7 +63,7 @@ impl Codemod for BlockingSleepInAsync {
     }
 
     fn check(&self, call: Node<'_>, cx: &mut Context<'_>) {
-        let Some(function) = enclosing_async_function(call) else {
+        let Some(function) = cx.file.scopes.async_function_of(call) else {
             return;
         };
         if !matches!(classify(call, cx.file), Some(BlockingCall::Sleep)) {

@@ -5,8 +5,7 @@ use crate::edits::builders::{await_blocker, call_in_thread};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
-use crate::semantic::blocking::{classify, BlockingCall};
-use crate::semantic::scope::enclosing_async_function;
+use crate::semantic::blocking::{classify, BlockingCall, SUBPROCESS_LITERALS};
 use tree_sitter::Node;
 
 pub struct BlockingSubprocessInAsync;
@@ -18,7 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &["async"],
-    literals: &["subprocess", "system"],
+    literals: SUBPROCESS_LITERALS,
     docs: r#"## What it does
 Finds `subprocess.run`, `call`, `check_call`, `check_output`, `getoutput`, `getstatusoutput` and
 `os.system` called in the body of an `async def`, and reports `subprocess.Popen` / `os.popen`
@@ -66,7 +65,7 @@ impl Codemod for BlockingSubprocessInAsync {
     }
 
     fn check(&self, call: Node<'_>, cx: &mut Context<'_>) {
-        let Some(function) = enclosing_async_function(call) else {
+        let Some(function) = cx.file.scopes.async_function_of(call) else {
             return;
         };
         let Some(BlockingCall::Subprocess { waits_for_exit }) = classify(call, cx.file) else {

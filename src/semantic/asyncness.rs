@@ -3,7 +3,6 @@
 
 use crate::codemod::FileContext;
 use crate::semantic::blocking::classify;
-use crate::semantic::scope::enclosing_function;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
 
@@ -45,7 +44,7 @@ pub fn suspends(function: Node) -> bool {
 pub fn first_blocking_call<'t>(function: Node<'t>, file: &FileContext) -> Option<Node<'t>> {
     own_body_nodes(function)
         .into_iter()
-        .filter(|n| n.kind() == "call" && enclosing_function(*n) == Some(function))
+        .filter(|n| n.kind() == "call" && file.scopes.function_of(*n) == Some(function))
         .find(|call| classify(*call, file).is_some())
 }
 
@@ -60,7 +59,7 @@ pub fn drop_async_blocker(function: Node, file: &FileContext) -> Option<String> 
     {
         let other = named_children(decorated)
             .into_iter()
-            .filter(|d| d.kind() == "decorator" && !file.fastapi.is_route_decorator(*d))
+            .filter(|d| d.kind() == "decorator" && !file.fastapi().is_route_decorator(*d))
             .count();
         if other > 0 {
             return Some(
@@ -103,7 +102,7 @@ pub fn drop_async_blocker(function: Node, file: &FileContext) -> Option<String> 
 /// Whether PO105 will drop `async` from this function, so other codemods should leave its calls alone.
 pub fn handled_by_drop_async(function: Node, file: &FileContext) -> bool {
     file.enabled.contains("PO105")
-        && file.fastapi.route(function).is_some()
+        && file.fastapi().route(function).is_some()
         && !suspends(function)
         && drop_async_blocker(function, file).is_none()
 }
@@ -114,7 +113,7 @@ fn references(file: &FileContext, name: &str) -> usize {
     crate::parse::walk_tree(file.tree.root_node(), |node| {
         if node.kind() == "identifier"
             && text(node, file.source) == name
-            && !file.fastapi.is_registration(node)
+            && !file.fastapi().is_registration(node)
         {
             count += 1;
         }

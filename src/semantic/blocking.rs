@@ -2,7 +2,6 @@
 //! resolved through imports and local bindings, never by their text alone.
 
 use crate::codemod::FileContext;
-use crate::semantic::scope::enclosing_function;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
 
@@ -45,6 +44,34 @@ pub struct SessionBinding<'t> {
     /// The `with` statement that binds it, if it is bound by `with … as name`.
     pub with_statement: Option<Node<'t>>,
 }
+
+// The literals a file must contain for each kind of blocking call to be possible (checked before
+// parsing). A name bound by an import always appears in the file, aliases included.
+pub const HTTP_LITERALS: &[&str] = &["requests", "httpx", "urlopen"];
+pub const SLEEP_LITERALS: &[&str] = &["sleep"];
+pub const FILE_IO_LITERALS: &[&str] = &[
+    "open(",
+    ".read_text(",
+    ".read_bytes(",
+    ".write_text(",
+    ".write_bytes(",
+];
+pub const SUBPROCESS_LITERALS: &[&str] = &["subprocess", "system(", "popen("];
+/// Any blocking call: what PO105 needs.
+pub const BLOCKING_LITERALS: &[&str] = &[
+    "requests",
+    "httpx",
+    "urlopen",
+    "sleep",
+    "open(",
+    ".read_text(",
+    ".read_bytes(",
+    ".write_text(",
+    ".write_bytes(",
+    "subprocess",
+    "system(",
+    "popen(",
+];
 
 pub const HTTP_VERBS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "request",
@@ -138,7 +165,9 @@ fn session_binding<'t>(
     file: &FileContext<'t>,
 ) -> Option<(HttpLibrary, SessionBinding<'t>)> {
     let wanted = text(name, file.source);
-    let scope = enclosing_function(name)
+    let scope = file
+        .scopes
+        .function_of(name)
         .and_then(|f| f.child_by_field_name("body"))
         .unwrap_or_else(|| file.tree.root_node());
     let mut found = None;
@@ -292,7 +321,9 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
                 }
                 assigned
             };
-            let function_statements = enclosing_function(expr)
+            let function_statements = file
+                .scopes
+                .function_of(expr)
                 .map(crate::semantic::asyncness::own_body_nodes)
                 .unwrap_or_default()
                 .into_iter()
@@ -303,5 +334,22 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
             assigned.is_some_and(|value| is_path(value, file, depth + 1))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_literals_are_the_union_of_the_kinds() {
+        let union: Vec<&str> = [
+            HTTP_LITERALS,
+            SLEEP_LITERALS,
+            FILE_IO_LITERALS,
+            SUBPROCESS_LITERALS,
+        ]
+        .concat();
+        assert_eq!(BLOCKING_LITERALS, union.as_slice());
     }
 }

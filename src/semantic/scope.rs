@@ -15,35 +15,60 @@ pub enum ExecScope<'t> {
     Deferred,
 }
 
-/// Finds the scope that executes `node`. Default arguments, decorators and annotations run in
-/// the scope around the function; a comprehension runs in the function around it.
-pub fn execution_scope(node: Node) -> ExecScope {
-    let mut child = node;
-    while let Some(parent) = child.parent() {
-        let is_body = parent.child_by_field_name("body") == Some(child);
-        match parent.kind() {
-            "lambda" | "class_definition" if is_body => return ExecScope::Deferred,
-            "function_definition" if is_body => return ExecScope::Function(parent),
-            _ => {}
+/// The bodies of every function, lambda and class in a file, from one walk: answers "which
+/// scope executes this node" by byte ranges instead of walking parents (which tree-sitter
+/// computes from the root each time). A function's parameters, defaults, decorators and
+/// annotations lie outside its body, so they belong to the scope around it; a comprehension runs
+/// in the function around it.
+pub struct ScopeIndex<'t> {
+    /// Bodies sorted by start byte; nested bodies follow the ones that contain them.
+    bodies: Vec<(usize, usize, Node<'t>)>,
+}
+
+impl<'t> ScopeIndex<'t> {
+    pub fn build(root: Node<'t>) -> Self {
+        let mut bodies = Vec::new();
+        crate::parse::walk_tree(root, |node| {
+            if matches!(
+                node.kind(),
+                "function_definition" | "lambda" | "class_definition"
+            ) {
+                if let Some(body) = node.child_by_field_name("body") {
+                    bodies.push((body.start_byte(), body.end_byte(), node));
+                }
+            }
+        });
+        ScopeIndex { bodies }
+    }
+
+    /// The scope whose execution runs `node`.
+    pub fn scope_of(&self, node: Node<'t>) -> ExecScope<'t> {
+        let (start, end) = (node.start_byte(), node.end_byte());
+        let candidates = self.bodies.partition_point(|(s, _, _)| *s <= start);
+        let innermost = self.bodies[..candidates]
+            .iter()
+            .rev()
+            .find(|(s, e, owner)| *s <= start && end <= *e && *owner != node);
+        match innermost {
+            Some((_, _, owner)) if owner.kind() == "function_definition" => {
+                ExecScope::Function(*owner)
+            }
+            Some(_) => ExecScope::Deferred,
+            None => ExecScope::Module,
         }
-        child = parent;
     }
-    ExecScope::Module
-}
 
-/// The `async def` whose own body runs `node` (not a nested sync `def`, lambda or class body).
-pub fn enclosing_async_function(node: Node) -> Option<Node> {
-    match execution_scope(node) {
-        ExecScope::Function(function) if is_async_def(function) => Some(function),
-        _ => None,
+    /// The `async def` whose own body runs `node` (not a nested sync `def`, lambda or class body).
+    pub fn async_function_of(&self, node: Node<'t>) -> Option<Node<'t>> {
+        self.function_of(node).filter(|f| is_async_def(*f))
     }
-}
 
-/// The function (sync or async) whose body runs `node`.
-pub fn enclosing_function(node: Node) -> Option<Node> {
-    match execution_scope(node) {
-        ExecScope::Function(function) => Some(function),
-        _ => None,
+    /// The function (sync or async) whose own body runs `node`.
+    pub fn function_of(&self, node: Node<'t>) -> Option<Node<'t>> {
+        match self.scope_of(node) {
+            ExecScope::Function(function) => Some(function),
+            _ => None,
+        }
     }
 }
 
@@ -129,7 +154,7 @@ mod tests {
         let mut found = String::new();
         walk_tree(tree.root_node(), |node| {
             if node.kind() == "call" && text(node.child(0).unwrap(), source) == callee {
-                found = match execution_scope(node) {
+                found = match ScopeIndex::build(tree.root_node()).scope_of(node) {
                     ExecScope::Module => "module".into(),
                     ExecScope::Deferred => "deferred".into(),
                     ExecScope::Function(f) => {
