@@ -25,14 +25,17 @@ pub fn candidate_codemods(
     source: &str,
     enabled: &BTreeSet<&'static str>,
 ) -> Vec<&'static dyn Codemod> {
+    let mut import_lines = None;
     ALL.iter()
         .copied()
         .filter(|c| enabled.contains(c.meta().code))
         .filter(|c| {
-            c.meta()
-                .literals
-                .iter()
-                .any(|literal| source.contains(literal))
+            let meta = c.meta();
+            meta.requires.iter().all(|literal| source.contains(literal)) && {
+                let imports =
+                    import_lines.get_or_insert_with(|| crate::codemod::import_lines(source));
+                meta.gates.iter().any(|gate| gate.passes(source, imports))
+            }
         })
         .collect()
 }
@@ -95,17 +98,25 @@ struct Suppressions {
 }
 
 impl Suppressions {
+    /// Finds the markers by text, then asks the tree whether each `#` starts a comment.
     fn collect(source: &str, tree: &Tree) -> Self {
         let index = LineIndex::new(source);
         let mut lines = HashMap::new();
-        if source.contains("noqa") || source.contains("perfopt:") {
-            walk_tree(tree.root_node(), |node| {
-                if node.kind() == "comment" {
-                    if let Some(codes) = parse_suppression(text(node, source)) {
-                        lines.insert(index.line_of(node.start_byte()), codes);
+        let root = tree.root_node();
+        for marker in ["noqa", "perfopt:"] {
+            for (at, _) in source.match_indices(marker) {
+                let Some(hash) = source[..at].rfind('#') else {
+                    continue;
+                };
+                let comment = root
+                    .descendant_for_byte_range(hash, hash + 1)
+                    .filter(|n| n.kind() == "comment" && n.start_byte() <= hash);
+                if let Some(comment) = comment {
+                    if let Some(codes) = parse_suppression(text(comment, source)) {
+                        lines.insert(index.line_of(comment.start_byte()), codes);
                     }
                 }
-            });
+            }
         }
         Suppressions { index, lines }
     }

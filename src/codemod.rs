@@ -33,10 +33,47 @@ pub struct CodemodMeta {
     pub fix: FixAvailability,
     /// Whether its fixes are safe, unsafe or depend on the shape (for the catalogue).
     pub safety: &'static str,
-    /// Literals a file must contain for this codemod to find anything: all of `requires` and
-    /// one of `literals`. Files without them are never parsed for it.
+    /// What a file must contain for this codemod to find anything: all of `requires`, and one
+    /// of `gates`. Files that fail are never parsed for it.
     pub requires: &'static [&'static str],
+    pub gates: &'static [Gate],
+}
+
+/// A text test run before parsing: the file imports one of `imports` (a whole name on an
+/// `import`/`from` line) or contains one of `literals`.
+pub struct Gate {
+    pub imports: &'static [&'static str],
     pub literals: &'static [&'static str],
+}
+
+impl Gate {
+    pub fn passes(&self, source: &str, import_lines: &str) -> bool {
+        self.imports
+            .iter()
+            .any(|module| contains_word(import_lines, module))
+            || self.literals.iter().any(|literal| source.contains(literal))
+    }
+}
+
+/// The file's `import …` and `from … import` lines, joined: what `Gate::imports` looks at.
+pub fn import_lines(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("import ") || line.starts_with("from "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `word` appears with no identifier character on either side (`time` in `import time`, not in
+/// `from datetime import`).
+fn contains_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 pub trait Codemod: Sync {
@@ -81,7 +118,7 @@ impl<'a> FileContext<'a> {
             imports,
             stylist,
             fastapi: OnceCell::new(),
-            scopes: ScopeIndex::build(tree.root_node()),
+            scopes: ScopeIndex::build(tree.root_node(), source),
             project,
             options,
             enabled,
@@ -124,10 +161,8 @@ impl<'a> FileContext<'a> {
         match expr.kind() {
             "identifier" => {
                 let name = self.text(expr);
-                if self.is_local_name(expr, name) {
-                    return None;
-                }
-                self.imports.resolve(name).map(str::to_string)
+                let qualified = self.imports.resolve(name)?;
+                (!self.is_local_name(expr, name)).then(|| qualified.to_string())
             }
             "attribute" => {
                 let object = expr.child_by_field_name("object")?;
@@ -199,17 +234,38 @@ impl Diagnostic {
     }
 }
 
-/// The quote character of the file's first string literal (docstrings aside, as Ruff does).
+/// The quote character of the file's first single-quoted or double-quoted (not triple-quoted)
+/// string literal.
 fn first_string_quote(tree: &Tree, source: &str) -> Option<char> {
-    let mut quote = None;
-    crate::parse::walk_tree(tree.root_node(), |node| {
-        if quote.is_none() && node.kind() == "string_start" {
-            let delimiter =
-                text(node, source).trim_start_matches(|c: char| c.is_ascii_alphabetic());
-            if delimiter.len() == 1 {
-                quote = delimiter.chars().next();
-            }
-        }
-    });
-    quote
+    let delimiter = |node: Node| {
+        text(node, source)
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .to_string()
+    };
+    let start = crate::parse::find_node(tree.root_node(), |node| {
+        node.kind() == "string_start" && delimiter(node).len() == 1
+    })?;
+    delimiter(start).chars().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gates_look_for_whole_module_names_on_import_lines() {
+        let gate = Gate {
+            imports: &["time"],
+            literals: &[],
+        };
+        let source = "from datetime import datetime\nx = 'time'\n";
+        assert!(!gate.passes(source, &import_lines(source)));
+        let source = "import os\n    from time import sleep as pause\n";
+        assert!(gate.passes(source, &import_lines(source)));
+        let builtin = Gate {
+            imports: &[],
+            literals: &["open("],
+        };
+        assert!(builtin.passes("with open(p) as f: pass\n", ""));
+    }
 }

@@ -71,6 +71,65 @@ pub fn walk_tree<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
     }
 }
 
+/// Node kinds that contain statements: a statement-level walk descends only into these.
+const STATEMENT_CONTAINERS: &[&str] = &[
+    "module",
+    "block",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "try_statement",
+    "except_clause",
+    "except_group_clause",
+    "finally_clause",
+    "with_statement",
+    "function_definition",
+    "class_definition",
+    "decorated_definition",
+    "match_statement",
+    "case_clause",
+];
+
+/// Calls `visit` on every node that is a statement or a direct child of one (imports, function
+/// and class definitions, decorators), without descending into expressions: a fraction of the
+/// nodes of `walk_tree`.
+pub fn walk_statements<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
+    let mut stack = vec![root];
+    let mut cursor = root.walk();
+    while let Some(node) = stack.pop() {
+        visit(node);
+        if STATEMENT_CONTAINERS.contains(&node.kind()) {
+            let start = stack.len();
+            stack.extend(node.children(&mut cursor));
+            stack[start..].reverse();
+        }
+    }
+}
+
+/// The first node in document order that satisfies `wanted`; stops walking when found.
+pub fn find_node<'t>(root: Node<'t>, mut wanted: impl FnMut(Node<'t>) -> bool) -> Option<Node<'t>> {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if wanted(node) {
+            return Some(node);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +149,28 @@ mod tests {
         walk_tree(tree.root_node(), |_| nodes += 1);
         assert!(nodes > 10_000);
         syntax_error_count(&tree);
+    }
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::*;
+
+    #[test]
+    fn statement_walk_reaches_nested_statements_but_not_expressions() {
+        let source =
+            "import a\ntry:\n    import b\nexcept E:\n    if x:\n        import c\nf(lambda: 1)\n";
+        let tree = parse(source).unwrap();
+        let mut kinds = Vec::new();
+        walk_statements(tree.root_node(), |n| kinds.push(n.kind()));
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "import_statement").count(),
+            3
+        );
+        assert!(!kinds.contains(&"lambda"));
+        assert_eq!(
+            find_node(tree.root_node(), |n| n.kind() == "lambda").map(|n| n.start_byte()),
+            source.find("lambda")
+        );
     }
 }

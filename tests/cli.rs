@@ -153,7 +153,10 @@ fn unsafe_fixes_need_the_flag() {
 fn bad_files_are_reported_and_the_rest_still_processed() {
     let dir = project(&[
         ("good.py", BLOCKING),
-        ("broken.py", "async def f(:\n    time.sleep(1)\n"),
+        (
+            "broken.py",
+            "import time\n\nasync def f(:\n    time.sleep(1)\n",
+        ),
     ]);
     fs::write(dir.path().join("latin1.py"), b"x = '\xe9'\n").unwrap();
     fs::write(dir.path().join("binary.py"), b"\x00\x01\x02").unwrap();
@@ -171,7 +174,7 @@ fn bad_files_are_reported_and_the_rest_still_processed() {
         err.contains("binary.py: skipped: contains NUL bytes"),
         "{err}"
     );
-    assert!(err.contains("broken.py: syntax error at 1:"), "{err}");
+    assert!(err.contains("broken.py: syntax error at 3:"), "{err}");
     assert!(err.contains("nowhere: no such file or directory"), "{err}");
     #[cfg(unix)]
     assert!(err.contains("dangling.py: broken symbolic link"), "{err}");

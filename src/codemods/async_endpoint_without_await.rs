@@ -3,7 +3,7 @@
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
 use crate::fix::{Edit, Fix};
 use crate::semantic::asyncness::{drop_async_blocker, first_blocking_call, suspends};
-use crate::semantic::blocking::BLOCKING_LITERALS;
+use crate::semantic::blocking::BLOCKING_GATES;
 use crate::syntax::is_async_def;
 use tree_sitter::Node;
 
@@ -16,7 +16,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &["async"],
-    literals: BLOCKING_LITERALS,
+    gates: BLOCKING_GATES,
     docs: r#"## What it does
 Finds FastAPI route handlers (`@app.get`, `@router.post`, … on a `FastAPI()` or `APIRouter()`
 object, also one imported from another module of the project, or registered with

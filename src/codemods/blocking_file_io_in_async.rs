@@ -5,7 +5,7 @@ use crate::edits::builders::{await_blocker, call_in_thread};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
-use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_LITERALS};
+use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATE};
 use tree_sitter::Node;
 
 pub struct BlockingFileIoInAsync;
@@ -17,7 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &["async"],
-    literals: FILE_IO_LITERALS,
+    gates: &[FILE_IO_GATE],
     docs: r#"## What it does
 Finds the builtin `open(...)` (and `io.open`) and the whole-file `pathlib` methods
 `read_text`, `read_bytes`, `write_text`, `write_bytes` called in the body of an `async def`.

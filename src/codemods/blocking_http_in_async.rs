@@ -8,7 +8,7 @@ use crate::edits::importer::{unique_name, ModuleAdditions};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
 use crate::semantic::blocking::{
-    classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_LITERALS,
+    classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_GATE,
 };
 use crate::settings::ClientStrategy;
 use crate::syntax::{contains, is_string_literal, named_children, text, CallArgs};
@@ -23,7 +23,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe or unsafe, by shape",
     requires: &["async"],
-    literals: HTTP_LITERALS,
+    gates: &[HTTP_GATE],
     docs: r#"## What it does
 Finds blocking HTTP calls in the body of an `async def` (comprehensions included; nested plain
 `def`s, lambdas and class bodies excluded): `requests.get/post/put/patch/delete/head/options/request`,

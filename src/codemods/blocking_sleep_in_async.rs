@@ -5,7 +5,7 @@ use crate::edits::builders::{await_blocker, await_call};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
-use crate::semantic::blocking::{classify, BlockingCall, SLEEP_LITERALS};
+use crate::semantic::blocking::{classify, BlockingCall, SLEEP_GATE};
 use tree_sitter::Node;
 
 pub struct BlockingSleepInAsync;
@@ -17,7 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Always,
     safety: "safe",
     requires: &["async"],
-    literals: SLEEP_LITERALS,
+    gates: &[SLEEP_GATE],
     docs: r#"## What it does
 Finds `time.sleep(...)` (also `from time import sleep`, aliases included) called directly in
 the body of an `async def`, including its comprehensions.

@@ -1,8 +1,8 @@
 //! The import table of one file: which local name stands for which qualified name, so codemods
 //! match `import requests as rq; rq.get` and `from time import sleep; sleep` by meaning, never by text.
 
-use crate::parse::walk_tree;
-use crate::syntax::text;
+use crate::parse::walk_statements;
+use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
 
@@ -36,9 +36,10 @@ impl ImportMap {
     pub fn build(tree: &Tree, source: &str, module: &[String]) -> Self {
         let mut map = ImportMap::default();
         let root = tree.root_node();
-        walk_tree(root, |node| match node.kind() {
+        let top_level: Vec<usize> = named_children(root).iter().map(|n| n.id()).collect();
+        walk_statements(root, |node| match node.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
-                map.add_statement(node, source, module, node.parent() == Some(root));
+                map.add_statement(node, source, module, top_level.contains(&node.id()));
             }
             _ => {}
         });

@@ -26,9 +26,9 @@ pub struct ScopeIndex<'t> {
 }
 
 impl<'t> ScopeIndex<'t> {
-    pub fn build(root: Node<'t>) -> Self {
+    pub fn build(root: Node<'t>, source: &str) -> Self {
         let mut bodies = Vec::new();
-        crate::parse::walk_tree(root, |node| {
+        let mut collect = |node: Node<'t>| {
             if matches!(
                 node.kind(),
                 "function_definition" | "lambda" | "class_definition"
@@ -37,7 +37,13 @@ impl<'t> ScopeIndex<'t> {
                     bodies.push((body.start_byte(), body.end_byte(), node));
                 }
             }
-        });
+        };
+        // Definitions are statements; only lambdas hide in expressions.
+        if source.contains("lambda") {
+            crate::parse::walk_tree(root, &mut collect);
+        } else {
+            crate::parse::walk_statements(root, &mut collect);
+        }
         ScopeIndex { bodies }
     }
 
@@ -154,7 +160,7 @@ mod tests {
         let mut found = String::new();
         walk_tree(tree.root_node(), |node| {
             if node.kind() == "call" && text(node.child(0).unwrap(), source) == callee {
-                found = match ScopeIndex::build(tree.root_node()).scope_of(node) {
+                found = match ScopeIndex::build(tree.root_node(), source).scope_of(node) {
                     ExecScope::Module => "module".into(),
                     ExecScope::Deferred => "deferred".into(),
                     ExecScope::Function(f) => {
