@@ -1,7 +1,7 @@
 //! Runs the enabled codemods over one parsed file in a single tree walk (each codemod is called
 //! only for the node kinds it declares), then applies suppression comments and per-file ignores.
 
-use crate::codemod::{Codemod, Context, FileContext};
+use crate::codemod::{Codemod, Context, FileContext, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
 use crate::parse::walk_tree;
@@ -61,14 +61,25 @@ pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diag
         }
     }
     let mut cx = Context::new(&file, codemods[0].meta());
-    walk_tree(tree.root_node(), |node| {
+    let mut visit = |node: tree_sitter::Node| {
         if let Some(codemods) = by_kind.get(node.kind()) {
             for codemod in codemods {
                 cx.switch_to(codemod.meta());
                 codemod.check(node, &mut cx);
             }
         }
-    });
+    };
+    if codemods
+        .iter()
+        .all(|c| c.meta().scope == Scope::AsyncFunctions)
+    {
+        // Only `async def` bodies can hold a finding: skip the rest of the module.
+        for function in file.scopes.outermost_async_functions() {
+            walk_tree(function, &mut visit);
+        }
+    } else {
+        walk_tree(tree.root_node(), &mut visit);
+    }
     let mut diagnostics = cx.diagnostics;
     if tree.root_node().has_error() {
         // Report only where the tree is sound; never fix a file that does not parse.

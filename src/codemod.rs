@@ -37,6 +37,17 @@ pub struct CodemodMeta {
     /// of `gates`. Files that fail are never parsed for it.
     pub requires: &'static [&'static str],
     pub gates: &'static [Gate],
+    /// The part of a file whose nodes `check` must see.
+    pub scope: Scope,
+}
+
+/// Where a codemod looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only `async def` functions (the definition node and everything inside it).
+    AsyncFunctions,
+    /// The whole module.
+    Module,
 }
 
 /// A text test run before parsing: the file imports one of `imports` (a whole name on an
@@ -126,7 +137,7 @@ impl<'a> FileContext<'a> {
         }
     }
 
-    /// Routes and dependencies, computed the first time a codemod asks.
+    /// Routes, computed the first time a codemod asks.
     pub fn fastapi(&self) -> &FastApiFacts {
         self.fastapi.get_or_init(|| {
             FastApiFacts::build(self.tree, self.source, &self.imports, self.project)

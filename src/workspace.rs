@@ -197,7 +197,8 @@ pub fn build_project_index(files: &[SourceFile], settings: &Settings) -> Project
                 awaited: awaited_names(&file.text),
                 ..FileFacts::default()
             };
-            if file.text.contains("FastAPI") || file.text.contains("APIRouter") {
+            // Only a file that calls a constructor can define an app or router.
+            if file.text.contains("FastAPI(") || file.text.contains("APIRouter(") {
                 if let Some(tree) = parse(&file.text) {
                     let imports = ImportMap::build(&tree, &file.text, &module);
                     facts.app_objects = app_object_names(&tree, &file.text, &imports);

@@ -1,6 +1,6 @@
 //! PO105: an `async def` route handler that never awaits but calls blocking code.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
+use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
 use crate::fix::{Edit, Fix};
 use crate::semantic::asyncness::{drop_async_blocker, first_blocking_call, suspends};
 use crate::semantic::blocking::BLOCKING_GATES;
@@ -16,6 +16,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &["async"],
+    scope: Scope::AsyncFunctions,
     gates: BLOCKING_GATES,
     docs: r#"## What it does
 Finds FastAPI route handlers (`@app.get`, `@router.post`, … on a `FastAPI()` or `APIRouter()`

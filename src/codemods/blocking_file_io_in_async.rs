@@ -1,6 +1,6 @@
 //! PO103: file I/O (`open`, `Path.read_text` …) inside `async def`.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
+use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
 use crate::edits::builders::{await_blocker, call_in_thread};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
@@ -17,6 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &["async"],
+    scope: Scope::AsyncFunctions,
     gates: &[FILE_IO_GATE],
     docs: r#"## What it does
 Finds the builtin `open(...)` (and `io.open`) and the whole-file `pathlib` methods

@@ -1,6 +1,6 @@
 //! PO101: blocking HTTP (`requests`, `urllib`, sync `httpx`) inside `async def`.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability};
+use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Scope};
 use crate::edits::builders::{
     append_argument, await_blocker, await_call, prepend_argument, rename_keyword,
 };
@@ -23,6 +23,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe or unsafe, by shape",
     requires: &["async"],
+    scope: Scope::AsyncFunctions,
     gates: &[HTTP_GATE],
     docs: r#"## What it does
 Finds blocking HTTP calls in the body of an `async def` (comprehensions included; nested plain

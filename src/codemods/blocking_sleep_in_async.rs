@@ -1,6 +1,6 @@
 //! PO102: `time.sleep` inside `async def`.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability};
+use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
 use crate::edits::builders::{await_blocker, await_call};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
@@ -17,6 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Always,
     safety: "safe",
     requires: &["async"],
+    scope: Scope::AsyncFunctions,
     gates: &[SLEEP_GATE],
     docs: r#"## What it does
 Finds `time.sleep(...)` (also `from time import sleep`, aliases included) called directly in

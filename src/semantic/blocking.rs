@@ -163,6 +163,9 @@ fn session_binding<'t>(
     name: Node<'t>,
     file: &FileContext<'t>,
 ) -> Option<(HttpLibrary, SessionBinding<'t>)> {
+    if !file.imports.imports_from("requests") && !file.imports.imports_from("httpx") {
+        return None;
+    }
     let wanted = text(name, file.source);
     let scope = file
         .scopes

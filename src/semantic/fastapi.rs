@@ -1,8 +1,8 @@
-//! FastAPI facts of one file: which functions are route handlers (and for which method) and
-//! which are dependencies (`Depends(fn)`).
+//! FastAPI facts of one file: which functions are route handlers (and for which method), by
+//! decorator or by `add_api_route`.
 
 use crate::semantic::imports::ImportMap;
-use crate::semantic::project::{app_object_names, qualified_static, ProjectIndex};
+use crate::semantic::project::{app_object_names, ProjectIndex};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -19,8 +19,6 @@ pub struct Route {
 pub struct FastApiFacts {
     /// Route handlers by the start byte of their `function_definition`.
     routes: HashMap<usize, Route>,
-    /// Names passed to `Depends(...)`.
-    dependencies: Vec<String>,
     /// Start bytes of the decorators that register routes.
     route_decorators: HashSet<usize>,
     /// Handler names registered with `app.add_api_route(path, handler)`, with the byte range
@@ -51,7 +49,8 @@ impl FastApiFacts {
                     .resolve(name)
                     .is_some_and(|q| project.is_app_object(q))
         };
-        crate::parse::walk_tree(tree.root_node(), |node| match node.kind() {
+        // Route decorators and `add_api_route(...)` calls are statements: no need to visit expressions.
+        crate::parse::walk_statements(tree.root_node(), |node| match node.kind() {
             "decorated_definition" => {
                 let Some(function) = node.child_by_field_name("definition") else {
                     return;
@@ -69,24 +68,12 @@ impl FastApiFacts {
                     }
                 }
             }
-            "call" => {
-                if let Some(registration) = registration_of_call(node, source, &is_app) {
-                    facts.registrations.push(registration);
-                    return;
-                }
-                let callee = node.child_by_field_name("function");
-                let is_depends = callee
-                    .and_then(|c| qualified_static(c, source, imports))
-                    .is_some_and(|q| q == "fastapi.Depends" || q == "fastapi.Security");
-                if !is_depends {
-                    return;
-                }
-                if let Some(first) = node
-                    .child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0))
-                    .filter(|a| a.kind() == "identifier")
+            "expression_statement" => {
+                let call = node.named_child(0).filter(|c| c.kind() == "call");
+                if let Some(registration) =
+                    call.and_then(|call| registration_of_call(call, source, &is_app))
                 {
-                    facts.dependencies.push(text(first, source).to_string());
+                    facts.registrations.push(registration);
                 }
             }
             _ => {}
@@ -131,12 +118,6 @@ impl FastApiFacts {
         self.registrations
             .iter()
             .any(|(_, range, _)| *range == (node.start_byte(), node.end_byte()))
-    }
-
-    pub fn is_dependency(&self, function: Node, source: &str) -> bool {
-        function
-            .child_by_field_name("name")
-            .is_some_and(|name| self.dependencies.iter().any(|d| d == text(name, source)))
     }
 }
 

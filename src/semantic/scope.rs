@@ -64,6 +64,21 @@ impl<'t> ScopeIndex<'t> {
         }
     }
 
+    /// The `async def` functions not nested in another one: together they cover every node
+    /// inside any `async def`.
+    pub fn outermost_async_functions(&self) -> Vec<Node<'t>> {
+        let mut found: Vec<Node<'t>> = Vec::new();
+        for (_, _, owner) in &self.bodies {
+            let nested = found
+                .last()
+                .is_some_and(|last| owner.start_byte() < last.end_byte());
+            if owner.kind() == "function_definition" && is_async_def(*owner) && !nested {
+                found.push(*owner);
+            }
+        }
+        found
+    }
+
     /// The `async def` whose own body runs `node` (not a nested sync `def`, lambda or class body).
     pub fn async_function_of(&self, node: Node<'t>) -> Option<Node<'t>> {
         self.function_of(node).filter(|f| is_async_def(*f))
