@@ -1,11 +1,15 @@
 //! PO103: file I/O (`open`, `Path.read_text` …) inside `async def`.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
+use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Scope};
 use crate::edits::builders::{await_blocker, call_in_thread};
-use crate::edits::importer::ModuleAdditions;
-use crate::fix::Fix;
+use crate::edits::importer::{unique_name, ModuleAdditions};
+use crate::fix::{Edit, Fix};
+use crate::parse::walk_tree;
 use crate::semantic::asyncness::handled_by_drop_async;
+use crate::semantic::blocking::with_items;
 use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATE};
+use crate::source::indentation_at;
+use crate::syntax::named_children;
 use tree_sitter::Node;
 
 pub struct BlockingFileIoInAsync;
@@ -45,13 +49,23 @@ async def prices(db=Depends(get_db)):
     return {"prices": table, "currency": await db.currency()}
 ```
 
+A `with open(...) as f:` block that holds one statement (an assignment, a `return`, or a call
+such as `f.write(data)` or `json.dump(obj, f)`) moves into a local function run in a thread:
+```python
+def _read_file():
+    with open(path) as f:
+        return json.load(f)
+data = await asyncio.to_thread(_read_file)
+```
+
 ## Fix safety
-Safe for the `pathlib` methods: the same bound method runs with the same arguments in a worker
-thread, so the result and the exceptions are unchanged (`asyncio.to_thread` also carries the
-context variables over). `open(...)` is reported without a fix: the file object it returns is
-used by later statements (`json.load(f)`, `for line in f`), which would still block; move the
-whole `with open(...)` block into a function and run that with `await asyncio.to_thread(...)`,
-or read the file with `anyio.Path`.
+Safe. The `pathlib` method, or the whole `with` block, runs unchanged in a worker thread, so the
+result and the exceptions are those of the original (`asyncio.to_thread` also carries the
+context variables over). Only blocks that do file I/O and computation are moved: none that
+await, yield, bind with `:=`, use the file object after the block, or contain a multi-line
+string (re-indenting it would change it). Other uses of `open(...)` are reported without a fix:
+the file object feeds later statements (`for line in f`) that would still block; move that code
+into a function run with `await asyncio.to_thread(...)`, or use `anyio.Path`.
 "#,
 };
 
@@ -71,9 +85,19 @@ impl Codemod for BlockingFileIoInAsync {
         let file = cx.file;
         match classify(call, file) {
             Some(BlockingCall::Open) => {
-                cx.report(call, "`open` does blocking file I/O inside `async def`").with_note(
-                    "move the block that uses the file into a function run with `await asyncio.to_thread(...)`",
+                let callee = call
+                    .child_by_field_name("function")
+                    .map_or("open", |f| file.text(f));
+                let defer = handled_by_drop_async(function, file);
+                let diagnostic = cx.report(
+                    call,
+                    format!("`{callee}` does blocking file I/O inside `async def`"),
                 );
+                if defer {
+                    diagnostic.with_note("PO105 makes this handler a plain `def` instead");
+                    return;
+                }
+                diagnostic.with_fix(with_block_in_thread(call, function, file));
             }
             Some(BlockingCall::PathMethod) => {
                 let method = call
@@ -109,4 +133,138 @@ impl Codemod for BlockingFileIoInAsync {
             _ => {}
         }
     }
+}
+
+/// `with open(...) as f:` holding one statement (`x = json.load(f)`, `return f.read()`,
+/// `f.write(data)`) → the block moved into a local function run by `asyncio.to_thread`:
+///
+/// ```python
+/// def _read_file():
+///     with open(path) as f:
+///         return json.load(f)
+/// x = await asyncio.to_thread(_read_file)
+/// ```
+fn with_block_in_thread(call: Node, function: Node, file: &FileContext) -> Result<Fix, String> {
+    const SHAPE: &str = "only a `with open(...) as f:` block holding one assignment, `return` or call is moved to a thread";
+    let pattern = call
+        .parent()
+        .filter(|p| p.kind() == "as_pattern")
+        .ok_or(SHAPE)?;
+    let item = pattern
+        .parent()
+        .filter(|p| p.kind() == "with_item")
+        .ok_or(SHAPE)?;
+    let with = item
+        .parent()
+        .and_then(|c| c.parent())
+        .filter(|w| w.kind() == "with_statement")
+        .ok_or(SHAPE)?;
+    if with_items(with).len() != 1 || with.child(0).is_some_and(|c| c.kind() == "async") {
+        return Err(SHAPE.into());
+    }
+    let alias = pattern
+        .child_by_field_name("alias")
+        .and_then(|a| a.named_child(0))
+        .filter(|a| a.kind() == "identifier")
+        .ok_or(SHAPE)?;
+    let body = with.child_by_field_name("body").ok_or(SHAPE)?;
+    let statements: Vec<Node> = named_children(body)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let [statement] = statements.as_slice() else {
+        return Err(SHAPE.into());
+    };
+    let mut suspends_or_binds = false;
+    walk_tree(with, |node| {
+        suspends_or_binds |= matches!(
+            node.kind(),
+            "await" | "yield" | "named_expression" | "lambda"
+        ) || (node.kind() == "string" && file.text(node).contains('\n'));
+    });
+    if suspends_or_binds {
+        return Err(
+            "the block awaits, yields, binds with `:=` or holds a multi-line string".into(),
+        );
+    }
+    // The file object stays bound after a `with`: it must not be used later.
+    let alias_name = file.text(alias);
+    let mut used_after = false;
+    walk_tree(function, |node| {
+        used_after |= node.kind() == "identifier"
+            && node.start_byte() >= with.end_byte()
+            && file.text(node) == alias_name;
+    });
+    if used_after {
+        return Err(format!("`{alias_name}` is used after the `with` block"));
+    }
+    let assignment = statement
+        .named_child(0)
+        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment");
+    let (kind, returned, outer) = match (statement.kind(), assignment) {
+        (_, Some(assignment)) => {
+            let target = assignment.child_by_field_name("left").ok_or(SHAPE)?;
+            let value = assignment.child_by_field_name("right").ok_or(SHAPE)?;
+            if target.kind() != "identifier" || assignment.child_by_field_name("type").is_some() {
+                return Err(SHAPE.into());
+            }
+            (
+                "_read_file",
+                Some(value),
+                Some(format!("{} = ", file.text(target))),
+            )
+        }
+        ("return_statement", None) => {
+            let value = statement.named_child(0).ok_or(SHAPE)?;
+            ("_read_file", Some(value), Some("return ".to_string()))
+        }
+        ("expression_statement", None) => ("_write_file", None, None),
+        _ => return Err(SHAPE.into()),
+    };
+    let le = file.stylist.line_ending;
+    let unit = &file.stylist.indent;
+    let indent = indentation_at(file.source, with.start_byte());
+    // The block's text, its one statement turned into a `return` where it yields a value.
+    let source = file.source;
+    let mut block = String::new();
+    block.push_str(&source[with.start_byte()..statement.start_byte()]);
+    match returned {
+        Some(value) => {
+            block.push_str("return ");
+            block.push_str(&source[value.start_byte()..statement.end_byte()]);
+        }
+        None => block.push_str(&source[statement.start_byte()..statement.end_byte()]),
+    }
+    block.push_str(&source[statement.end_byte()..with.end_byte()]);
+    // One level deeper; blank lines stay empty.
+    let block = block
+        .replace("\r\n", "\n")
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 || line.trim().is_empty() {
+                line.to_string()
+            } else {
+                format!("{unit}{line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(le);
+    let name = unique_name(file, kind);
+    let mut additions = ModuleAdditions::new(file);
+    let asyncio = additions.module("asyncio");
+    let replacement = format!(
+        "def {name}():{le}{indent}{unit}{block}{le}{indent}{}await {asyncio}.to_thread({name})",
+        outer.unwrap_or_default()
+    );
+    let mut edits = vec![Edit::replace(
+        with.start_byte(),
+        with.end_byte(),
+        replacement,
+    )];
+    edits.extend(additions.into_edit());
+    Ok(Fix::safe(
+        "Move the `with open(...)` block into a function run with `await asyncio.to_thread(...)`",
+        edits,
+    ))
 }

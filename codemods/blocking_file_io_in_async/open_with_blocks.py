@@ -1,5 +1,5 @@
-# PO103: builtin `open(...)` in `with` blocks inside async handlers: reported without a
-# fix (the file object is used by the following statements).
+# PO103: builtin `open(...)` in `with` blocks inside async handlers. A block of several
+# statements is reported without a fix; a block with one assignment moves to a thread.
 import csv
 import json
 
