@@ -99,11 +99,12 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Fi
                             Ok(entry) => {
                                 let p = entry.path();
                                 let is_py = p.extension().is_some_and(|e| e == "py");
-                                if is_py && entry.path_is_symlink() && fs::metadata(p).is_err() {
-                                    errors
-                                        .lock()
-                                        .unwrap()
-                                        .push(error(p, "broken symbolic link"));
+                                let bad_link = entry
+                                    .path_is_symlink()
+                                    .then(|| unreadable_link(p))
+                                    .flatten();
+                                if let Some(bad_link) = bad_link.filter(|_| is_py) {
+                                    errors.lock().unwrap().push(bad_link);
                                 } else if is_py && fs::metadata(p).is_ok_and(|m| m.is_file()) {
                                     found.lock().unwrap().push(p.to_path_buf());
                                 }
@@ -127,11 +128,8 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Fi
                 if settings.is_excluded(path) {
                     continue;
                 }
-                if fs::metadata(path).is_err() {
-                    errors
-                        .lock()
-                        .unwrap()
-                        .push(error(path, "broken symbolic link"));
+                if let Some(bad_link) = unreadable_link(path) {
+                    errors.lock().unwrap().push(bad_link);
                 } else {
                     found.lock().unwrap().push(path.clone());
                 }
@@ -144,6 +142,16 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Fi
     let mut errors = errors.into_inner().unwrap();
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     (found, errors)
+}
+
+/// The error for a symbolic link whose target cannot be reached, if it cannot.
+fn unreadable_link(path: &Path) -> Option<FileError> {
+    let err = fs::metadata(path).err()?;
+    Some(if err.kind() == std::io::ErrorKind::NotFound {
+        error(path, "broken symbolic link")
+    } else {
+        error(path, format!("symbolic link cannot be followed: {err}"))
+    })
 }
 
 /// Reads a file with the guards: size limit, UTF-8, readable.
@@ -331,9 +339,10 @@ pub fn write_fixed(file: &SourceFile, fixed: &str, root: &Path) -> Result<(), Fi
             ));
         }
     }
-    let permissions = fs::metadata(&target)
-        .map_err(|e| error(&file.path, e.to_string()))?
-        .permissions();
+    let metadata = fs::metadata(&target).map_err(|e| error(&file.path, e.to_string()))?;
+    if metadata.permissions().readonly() {
+        return Err(error(&file.path, "read-only file; not written"));
+    }
     let dir = target.parent().unwrap_or(Path::new("."));
     let write = || -> std::io::Result<()> {
         let mut temp = tempfile::NamedTempFile::new_in(dir)?;
@@ -342,9 +351,27 @@ pub fn write_fixed(file: &SourceFile, fixed: &str, root: &Path) -> Result<(), Fi
         }
         temp.write_all(fixed.as_bytes())?;
         temp.as_file().sync_all()?;
-        fs::set_permissions(temp.path(), permissions)?;
+        fs::set_permissions(temp.path(), metadata.permissions())?;
+        keep_owner(temp.path(), &metadata)?;
         temp.persist(&target).map_err(|e| e.error)?;
-        Ok(())
+        // The rename is durable once the directory entry is.
+        fs::File::open(dir)?.sync_all()
     };
     write().map_err(|e| error(&file.path, format!("cannot write: {e}")))
+}
+
+/// Gives the new file the old one's owner and group (a no-op when they already match).
+#[cfg(unix)]
+fn keep_owner(path: &Path, original: &fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let current = fs::metadata(path)?;
+    if (current.uid(), current.gid()) != (original.uid(), original.gid()) {
+        std::os::unix::fs::chown(path, Some(original.uid()), Some(original.gid()))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &Path, _: &fs::Metadata) -> std::io::Result<()> {
+    Ok(())
 }

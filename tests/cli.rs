@@ -367,3 +367,76 @@ fn writes_keep_permissions() {
             .contains("await asyncio.sleep(1)"));
     }
 }
+
+#[test]
+fn read_only_files_are_reported_not_written() {
+    let dir = project(&[("svc.py", BLOCKING), ("other.py", BLOCKING)]);
+    let path = dir.path().join("svc.py");
+    let mut permissions = fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&path, permissions).unwrap();
+    let out = perfopt(dir.path(), &["fix"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("svc.py: read-only file; not written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), BLOCKING);
+    let other = fs::read_to_string(dir.path().join("other.py")).unwrap();
+    assert!(
+        other.contains("await asyncio.sleep(1)"),
+        "the other file is still fixed"
+    );
+}
+
+#[test]
+fn a_file_deleted_before_writing_is_reported() {
+    let dir = project(&[("svc.py", BLOCKING)]);
+    let path = dir.path().join("svc.py");
+    let file = perfopt::workspace::read_source(&path, 1 << 20).unwrap();
+    fs::remove_file(&path).unwrap();
+    let err = perfopt::workspace::write_fixed(&file, "fixed\n", dir.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("cannot re-read before writing"),
+        "{err}"
+    );
+    assert!(!path.exists(), "nothing is recreated");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported() {
+    let dir = project(&[("ok.py", "x = 1\n")]);
+    std::os::unix::fs::symlink(dir.path().join("b.py"), dir.path().join("a.py")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("a.py"), dir.path().join("b.py")).unwrap();
+    let out = perfopt(dir.path(), &["check", ".", "a.py"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("a.py: symbolic link cannot be followed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("b.py: symbolic link cannot be followed"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_owner_of_a_fixed_file_is_kept() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = project(&[("svc.py", BLOCKING)]);
+    let path = dir.path().join("svc.py");
+    // Only root can give a file away; elsewhere the owner is already the writer.
+    if std::os::unix::fs::chown(&path, Some(4321), Some(4321)).is_err() {
+        return;
+    }
+    assert_eq!(perfopt(dir.path(), &["fix"]).status.code(), Some(0));
+    let metadata = fs::metadata(&path).unwrap();
+    assert_eq!((metadata.uid(), metadata.gid()), (4321, 4321));
+    assert!(fs::read_to_string(&path)
+        .unwrap()
+        .contains("await asyncio.sleep(1)"));
+}

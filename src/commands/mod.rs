@@ -10,6 +10,8 @@ use crate::workspace::{self, FileError, FileOutcome, Mode, SourceFile};
 use anyhow::{bail, Result};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Files read and outcomes computed, with every per-file error collected.
 struct Run {
@@ -152,19 +154,31 @@ pub fn fix(args: &FixArgs) -> Result<i32> {
             i32::from(!changed.is_empty())
         });
     }
+    // SIGINT/SIGTERM during the writes stop them between files: each file is left either as it
+    // was or fully fixed (every write is itself atomic).
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    let mut written = 0;
     for &i in &changed {
+        if interrupted.load(Ordering::SeqCst) {
+            eprintln!(
+                "perfopt: interrupted; {written} of {} files written, the others left as they were",
+                changed.len()
+            );
+            return Ok(130);
+        }
         let outcome = &run.outcomes[i];
-        let file = run
-            .files
-            .iter()
-            .find(|f| f.path == outcome.path)
-            .expect("outcomes come from files");
-        if let Err(err) = workspace::write_fixed(
+        // Outcomes come in the order of the files they were computed from.
+        let file = &run.files[i];
+        debug_assert_eq!(file.path, outcome.path);
+        match workspace::write_fixed(
             file,
             outcome.fixed.as_deref().unwrap_or(""),
             &run.settings.root,
         ) {
-            run.errors.push(err);
+            Ok(()) => written += 1,
+            Err(err) => run.errors.push(err),
         }
     }
     print_findings(&run.outcomes, args.format, required);
