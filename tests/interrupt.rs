@@ -74,13 +74,13 @@ fn interrupt_at(signal: &str, delays: &[Duration]) {
             .unwrap();
         child.wait().unwrap();
         let mut fixed = 0;
-        for i in 0..FILES {
+        for (i, expected) in expected.iter().enumerate() {
             let text = fs::read_to_string(dir.path().join(format!("m{i}.py"))).unwrap();
             assert!(
-                text == source(i) || text == expected[i],
+                text == source(i) || text == *expected,
                 "{signal} after {delay:?} left m{i}.py half-written:\n{text}"
             );
-            fixed += usize::from(text == expected[i]);
+            fixed += usize::from(text == *expected);
         }
         if signal == "-TERM" {
             let leftovers: Vec<_> = fs::read_dir(dir.path())
