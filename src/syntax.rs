@@ -97,3 +97,20 @@ pub fn contains(outer: Node, inner: Node) -> bool {
 pub fn is_string_literal(node: Node) -> bool {
     node.kind() == "string" || node.kind() == "concatenated_string"
 }
+
+/// The nodes strictly between `top` and `node`, innermost first: what repeated `parent()` calls
+/// would give, computed downwards in one pass (tree-sitter finds each parent from the root, so
+/// an upward walk costs depth² on deeply nested code).
+pub fn ancestors_below<'t>(top: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
+    let mut chain = Vec::new();
+    let mut current = top;
+    while let Some(child) = current.child_with_descendant(node) {
+        if child == node {
+            break;
+        }
+        chain.push(child);
+        current = child;
+    }
+    chain.reverse();
+    chain
+}

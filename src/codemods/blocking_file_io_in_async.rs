@@ -113,7 +113,7 @@ impl Codemod for BlockingFileIoInAsync {
                     diagnostic.with_note("PO105 makes this handler a plain `def` instead");
                     return;
                 }
-                if let Some(reason) = await_blocker(call) {
+                if let Some(reason) = await_blocker(call, function) {
                     diagnostic.with_note(reason);
                     return;
                 }

@@ -11,7 +11,7 @@ use crate::semantic::blocking::{
     classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_GATE,
 };
 use crate::settings::ClientStrategy;
-use crate::syntax::{contains, is_string_literal, named_children, text, CallArgs};
+use crate::syntax::{ancestors_below, contains, is_string_literal, named_children, text, CallArgs};
 use tree_sitter::Node;
 
 pub struct BlockingHttpInAsync;
@@ -439,7 +439,8 @@ fn convert_request<'t>(
     target: Target,
     file: &FileContext<'t>,
 ) -> Result<Conversion<'t>, String> {
-    if let Some(reason) = await_blocker(call) {
+    let function = file.scopes.function_of(call).ok_or("not in a function")?;
+    if let Some(reason) = await_blocker(call, function) {
         return Err(reason.into());
     }
     let source = file.source;
@@ -723,10 +724,7 @@ fn except_clause_edits<'t>(
     let mut tries: Vec<Node> = Vec::new();
     for call in calls {
         let mut node = *call;
-        while let Some(parent) = node.parent() {
-            if parent == function {
-                break;
-            }
+        for parent in ancestors_below(function, *call) {
             if parent.kind() == "try_statement"
                 && parent.child_by_field_name("body") == Some(node)
                 && !tries.contains(&parent)

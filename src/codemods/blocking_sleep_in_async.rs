@@ -80,7 +80,7 @@ impl Codemod for BlockingSleepInAsync {
             diagnostic.with_note("PO105 makes this handler a plain `def` instead");
             return;
         }
-        if let Some(reason) = await_blocker(call) {
+        if let Some(reason) = await_blocker(call, function) {
             diagnostic.with_note(reason);
             return;
         }

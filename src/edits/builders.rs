@@ -2,7 +2,7 @@
 //! renaming keyword arguments, removing an import clause. Each keeps the surrounding text as is.
 
 use crate::fix::Edit;
-use crate::syntax::named_children;
+use crate::syntax::{ancestors_below, named_children};
 use tree_sitter::Node;
 
 /// Whether an `await` placed before `expr` must be parenthesised: `(await f()).json()`.
@@ -20,18 +20,12 @@ pub fn await_needs_parens(expr: Node) -> bool {
 
 /// Why an `await` cannot be placed at `node`, if it cannot: inside a generator expression it
 /// would turn the generator into an async generator, which `any()`, `sum()` or `join()` reject.
-pub fn await_blocker(node: Node) -> Option<&'static str> {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        match parent.kind() {
-            "generator_expression" => {
-                return Some("it sits in a generator expression, which `await` would make an async generator: use a list comprehension first")
-            }
-            "function_definition" | "lambda" => return None,
-            _ => current = parent,
-        }
-    }
-    None
+pub fn await_blocker(node: Node, function: Node) -> Option<&'static str> {
+    ancestors_below(function, node)
+        .into_iter()
+        .take_while(|a| !matches!(a.kind(), "function_definition" | "lambda"))
+        .any(|a| a.kind() == "generator_expression")
+        .then_some("it sits in a generator expression, which `await` would make an async generator: use a list comprehension first")
 }
 
 /// `f(x)` → `await NEW(x)`: replaces the callee (when `new_callee` is given) and awaits the call.

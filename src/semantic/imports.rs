@@ -209,24 +209,24 @@ fn collect_module_bindings(statement: Node, source: &str, out: &mut HashSet<Stri
 
 /// Names bound by an assignment target (`a`, `a, b`, `[a, *b]`), not attributes or subscripts.
 pub fn collect_target_names(target: Node, source: &str, out: &mut HashSet<String>) {
-    match target.kind() {
-        "identifier" => {
-            out.insert(text(target, source).to_string());
-        }
-        "pattern_list"
-        | "tuple_pattern"
-        | "list_pattern"
-        | "list_splat_pattern"
-        | "tuple"
-        | "list"
-        | "parenthesized_expression"
-        | "as_pattern_target" => {
-            let mut cursor = target.walk();
-            for child in target.named_children(&mut cursor) {
-                collect_target_names(child, source, out);
+    let mut stack = vec![target];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" => {
+                out.insert(text(node, source).to_string());
             }
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "list_splat_pattern"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression"
+            | "as_pattern_target" => {
+                stack.extend(named_children(node));
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 

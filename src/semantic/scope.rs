@@ -122,47 +122,41 @@ pub fn local_bindings(function: Node, source: &str) -> HashSet<String> {
     names
 }
 
-fn collect_body_bindings(node: Node, source: &str, names: &mut HashSet<String>) {
-    for child in named_children(node) {
-        match child.kind() {
-            "function_definition" | "class_definition" => {
-                if let Some(name) = child.child_by_field_name("name") {
-                    names.insert(text(name, source).to_string());
+/// Iterative (a deeply nested body must not overflow the stack); names declared `global` or
+/// `nonlocal` anywhere in the body refer to the outer binding and are not local.
+fn collect_body_bindings(body: Node, source: &str, names: &mut HashSet<String>) {
+    let mut declared_outer = HashSet::new();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        for child in named_children(node) {
+            let target = match child.kind() {
+                "function_definition" | "class_definition" => {
+                    if let Some(name) = child.child_by_field_name("name") {
+                        names.insert(text(name, source).to_string());
+                    }
+                    continue;
                 }
-                continue;
-            }
-            "lambda" => continue,
-            "assignment" | "augmented_assignment" => {
-                if let Some(left) = child.child_by_field_name("left") {
-                    collect_target_names(left, source, names);
+                "lambda" => continue,
+                "global_statement" | "nonlocal_statement" => {
+                    for name in named_children(child) {
+                        declared_outer.insert(text(name, source).to_string());
+                    }
+                    continue;
                 }
-            }
-            "for_statement" | "for_in_clause" => {
-                if let Some(left) = child.child_by_field_name("left") {
-                    collect_target_names(left, source, names);
+                "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                    child.child_by_field_name("left")
                 }
+                "as_pattern" => child.child_by_field_name("alias"),
+                "named_expression" => child.child_by_field_name("name"),
+                _ => None,
+            };
+            if let Some(target) = target {
+                collect_target_names(target, source, names);
             }
-            "as_pattern" => {
-                if let Some(alias) = child.child_by_field_name("alias") {
-                    collect_target_names(alias, source, names);
-                }
-            }
-            "named_expression" => {
-                if let Some(name) = child.child_by_field_name("name") {
-                    names.insert(text(name, source).to_string());
-                }
-            }
-            "global_statement" | "nonlocal_statement" => {
-                // Declared names refer to the outer binding: not local.
-                for name in named_children(child) {
-                    names.remove(text(name, source));
-                }
-                continue;
-            }
-            _ => {}
+            stack.push(child);
         }
-        collect_body_bindings(child, source, names);
     }
+    names.retain(|name| !declared_outer.contains(name));
 }
 
 #[cfg(test)]
