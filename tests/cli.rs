@@ -440,3 +440,19 @@ fn the_owner_of_a_fixed_file_is_kept() {
         .unwrap()
         .contains("await asyncio.sleep(1)"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_inside_the_project_is_written_through_and_stays_a_link() {
+    let dir = project(&[("real/svc.py", BLOCKING), ("perfopt.toml", "")]);
+    std::os::unix::fs::symlink(dir.path().join("real/svc.py"), dir.path().join("link.py")).unwrap();
+    let out = perfopt(dir.path(), &["fix", "link.py"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let link = dir.path().join("link.py");
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let target = fs::read_to_string(dir.path().join("real/svc.py")).unwrap();
+    assert!(target.contains("await asyncio.sleep(1)"), "{target}");
+}
