@@ -5,6 +5,7 @@ mod blocking_file_io_in_async;
 mod blocking_http_in_async;
 mod blocking_sleep_in_async;
 mod blocking_subprocess_in_async;
+mod lru_cache_on_async;
 
 use crate::codemod::Codemod;
 
@@ -14,6 +15,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &blocking_file_io_in_async::BlockingFileIoInAsync,
     &blocking_subprocess_in_async::BlockingSubprocessInAsync,
     &async_endpoint_without_await::AsyncEndpointWithoutAwait,
+    &lru_cache_on_async::LruCacheOnAsync,
 ];
 
 /// The codemod with this code (`PO101`) or name (`blocking-http-in-async`).

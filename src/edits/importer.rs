@@ -43,6 +43,25 @@ impl<'a> ModuleAdditions<'a> {
         path
     }
 
+    /// The name that refers to `module.member` in this file (`alru_cache`), adding
+    /// `from module import member` (aliased when the name is taken by something else).
+    pub fn member(&mut self, module: &str, member: &str) -> String {
+        let qualified = format!("{module}.{member}");
+        if let Some(local) = self.file.imports.access_path(&qualified) {
+            return local;
+        }
+        let (statement, local) = if self.file.imports.is_bound(member) {
+            let alias = unique_name(self.file, &format!("{member}_"));
+            (format!("from {module} import {member} as {alias}"), alias)
+        } else {
+            (format!("from {module} import {member}"), member.to_string())
+        };
+        if !self.imports.contains(&statement) {
+            self.imports.push(statement);
+        }
+        local
+    }
+
     /// Adds a module-level definition (`lines` joined with the file's line ending).
     pub fn define(&mut self, lines: &[String]) {
         self.definitions
