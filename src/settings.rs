@@ -19,6 +19,21 @@ pub struct ConfigFile {
     /// Files larger than this many bytes are skipped with a message.
     pub max_file_size: Option<u64>,
     pub blocking_http_in_async: Option<HttpOptions>,
+    pub missing_timeout: Option<TimeoutOptions>,
+}
+
+/// Options of PO306 missing-timeout.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct TimeoutOptions {
+    /// The timeout the fix writes, in seconds.
+    pub seconds: f64,
+}
+
+impl Default for TimeoutOptions {
+    fn default() -> Self {
+        TimeoutOptions { seconds: 10.0 }
+    }
 }
 
 /// Options of PO101 blocking-http-in-async.
@@ -55,6 +70,7 @@ impl Default for HttpOptions {
 #[derive(Debug, Clone, Default)]
 pub struct CodemodOptions {
     pub http: HttpOptions,
+    pub timeout: TimeoutOptions,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -136,6 +152,10 @@ impl Settings {
             per_file_ignores.push((glob(&pattern, &origin)?.compile_matcher(), codes));
         }
         let http = config.blocking_http_in_async.unwrap_or_default();
+        let timeout = config.missing_timeout.unwrap_or_default();
+        if !(timeout.seconds.is_finite() && timeout.seconds > 0.0) {
+            bail!("{origin}: missing-timeout.seconds must be a positive number of seconds");
+        }
         if !matches!(http.library.as_str(), "httpx" | "httpx2") {
             bail!("{origin}: blocking-http-in-async.library must be \"httpx\" or \"httpx2\", not {:?}", http.library);
         }
@@ -149,7 +169,7 @@ impl Settings {
             exclude: exclude.build().context("invalid exclude patterns")?,
             per_file_ignores,
             max_file_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
-            options: CodemodOptions { http },
+            options: CodemodOptions { http, timeout },
         })
     }
 

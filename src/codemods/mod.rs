@@ -6,6 +6,7 @@ mod blocking_http_in_async;
 mod blocking_sleep_in_async;
 mod blocking_subprocess_in_async;
 mod lru_cache_on_async;
+mod missing_timeout;
 
 use crate::codemod::Codemod;
 
@@ -16,6 +17,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &blocking_subprocess_in_async::BlockingSubprocessInAsync,
     &async_endpoint_without_await::AsyncEndpointWithoutAwait,
     &lru_cache_on_async::LruCacheOnAsync,
+    &missing_timeout::MissingTimeout,
 ];
 
 /// The codemod with this code (`PO101`) or name (`blocking-http-in-async`).

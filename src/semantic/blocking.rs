@@ -137,32 +137,60 @@ fn classify_qualified(qualified: &str) -> Option<BlockingCall<'static>> {
     }
 }
 
-/// Whether a call constructs a blocking HTTP session (`requests.Session()`, `httpx.Client()`).
-pub fn session_constructor(call: Node, file: &FileContext) -> Option<HttpLibrary> {
+/// The kinds of HTTP client object a name can be bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    /// `requests.Session()`: blocking, no default timeout.
+    RequestsSession,
+    /// `httpx.Client()`: blocking.
+    HttpxClient,
+    /// `httpx.AsyncClient()`.
+    HttpxAsyncClient,
+}
+
+/// Whether a call constructs an HTTP client object, and which.
+pub fn client_constructor(call: Node, file: &FileContext) -> Option<ClientKind> {
     if call.kind() != "call" {
         return None;
     }
     // Cheap look at the callee's last name before resolving it.
     let function = call.child_by_field_name("function")?;
     let last = text(function, file.source).rsplit('.').next()?;
-    if !matches!(last, "Session" | "session" | "Client") {
+    if !matches!(last, "Session" | "session" | "Client" | "AsyncClient") {
         return None;
     }
     match file.callee(call)?.as_str() {
         "requests.Session" | "requests.session" | "requests.sessions.Session" => {
-            Some(HttpLibrary::Requests)
+            Some(ClientKind::RequestsSession)
         }
-        "httpx.Client" => Some(HttpLibrary::Httpx),
+        "httpx.Client" => Some(ClientKind::HttpxClient),
+        "httpx.AsyncClient" => Some(ClientKind::HttpxAsyncClient),
         _ => None,
     }
 }
 
-/// The session a name refers to: bound by `name = requests.Session()` or
-/// `with requests.Session() as name` in the enclosing function, or at module level.
+/// Whether a call constructs a blocking HTTP session (`requests.Session()`, `httpx.Client()`).
+pub fn session_constructor(call: Node, file: &FileContext) -> Option<HttpLibrary> {
+    match client_constructor(call, file)? {
+        ClientKind::RequestsSession => Some(HttpLibrary::Requests),
+        ClientKind::HttpxClient => Some(HttpLibrary::Httpx),
+        ClientKind::HttpxAsyncClient => None,
+    }
+}
+
+/// The blocking session a name refers to.
 fn session_binding<'t>(
     name: Node<'t>,
     file: &FileContext<'t>,
 ) -> Option<(HttpLibrary, SessionBinding<'t>)> {
+    let binding = client_binding(name, file)?;
+    Some((session_constructor(binding.constructor, file)?, binding))
+}
+
+/// The HTTP client a name refers to: bound by `name = requests.Session()` (or `httpx.Client()`,
+/// `httpx.AsyncClient()`) or `with … as name` in the enclosing function, or at module level.
+/// The last binding before the end of the scope wins.
+pub fn client_binding<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<SessionBinding<'t>> {
     if !file.imports.imports_from("requests") && !file.imports.imports_from("httpx") {
         return None;
     }
@@ -172,6 +200,12 @@ fn session_binding<'t>(
         .function_of(name)
         .and_then(|f| f.child_by_field_name("body"))
         .unwrap_or_else(|| file.tree.root_node());
+    let bound = |constructor: Node<'t>, with_statement: Option<Node<'t>>| {
+        client_constructor(constructor, file).map(|_| SessionBinding {
+            constructor,
+            with_statement,
+        })
+    };
     let mut found = None;
     let mut stack = vec![scope];
     while let Some(node) = stack.pop() {
@@ -183,15 +217,7 @@ fn session_binding<'t>(
                     let right = child.child_by_field_name("right");
                     if let (Some(left), Some(right)) = (left, right) {
                         if text(left, file.source) == wanted {
-                            found = session_constructor(right, file).map(|library| {
-                                (
-                                    library,
-                                    SessionBinding {
-                                        constructor: right,
-                                        with_statement: None,
-                                    },
-                                )
-                            });
+                            found = bound(right, None);
                         }
                     }
                 }
@@ -207,15 +233,7 @@ fn session_binding<'t>(
                         let alias = value.child_by_field_name("alias");
                         if let (Some(constructor), Some(alias)) = (constructor, alias) {
                             if text(alias, file.source) == wanted {
-                                found = session_constructor(constructor, file).map(|library| {
-                                    (
-                                        library,
-                                        SessionBinding {
-                                            constructor,
-                                            with_statement: Some(child),
-                                        },
-                                    )
-                                });
+                                found = bound(constructor, Some(child));
                             }
                         }
                     }
@@ -226,9 +244,8 @@ fn session_binding<'t>(
         }
     }
     if found.is_none() && scope != file.tree.root_node() && !file.is_local_name(name, wanted) {
-        // A module-level session used inside a function.
-        let module_scope = file.tree.root_node();
-        for statement in named_children(module_scope) {
+        // A module-level client used inside a function.
+        for statement in named_children(file.tree.root_node()) {
             for assignment in named_children(statement)
                 .into_iter()
                 .filter(|c| c.kind() == "assignment")
@@ -237,15 +254,7 @@ fn session_binding<'t>(
                 let right = assignment.child_by_field_name("right");
                 if let (Some(left), Some(right)) = (left, right) {
                     if text(left, file.source) == wanted {
-                        found = session_constructor(right, file).map(|library| {
-                            (
-                                library,
-                                SessionBinding {
-                                    constructor: right,
-                                    with_statement: None,
-                                },
-                            )
-                        });
+                        found = bound(right, None);
                     }
                 }
             }
