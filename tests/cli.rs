@@ -144,9 +144,17 @@ fn unsafe_fixes_need_the_flag() {
         Some(0),
         "an unsafe fix is not applied without --unsafe"
     );
-    let out = perfopt(dir.path(), &["fix", "--dry-run", "--unsafe"]);
+    let out = perfopt(
+        dir.path(),
+        &["fix", "--dry-run", "--unsafe", "--select", "PO101"],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("(await _http_request(\"GET\", url, params=params, follow_redirects=True, timeout=None)).json()"));
+    // With PO306 too, the kept "wait forever" becomes the configured timeout.
+    let out = perfopt(dir.path(), &["fix", "--dry-run", "--unsafe"]);
+    let diff = stdout(&out);
+    assert!(diff.contains("(await _http_request(\"GET\", url, params=params, timeout=10, follow_redirects=True)).json()")
+        || diff.contains("(await _http_request(\"GET\", url, params=params, follow_redirects=True, timeout=10)).json()"), "{diff}");
 }
 
 #[test]
