@@ -200,3 +200,31 @@ fn catalogue_is_consistent() {
         codemod_for(&folder);
     }
 }
+
+/// Every fixture fixed with every codemod at once: codemods must not break each other's output.
+#[test]
+fn fixtures_with_every_codemod_together() {
+    let enabled: BTreeSet<&'static str> = ALL.iter().map(|c| c.meta().code).collect();
+    let options = CodemodOptions::default();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("codemods");
+    for folder in std::fs::read_dir(&root).unwrap() {
+        for case in std::fs::read_dir(folder.unwrap().path()).unwrap() {
+            let path = case.unwrap().path();
+            let source = std::fs::read_to_string(&path).unwrap();
+            let fixed = fix_source(&source, &enabled, &options, Applicability::Unsafe)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                fixed.refused.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                fixed.refused
+            );
+            assert_compiles(
+                &fixed.text,
+                &format!("{} with every codemod", path.display()),
+            );
+            let again = fix_source(&fixed.text, &enabled, &options, Applicability::Unsafe).unwrap();
+            assert_eq!(again.text, fixed.text, "{}: not idempotent", path.display());
+        }
+    }
+}

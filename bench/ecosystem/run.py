@@ -17,6 +17,7 @@ Writes target/ecosystem/report.md and report.json; exits 1 on any failure.
 from __future__ import annotations
 
 import argparse
+import builtins
 import collections
 import concurrent.futures
 import datetime
@@ -25,7 +26,9 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
+import symtable
 import subprocess
 import sys
 import tarfile
@@ -203,6 +206,38 @@ def compile_error(data: bytes, filename: str) -> tuple[str, int | None] | None:
     return None
 
 
+MODULE_NAMES = set(dir(builtins))
+MODULE_NAMES |= {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__package__",
+                 "__path__", "__builtins__", "__annotations__", "__cached__"}
+
+
+def undefined_names(text: str, filename: str) -> set[str] | None:
+    """Global names read somewhere but bound nowhere in the module (a NameError
+    waiting to happen), per the compiler's own symbol tables; None when unknowable
+    (a star import, or the source does not compile)."""
+    if re.search(r"^\s*from\s+\S+\s+import\s+\*", text, re.M):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            top = symtable.symtable(text, filename, "exec")
+    except Exception:
+        return None
+    bound, read, tables = set(MODULE_NAMES), set(), [top]
+    while tables:
+        t = tables.pop()
+        tables.extend(t.get_children())
+        for sym in t.get_symbols():
+            name = sym.get_name()
+            if t is top and (sym.is_assigned() or sym.is_imported() or sym.is_namespace()):
+                bound.add(name)
+            elif sym.is_declared_global() and sym.is_assigned():
+                bound.add(name)  # `global x; x = ...` inside a function
+            if sym.is_referenced() and (t is top or sym.is_global()):
+                read.add(name)
+    return read - bound
+
+
 def compile_failures(p: Project, src: Path) -> dict[str, str]:
     """Files of the pristine tree that do not compile, cached per pin and Python."""
     cache = src.parent / "compile-failures.json"
@@ -321,6 +356,7 @@ class Result:
     files_fixed: int = 0
     left_after_fix: int | None = None
     introduced_syntax_errors: int = 0
+    introduced_undefined_names: int = 0
     idempotence_failures: int = 0
     panics: int = 0
     outside_changes: int = 0
@@ -397,6 +433,19 @@ def check_project(p: Project, src: Path, binary: str, top: int, timeout: float) 
                 "context": context(after, line) if line else "",
                 "diff": diff_excerpt(before, after, path, around=line),
             })
+            continue
+        # Compiles, but may read a name it never binds (a helper or import left out).
+        before = (src / path).read_bytes()
+        names_before = undefined_names(before.decode("utf-8", "replace"), path)
+        names_after = undefined_names(after.decode("utf-8", "replace"), path)
+        if names_before is not None and names_after is not None and names_after - names_before:
+            res.introduced_undefined_names += 1
+            res.failures.append({
+                "kind": "undefined-name",
+                "what": f"fix made {path} read undefined {', '.join(sorted(names_after - names_before))}",
+                "file": rel(fixed / path), "original": rel(src / path),
+                "diff": diff_excerpt(before, after, path),
+            })
 
     fixed2 = fresh_copy(fixed, pdir / "fixed2")
     run = perfopt(binary, ["fix", "--unsafe", "--isolated", str(fixed2)], pdir, timeout)
@@ -453,24 +502,25 @@ def fence(text: str, lang: str = "") -> str:
 def report(results: list[Result], meta: dict, work: Path) -> tuple[str, dict]:
     codes = sorted({c for r in results for c in r.findings})
     cols = ["files", "lines", "not_compiling", "fixable", "files_fixed",
-            "introduced_syntax_errors", "idempotence_failures", "panics", "outside_changes"]
+            "introduced_syntax_errors", "introduced_undefined_names", "idempotence_failures",
+            "panics", "outside_changes"]
     totals = {c: sum(getattr(r, c) for r in results) for c in cols}
     totals["findings"] = {c: sum(r.findings.get(c, 0) for r in results) for c in codes}
     totals["check_wall_s"] = round(sum(r.check_wall_s for r in results), 3)
     totals["perfopt_errors"] = sum(len(r.perfopt_errors) for r in results)
-    failed = sum(totals[c] for c in ("introduced_syntax_errors", "idempotence_failures",
-                                     "panics", "outside_changes"))
+    failed = sum(totals[c] for c in cols[5:])
 
     header = ["project", "version", "files", "lines", "not compiling", *codes, "fixable", "files fixed",
-              "syntax errors", "idempotence", "panics", "outside", "perfopt errors", "check (s)"]
+              "syntax errors", "undefined names", "idempotence", "panics", "outside", "perfopt errors", "check (s)"]
     rows = [[f"{r.name}", f"{r.version} ({r.dist})", r.files, f"{r.lines:,}", r.not_compiling,
              *(r.findings.get(c, 0) for c in codes), r.fixable, r.files_fixed,
-             r.introduced_syntax_errors, r.idempotence_failures, r.panics, r.outside_changes,
+             r.introduced_syntax_errors, r.introduced_undefined_names, r.idempotence_failures, r.panics, r.outside_changes,
              len(r.perfopt_errors), f"{r.check_wall_s:.2f}"] for r in results]
     rows.append(["**total**", f"{len(results)} projects", totals["files"], f"{totals['lines']:,}",
                  totals["not_compiling"],
                  *(totals["findings"][c] for c in codes), totals["fixable"], totals["files_fixed"],
-                 totals["introduced_syntax_errors"], totals["idempotence_failures"],
+                 totals["introduced_syntax_errors"], totals["introduced_undefined_names"],
+                 totals["idempotence_failures"],
                  totals["panics"], totals["outside_changes"], totals["perfopt_errors"],
                  f"{totals['check_wall_s']:.2f}"])
 
@@ -481,6 +531,8 @@ def report(results: list[Result], meta: dict, work: Path) -> tuple[str, dict]:
           f"({failed} failure{'s' if failed != 1 else ''})\n",
           "## Summary\n",
           "`syntax errors`: files that compiled before `fix --unsafe` and not after; "
+          "`undefined names`: fixed files that now read a global name bound nowhere in the "
+          "module (e.g. a missing `import asyncio`), per Python's `symtable`; "
           "`idempotence`: files a second `fix --unsafe` changed; `panics`: runs that panicked, "
           "timed out, exited outside 0/1/2 or printed invalid JSON; `outside`: files changed "
           "outside the fixed copy (or created/removed by `fix`); `perfopt errors`: files "
@@ -527,8 +579,8 @@ def report(results: list[Result], meta: dict, work: Path) -> tuple[str, dict]:
 
     md.append("## Reproduce\n")
     md.append(fence(
-        f"python3 bench/ecosystem/run.py{' --small' if meta['mode'] == 'small' else ''} "
-        f"--binary {meta['binary']}\n"
+        f"python3 bench/ecosystem/run.py{' --small' if meta['mode'] == 'small' else ''}"
+        f"{' --projects ' + meta['projects'] if meta['projects'] else ''} --binary {meta['binary']}\n"
         f"# one project's fix, by hand (trees under {rel(work)}/<name>/):\n"
         f"rm -rf /tmp/eco && cp -r {rel(work)}/NAME/src /tmp/eco\n"
         f"{meta['binary']} fix --unsafe --isolated /tmp/eco\n"
@@ -631,7 +683,8 @@ def main() -> int:
     meta = {"binary": rel(Path(binary)) if os.sep in binary else binary,
             "version": binary_version(binary), "python": platform.python_version(),
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "mode": "small" if args.small else "full", "top": args.top}
+            "mode": "small" if args.small else "full", "top": args.top,
+            "projects": args.projects or ""}
     results = []
     for p in projects:
         log(f"{p.pin}: checking")

@@ -5,6 +5,7 @@ use crate::edits::builders::{
     append_argument, await_blocker, await_call, prepend_argument, rename_keyword,
 };
 use crate::edits::importer::{unique_name, ModuleAdditions};
+use crate::edits::shared_http::{existing_definition, ssl_context};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
 use crate::semantic::blocking::{
@@ -380,29 +381,13 @@ fn client_definition(file: &FileContext, additions: &mut ModuleAdditions, httpx:
         ClientStrategy::PerCall => ("_http_request", "AsyncClient(verify="),
         ClientStrategy::Module => ("_http_client", "AsyncClient(cookies="),
     };
-    // An earlier pass's definition, recognised by its shape.
-    let root = file.tree.root_node();
-    for statement in named_children(root) {
-        let defined = match statement.kind() {
-            "function_definition" => statement.child_by_field_name("name"),
-            "expression_statement" => statement
-                .named_child(0)
-                .filter(|a| a.kind() == "assignment")
-                .and_then(|a| a.child_by_field_name("left")),
-            _ => None,
-        };
-        if let Some(name) = defined {
-            let name = file.text(name);
-            if name.starts_with(base) && file.text(statement).contains(marker) {
-                return name.to_string();
-            }
-        }
+    if let Some(name) = existing_definition(file, base, marker) {
+        return name;
     }
     let name = unique_name(file, base);
     match file.options.http.client {
         ClientStrategy::PerCall => {
-            let context = unique_name(file, "_http_ssl_context");
-            additions.define(&[format!("{context} = {httpx}.create_ssl_context()")]);
+            let context = ssl_context(file, additions, httpx);
             additions.define(&[
                 String::new(),
                 format!("async def {name}(method, url, **kwargs):"),

@@ -5,6 +5,7 @@ mod blocking_file_io_in_async;
 mod blocking_http_in_async;
 mod blocking_sleep_in_async;
 mod blocking_subprocess_in_async;
+mod client_per_request;
 mod lru_cache_on_async;
 mod missing_timeout;
 
@@ -16,6 +17,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &blocking_file_io_in_async::BlockingFileIoInAsync,
     &blocking_subprocess_in_async::BlockingSubprocessInAsync,
     &async_endpoint_without_await::AsyncEndpointWithoutAwait,
+    &client_per_request::ClientPerRequest,
     &lru_cache_on_async::LruCacheOnAsync,
     &missing_timeout::MissingTimeout,
 ];

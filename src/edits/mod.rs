@@ -3,3 +3,4 @@
 
 pub mod builders;
 pub mod importer;
+pub mod shared_http;
