@@ -6,23 +6,13 @@ use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 use crate::fixer::{fix_until_stable, FixError, FixOutcome};
 use crate::parse::parse;
-use crate::semantic::imports::ImportMap;
-use crate::semantic::project::{app_object_names, awaited_names, FileFacts, ProjectIndex};
+use crate::semantic::project::{FileFacts, ProjectIndex};
 use crate::settings::CodemodOptions;
 use std::collections::BTreeSet;
 
 /// A project made of this one file.
 fn single_file_project(source: &str, module: &[String]) -> ProjectIndex {
-    let mut facts = FileFacts {
-        module: module.to_vec(),
-        awaited: awaited_names(source),
-        ..FileFacts::default()
-    };
-    if let Some(tree) = parse(source) {
-        facts.app_objects =
-            app_object_names(&tree, source, &ImportMap::build(&tree, source, module));
-    }
-    ProjectIndex::from_facts([facts])
+    ProjectIndex::from_facts([FileFacts::collect(source, module.to_vec())])
 }
 
 /// Diagnostics for `source` with the given codes enabled.

@@ -103,6 +103,8 @@ pub struct FileContext<'a> {
     fastapi: OnceCell<FastApiFacts>,
     pub scopes: ScopeIndex<'a>,
     pub project: &'a ProjectIndex,
+    /// The file's dotted module path (`["app", "main"]`).
+    pub module: &'a [String],
     pub options: &'a CodemodOptions,
     /// Codes enabled for this run, for codemods that defer to one another.
     pub enabled: &'a BTreeSet<&'static str>,
@@ -113,7 +115,7 @@ impl<'a> FileContext<'a> {
     pub fn new(
         source: &'a str,
         tree: &'a Tree,
-        module: &[String],
+        module: &'a [String],
         project: &'a ProjectIndex,
         options: &'a CodemodOptions,
         enabled: &'a BTreeSet<&'static str>,
@@ -131,6 +133,7 @@ impl<'a> FileContext<'a> {
             fastapi: OnceCell::new(),
             scopes: ScopeIndex::build(tree.root_node(), source),
             project,
+            module,
             options,
             enabled,
             locals: RefCell::new(HashMap::new()),

@@ -20,6 +20,26 @@ pub struct ConfigFile {
     pub max_file_size: Option<u64>,
     pub blocking_http_in_async: Option<HttpOptions>,
     pub missing_timeout: Option<TimeoutOptions>,
+    pub missing_compression: Option<CompressionOptions>,
+}
+
+/// Options of PO304 missing-compression.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct CompressionOptions {
+    /// gzip level, 1–9 (`bench/gzip_levels.md` for the measurement behind the default).
+    pub level: u8,
+    /// Responses smaller than this many bytes are sent uncompressed.
+    pub minimum_size: u32,
+}
+
+impl Default for CompressionOptions {
+    fn default() -> Self {
+        CompressionOptions {
+            level: 5,
+            minimum_size: 1000,
+        }
+    }
 }
 
 /// Options of PO306 missing-timeout.
@@ -71,6 +91,7 @@ impl Default for HttpOptions {
 pub struct CodemodOptions {
     pub http: HttpOptions,
     pub timeout: TimeoutOptions,
+    pub compression: CompressionOptions,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -153,6 +174,10 @@ impl Settings {
         }
         let http = config.blocking_http_in_async.unwrap_or_default();
         let timeout = config.missing_timeout.unwrap_or_default();
+        let compression = config.missing_compression.unwrap_or_default();
+        if !(1..=9).contains(&compression.level) {
+            bail!("{origin}: missing-compression.level must be from 1 to 9");
+        }
         if !(timeout.seconds.is_finite() && timeout.seconds > 0.0) {
             bail!("{origin}: missing-timeout.seconds must be a positive number of seconds");
         }
@@ -169,7 +194,11 @@ impl Settings {
             exclude: exclude.build().context("invalid exclude patterns")?,
             per_file_ignores,
             max_file_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
-            options: CodemodOptions { http, timeout },
+            options: CodemodOptions {
+                http,
+                timeout,
+                compression,
+            },
         })
     }
 

@@ -6,10 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 use crate::fixer::fix_until_stable;
 use crate::parse::{parse, syntax_error_count};
-use crate::semantic::imports::ImportMap;
-use crate::semantic::project::{
-    app_object_names, awaited_names, module_path, FileFacts, ProjectIndex,
-};
+use crate::semantic::project::{module_path, FileFacts, ProjectIndex};
 use crate::settings::Settings;
 use crate::source::LineIndex;
 use rayon::prelude::*;
@@ -199,22 +196,7 @@ fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
 pub fn build_project_index(files: &[SourceFile], settings: &Settings) -> ProjectIndex {
     let facts: Vec<FileFacts> = files
         .par_iter()
-        .map(|file| {
-            let module = module_of(&file.path, settings);
-            let mut facts = FileFacts {
-                awaited: awaited_names(&file.text),
-                ..FileFacts::default()
-            };
-            // Only a file that calls a constructor can define an app or router.
-            if file.text.contains("FastAPI(") || file.text.contains("APIRouter(") {
-                if let Some(tree) = parse(&file.text) {
-                    let imports = ImportMap::build(&tree, &file.text, &module);
-                    facts.app_objects = app_object_names(&tree, &file.text, &imports);
-                }
-            }
-            facts.module = module;
-            facts
-        })
+        .map(|file| FileFacts::collect(&file.text, module_of(&file.path, settings)))
         .collect();
     ProjectIndex::from_facts(facts)
 }

@@ -26,3 +26,15 @@ async def local_stub(path: str) -> int:
 def legacy(url: str) -> bytes:
     with requests.Session() as session:
         return session.get(url, timeout=5).content
+
+
+class PartnerApi:
+    # Built once per instance and reused: not per call.
+    def __init__(self, base_url: str):
+        self.client = httpx.AsyncClient(base_url=base_url)
+
+
+async def asgi_probe(app) -> int:
+    # An in-process transport does no TLS at all.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        return (await client.get("/healthz")).status_code

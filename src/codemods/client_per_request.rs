@@ -24,8 +24,10 @@ static META: CodemodMeta = CodemodMeta {
     }],
     scope: Scope::Module,
     docs: r#"## What it does
-Finds `httpx.AsyncClient(...)`, `httpx.Client(...)` and `aiohttp.ClientSession(...)` built
-inside a function (a route handler, a dependency, or anything they call), so once per call.
+Finds `httpx.AsyncClient(...)`, `httpx.Client(...)` and `aiohttp.ClientSession(...)` opened for
+one call inside a function (a route handler, a dependency, or anything they call): in a
+`with`/`async with` block, or used inline once. Clients stored in attributes or globals, or
+returned, live longer and are not reported; nor are clients with their own `transport=`.
 
 ## Why is this slow?
 A default httpx client builds its own SSL context, loading the CA bundle: measured here with
@@ -87,18 +89,25 @@ impl Codemod for ClientPerRequest {
         let is_aiohttp = file
             .callee(call)
             .is_some_and(|q| q == "aiohttp.ClientSession");
-        if is_aiohttp {
+        if is_aiohttp && is_per_call_client(call) {
             cx.report(call, format!("`{callee}` is created on every call"))
                 .with_note("create one session in the app's lifespan and share it: a session per call never reuses a connection");
+            return;
+        }
+        if is_aiohttp {
             return;
         }
         let Some(kind) = client_constructor(call, file) else {
             return;
         };
-        if kind == ClientKind::RequestsSession {
+        if kind == ClientKind::RequestsSession || !is_per_call_client(call) {
             return;
         }
         let args = CallArgs::of(call, file.source);
+        // A transport of its own does its own TLS (or none: `ASGITransport` in tests).
+        if args.keyword("transport").is_some() || args.keyword("mounts").is_some() {
+            return;
+        }
         // `verify=` a shared context (a name) or `False` builds no CA bundle per call.
         let verify = args.keyword("verify");
         if verify.is_some_and(|v| matches!(v.kind(), "identifier" | "attribute" | "false")) {
@@ -116,11 +125,16 @@ impl Codemod for ClientPerRequest {
             diagnostic.with_note("the client configures TLS itself: create it once (module level or lifespan) and share it");
             return;
         }
+        // The shared context is built at import time: httpx must be imported at module level (a
+        // function-level import may be deliberate, for an optional dependency).
+        if !file.imports.imports_at_top_level("httpx") {
+            diagnostic.with_note(
+                "httpx is imported inside a function only: share an SSL context where it is imported",
+            );
+            return;
+        }
         let mut additions = ModuleAdditions::new(file);
-        let httpx = callee.rsplit_once('.').map_or_else(
-            || additions.module("httpx"),
-            |(module, _)| module.to_string(),
-        );
+        let httpx = additions.module("httpx");
         let context = ssl_context(file, &mut additions, &httpx);
         let Some(edit) = append_argument(call, &format!("verify={context}")) else {
             return;
@@ -131,5 +145,20 @@ impl Codemod for ClientPerRequest {
             "Share one SSL context: pass `verify=` a module-level context",
             edits,
         )));
+    }
+}
+
+/// A client that lives for one call: opened by a `with`/`async with` inside the function, or
+/// used once inline (`httpx.AsyncClient().get(...)`). Clients stored in attributes, globals or
+/// returned live longer and are left alone.
+fn is_per_call_client(call: Node) -> bool {
+    let Some(parent) = call.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "as_pattern" => parent.parent().is_some_and(|p| p.kind() == "with_item"),
+        "with_item" => true,
+        "attribute" => parent.child_by_field_name("object") == Some(call),
+        _ => false,
     }
 }

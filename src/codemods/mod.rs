@@ -7,6 +7,7 @@ mod blocking_sleep_in_async;
 mod blocking_subprocess_in_async;
 mod client_per_request;
 mod lru_cache_on_async;
+mod missing_compression;
 mod missing_timeout;
 
 use crate::codemod::Codemod;
@@ -19,6 +20,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &async_endpoint_without_await::AsyncEndpointWithoutAwait,
     &client_per_request::ClientPerRequest,
     &lru_cache_on_async::LruCacheOnAsync,
+    &missing_compression::MissingCompression,
     &missing_timeout::MissingTimeout,
 ];
 

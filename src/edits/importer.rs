@@ -88,9 +88,18 @@ impl<'a> ModuleAdditions<'a> {
                     content.push_str(le);
                     content.push_str(definition);
                 }
-                if !self.definitions.is_empty() {
-                    // Two blank lines between the definitions and the code that follows.
-                    content.push_str(le);
+                if !self.definitions.is_empty() && !source[at..].trim().is_empty() {
+                    // Two blank lines between the definitions and the code that follows,
+                    // counting the blank lines already there.
+                    let blank_after = source[at..]
+                        .split('\n')
+                        .skip(1)
+                        .take_while(|line| line.trim().is_empty())
+                        .count()
+                        .min(2);
+                    for _ in blank_after..2 {
+                        content.push_str(le);
+                    }
                 }
                 Some(Edit::insert(at, content))
             }

@@ -134,6 +134,13 @@ impl ImportMap {
             })
     }
 
+    /// Whether a module-level import binds `module` or a name from it.
+    pub fn imports_at_top_level(&self, module: &str) -> bool {
+        self.bindings
+            .iter()
+            .any(|b| b.top_level && is_within(&b.qualified, module))
+    }
+
     /// Whether any import binds a name from `module` (`requests`, `requests.get`, …).
     pub fn imports_from(&self, module: &str) -> bool {
         self.bindings
@@ -233,18 +240,21 @@ pub fn collect_target_names(target: Node, source: &str, out: &mut HashSet<String
 /// End of the leading block of imports (after the docstring and `from __future__`), if any.
 fn leading_import_block_end(root: Node) -> Option<usize> {
     let mut end = None;
+    let mut first_statement = true;
     let mut cursor = root.walk();
-    for (i, statement) in root.named_children(&mut cursor).enumerate() {
+    for statement in root.named_children(&mut cursor) {
         match statement.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 end = Some(statement.end_byte())
             }
-            "comment" => {}
-            "expression_statement" if i == 0 && is_docstring(statement) => {
+            "comment" => continue,
+            // The docstring may follow a licence header of comments.
+            "expression_statement" if first_statement && is_docstring(statement) => {
                 end = Some(statement.end_byte())
             }
             _ => break,
         }
+        first_statement = false;
     }
     end
 }
@@ -296,6 +306,21 @@ mod tests {
         );
         assert_eq!(imports.resolve("app"), Some("app.main.app"));
         assert_eq!(imports.resolve("deps"), Some("app.routers.deps"));
+    }
+
+    #[test]
+    fn insertion_point_follows_a_licence_header_and_docstring() {
+        let source = "# Licensed under X.\n# See LICENSE.\n\"\"\"Doc.\"\"\"\n\nfrom __future__ import annotations\n\nx = 1\n";
+        let imports = map(source, &["m"]);
+        assert_eq!(
+            imports.insertion_point,
+            Some(source.find("annotations").unwrap() + 11)
+        );
+        let doc_only = "# Header.\n\"\"\"Doc.\"\"\"\nx = 1\n";
+        assert_eq!(
+            map(doc_only, &["m"]).insertion_point,
+            Some(doc_only.find("x = 1").unwrap() - 1)
+        );
     }
 
     #[test]

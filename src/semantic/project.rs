@@ -1,5 +1,6 @@
 //! The project index, built in a first pass over every file before any codemod runs: facts that
-//! cross files (which names are FastAPI apps and routers). Read-only afterwards.
+//! cross files (which names are FastAPI apps and routers, which functions are awaited, which apps
+//! get a compression middleware). Read-only afterwards.
 
 use crate::semantic::imports::ImportMap;
 use crate::syntax::{named_children, text};
@@ -13,6 +14,8 @@ pub struct ProjectIndex {
     app_objects: HashMap<Vec<String>, Vec<String>>,
     /// Names that appear as `await name(` / `await x.name(` anywhere in the project.
     awaited: HashSet<String>,
+    /// Qualified names of apps given a compression middleware (`app.main.app`).
+    compressed: Vec<String>,
 }
 
 /// What the first pass learns from one file.
@@ -21,13 +24,44 @@ pub struct FileFacts {
     pub module: Vec<String>,
     pub app_objects: Vec<String>,
     pub awaited: Vec<String>,
+    pub compressed: Vec<String>,
 }
+
+impl FileFacts {
+    /// The facts of one file; it is parsed only when its text can hold the parsed facts.
+    pub fn collect(source: &str, module: Vec<String>) -> Self {
+        let mut facts = FileFacts {
+            awaited: awaited_names(source),
+            ..FileFacts::default()
+        };
+        // Only a file that calls a constructor can define an app or router, and only one that
+        // calls `add_middleware` with a compression middleware can compress one.
+        let defines_apps = source.contains("FastAPI(") || source.contains("APIRouter(");
+        let compresses = source.contains("add_middleware")
+            && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
+        if defines_apps || compresses {
+            if let Some(tree) = crate::parse::parse(source) {
+                let imports = ImportMap::build(&tree, source, &module);
+                facts.app_objects = app_object_names(&tree, source, &imports);
+                if compresses {
+                    facts.compressed = compressed_objects(&tree, source, &imports, &module);
+                }
+            }
+        }
+        facts.module = module;
+        facts
+    }
+}
+
+/// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
+pub const COMPRESSION_MIDDLEWARE: &[&str] = &["GZip", "Brotli", "Compress", "Zstd"];
 
 impl ProjectIndex {
     pub fn from_facts(facts: impl IntoIterator<Item = FileFacts>) -> Self {
         let mut index = ProjectIndex::default();
         for fact in facts {
             index.awaited.extend(fact.awaited);
+            index.compressed.extend(fact.compressed);
             if !fact.app_objects.is_empty() {
                 index.app_objects.insert(fact.module, fact.app_objects);
             }
@@ -38,6 +72,11 @@ impl ProjectIndex {
     /// Whether some file awaits a call to a function named `name`.
     pub fn is_awaited_elsewhere(&self, name: &str) -> bool {
         self.awaited.contains(name)
+    }
+
+    /// Whether the app `qualified` (`app.main.app`) is given a compression middleware anywhere.
+    pub fn is_compressed(&self, qualified: &str) -> bool {
+        self.compressed.iter().any(|c| same_object(c, qualified))
     }
 
     /// Whether `qualified` (`app.main.router`) names a FastAPI app or router defined in the project.
@@ -151,4 +190,59 @@ pub fn awaited_names(source: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// Two dotted names for the same object, one possibly rooted higher than the other
+/// (`examples.shop.app.main.app` and `app.main.app`).
+fn same_object(a: &str, b: &str) -> bool {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    long == short || long.ends_with(&format!(".{short}"))
+}
+
+/// Objects `x` in `x.add_middleware(GZipMiddleware, ...)`, qualified: a module-level name as
+/// `module.name`, an imported one through the imports.
+pub fn compressed_objects(
+    tree: &Tree,
+    source: &str,
+    imports: &ImportMap,
+    module: &[String],
+) -> Vec<String> {
+    let mut found = Vec::new();
+    crate::parse::walk_tree(tree.root_node(), |node| {
+        if node.kind() != "call" {
+            return;
+        }
+        let Some(callee) = node
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
+        else {
+            return;
+        };
+        let method = callee
+            .child_by_field_name("attribute")
+            .map(|m| text(m, source));
+        let object = callee
+            .child_by_field_name("object")
+            .filter(|o| o.kind() == "identifier");
+        let middleware = node
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0));
+        let (Some("add_middleware"), Some(object), Some(middleware)) = (method, object, middleware)
+        else {
+            return;
+        };
+        let middleware = text(middleware, source);
+        if !COMPRESSION_MIDDLEWARE
+            .iter()
+            .any(|m| middleware.contains(m))
+        {
+            return;
+        }
+        let name = text(object, source);
+        found.push(match imports.resolve(name) {
+            Some(qualified) => qualified.to_string(),
+            None => format!("{}.{name}", module.join(".")),
+        });
+    });
+    found
 }
