@@ -75,6 +75,19 @@ pub fn fix_until_stable(
         }
         let fixes: Vec<&Fix> = fixable.iter().filter_map(|d| d.fix.as_ref()).collect();
         let (mut new_text, mut taken) = apply_pass(&outcome.text, &fixes);
+        if taken.is_empty() {
+            // Every fix was malformed (edits out of bounds or overlapping each other): a codemod
+            // bug, reported rather than looped on.
+            for (diagnostic, fix) in fixable.iter().zip(&fixes) {
+                outcome.refused.push(format!(
+                    "{}: {} (its edits could not be applied)",
+                    diagnostic.code, fix.message
+                ));
+            }
+            outcome.remaining = fixable.into_iter().chain(remaining).collect();
+            outcome.remaining.sort_by_key(|d| d.start);
+            return Ok(outcome);
+        }
         let mut new_tree = parse(&new_text);
         if new_tree.as_ref().is_none_or(|t| syntax_error_count(t) > 0) {
             let mut good = Vec::new();

@@ -24,9 +24,14 @@ impl LineIndex {
 
     /// 1-based (row, column); the column counts characters, as Ruff's JSON does.
     pub fn location(&self, text: &str, offset: usize) -> Location {
+        let mut offset = offset.min(text.len());
+        // Never panic on a malformed offset: report the character it falls in.
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.line_of(offset);
         let start = self.starts[line];
-        let column = text[start..offset.min(text.len())].chars().count() + 1;
+        let column = text[start..offset].chars().count() + 1;
         Location {
             row: line + 1,
             column,

@@ -161,8 +161,10 @@ fn after_leading_comments(file: &FileContext) -> usize {
         if child.kind() != "comment" {
             break;
         }
-        let end = line_end(file.source, child.end_byte());
-        at = (end + file.stylist.line_ending.len()).min(file.source.len());
+        // The start of the next line (a comment node may end with the `\r` of a CRLF).
+        at = file.source[child.end_byte()..]
+            .find('\n')
+            .map_or(file.source.len(), |i| child.end_byte() + i + 1);
     }
     at
 }
