@@ -21,6 +21,21 @@ pub struct ConfigFile {
     pub blocking_http_in_async: Option<HttpOptions>,
     pub missing_timeout: Option<TimeoutOptions>,
     pub missing_compression: Option<CompressionOptions>,
+    pub sequential_await_in_loop: Option<ConcurrencyOptions>,
+}
+
+/// Options of PO106 sequential-await-in-loop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct ConcurrencyOptions {
+    /// How many of the gathered calls may run at once, across the whole process.
+    pub limit: u32,
+}
+
+impl Default for ConcurrencyOptions {
+    fn default() -> Self {
+        ConcurrencyOptions { limit: 20 }
+    }
 }
 
 /// Options of PO304 missing-compression.
@@ -92,6 +107,7 @@ pub struct CodemodOptions {
     pub http: HttpOptions,
     pub timeout: TimeoutOptions,
     pub compression: CompressionOptions,
+    pub concurrency: ConcurrencyOptions,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -175,6 +191,10 @@ impl Settings {
         let http = config.blocking_http_in_async.unwrap_or_default();
         let timeout = config.missing_timeout.unwrap_or_default();
         let compression = config.missing_compression.unwrap_or_default();
+        let concurrency = config.sequential_await_in_loop.unwrap_or_default();
+        if concurrency.limit == 0 {
+            bail!("{origin}: sequential-await-in-loop.limit must be at least 1");
+        }
         if !(1..=9).contains(&compression.level) {
             bail!("{origin}: missing-compression.level must be from 1 to 9");
         }
@@ -198,6 +218,7 @@ impl Settings {
                 http,
                 timeout,
                 compression,
+                concurrency,
             },
         })
     }

@@ -9,6 +9,7 @@ mod client_per_request;
 mod lru_cache_on_async;
 mod missing_compression;
 mod missing_timeout;
+mod sequential_await_in_loop;
 
 use crate::codemod::Codemod;
 
@@ -18,6 +19,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &blocking_file_io_in_async::BlockingFileIoInAsync,
     &blocking_subprocess_in_async::BlockingSubprocessInAsync,
     &async_endpoint_without_await::AsyncEndpointWithoutAwait,
+    &sequential_await_in_loop::SequentialAwaitInLoop,
     &client_per_request::ClientPerRequest,
     &lru_cache_on_async::LruCacheOnAsync,
     &missing_compression::MissingCompression,
