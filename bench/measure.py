@@ -223,7 +223,7 @@ def main() -> None:
         # the user's config, so the rule set is exactly ASYNC.
         Tool("ruff (ASYNC)", [args.ruff, "check", "--isolated", "--select", "ASYNC",
                               "--no-cache", "--exit-zero", corpus], {0}),
-        Tool("perfopt", [args.perfopt, "check", corpus], {0, 1, 2}),
+        Tool("perfopt", [args.perfopt, "check", "--no-cache", corpus], {0, 1, 2}),
     ]
     for tool in tools:
         tool.version = version_of(tool.argv[0])

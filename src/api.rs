@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 /// A project made of this one file.
 fn single_file_project(source: &str, module: &[String]) -> ProjectIndex {
-    ProjectIndex::from_facts([FileFacts::collect(source, module.to_vec())])
+    ProjectIndex::from_facts([&FileFacts::collect(source, module.to_vec())])
 }
 
 /// Diagnostics for `source` with the given codes enabled.

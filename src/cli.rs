@@ -27,6 +27,8 @@ pub enum Command {
     },
     /// Print a codemod's documentation (by code or name).
     Explain { code: String },
+    /// Remove the cache for re-runs (of the configuration found from the current directory).
+    Clean,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -45,6 +47,9 @@ pub struct Selection {
     /// Ignore configuration files.
     #[arg(long)]
     pub isolated: bool,
+    /// Neither read nor write the cache for re-runs.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]

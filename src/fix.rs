@@ -1,7 +1,7 @@
 //! Edits, fixes and their applicability (Ruff's model): a fix is a set of byte-range edits that
 //! apply together or not at all.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Replace `start..end` with `content` (empty content deletes, an empty range inserts).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,7 +44,7 @@ impl Edit {
 }
 
 /// How sure a fix is to keep behaviour; ordered so that `Safe > Unsafe > DisplayOnly`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Shown, never applied.

@@ -1,6 +1,7 @@
 //! perfopt: finds the performance anti-patterns of FastAPI applications and rewrites them.
 
 pub mod api;
+pub mod cache;
 pub mod checker;
 pub mod cli;
 pub mod codemod;

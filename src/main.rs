@@ -9,6 +9,7 @@ fn main() {
         Command::Fix(args) => commands::fix(args),
         Command::Rules { format } => commands::rules(*format),
         Command::Explain { code } => commands::explain(code),
+        Command::Clean => commands::clean(),
     };
     let code = match result {
         Ok(code) => code,

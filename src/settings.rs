@@ -18,6 +18,8 @@ pub struct ConfigFile {
     pub per_file_ignores: Option<BTreeMap<String, Vec<String>>>,
     /// Files larger than this many bytes are skipped with a message.
     pub max_file_size: Option<u64>,
+    /// Where the cache for re-runs lives (default `.perfopt_cache` next to the configuration).
+    pub cache_dir: Option<PathBuf>,
     pub blocking_http_in_async: Option<HttpOptions>,
     pub missing_timeout: Option<TimeoutOptions>,
     pub missing_compression: Option<CompressionOptions>,
@@ -121,6 +123,10 @@ pub struct Settings {
     per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
     pub max_file_size: u64,
     pub options: CodemodOptions,
+    pub cache_dir: PathBuf,
+    /// Hash of everything that shapes findings (configuration and selections): part of the
+    /// cache key.
+    pub fingerprint: u64,
 }
 
 /// Command-line selections that override or extend the configuration.
@@ -152,11 +158,22 @@ impl Settings {
             Some((path, config)) => (Some(path), config),
             None => (None, ConfigFile::default()),
         };
+        let config_text = config_path
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default();
         let root = config_path
             .as_ref()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or(cwd);
-        Settings::from_config(config, config_path, root, overrides)
+        let mut settings = Settings::from_config(config, config_path, root, overrides)?;
+        settings.fingerprint = crate::cache::fingerprint((
+            config_text,
+            &overrides.select,
+            &overrides.ignore,
+            overrides.isolated,
+        ));
+        Ok(settings)
     }
 
     pub fn from_config(
@@ -207,7 +224,14 @@ impl Settings {
         if !is_identifier(&http.client_name) {
             bail!("{origin}: blocking-http-in-async.client-name must be a Python identifier");
         }
+        let cache_dir = match config.cache_dir {
+            Some(dir) if dir.is_absolute() => dir,
+            Some(dir) => root.join(dir),
+            None => root.join(".perfopt_cache"),
+        };
         Ok(Settings {
+            cache_dir,
+            fingerprint: 0,
             enabled,
             root,
             config_path,

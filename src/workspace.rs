@@ -1,6 +1,7 @@
 //! Files in, outcomes out: discovery (honouring `.gitignore`), guarded reading (size, UTF-8,
 //! symlinks), the project-index pass, checking or fixing every file in parallel, atomic writes.
 
+use crate::cache::Cache;
 use crate::checker::{candidate_codemods, check_tree, CheckOptions};
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
@@ -43,6 +44,8 @@ pub struct SourceFile {
     /// outcomes, so each file's text is held once.
     pub text: Arc<str>,
     bom: bool,
+    /// Hash of the text: the cache's key.
+    pub hash: u64,
 }
 
 /// What happened to one file.
@@ -181,6 +184,7 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
     }
     Ok(SourceFile {
         path: path.to_path_buf(),
+        hash: crate::cache::fingerprint(&*text),
         text,
         bom,
     })
@@ -193,25 +197,95 @@ fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
 }
 
 /// The first pass: cross-file facts from every file that could hold them.
-pub fn build_project_index(files: &[SourceFile], settings: &Settings) -> ProjectIndex {
+/// Facts come from the cache for files whose content it knows.
+pub fn build_project_index(
+    files: &[SourceFile],
+    settings: &Settings,
+    cache: Option<&Cache>,
+) -> (ProjectIndex, Vec<FileFacts>) {
     let facts: Vec<FileFacts> = files
         .par_iter()
-        .map(|file| FileFacts::collect(&file.text, module_of(&file.path, settings)))
+        .map(|file| {
+            cache
+                .and_then(|c| c.facts(&file.path, file.hash))
+                .cloned()
+                .unwrap_or_else(|| FileFacts::collect(&file.text, module_of(&file.path, settings)))
+        })
         .collect();
-    ProjectIndex::from_facts(facts)
+    (ProjectIndex::from_facts(&facts), facts)
 }
 
 /// Checks or fixes every readable file in parallel, keeping path order.
+/// Files whose findings the cache holds (for this project index) are not parsed: in check mode
+/// their findings are reused; in fix mode too, when none of them has a fix to apply.
 pub fn run(
     files: &[SourceFile],
     settings: &Settings,
     project: &ProjectIndex,
     mode: &Mode,
+    cache: Option<&Cache>,
 ) -> Vec<FileOutcome> {
+    let index = project.fingerprint();
     files
         .par_iter()
-        .map(|file| process(file, settings, project, mode))
+        .map(|file| {
+            let cached = cache.and_then(|c| c.results(&file.path, file.hash, index));
+            cached
+                .and_then(|results| from_cache(file, results, mode))
+                .unwrap_or_else(|| process(file, settings, project, mode))
+        })
         .collect()
+}
+
+fn from_cache(
+    file: &SourceFile,
+    results: &crate::cache::Results,
+    mode: &Mode,
+) -> Option<FileOutcome> {
+    let diagnostics: Vec<Diagnostic> = results
+        .diagnostics
+        .iter()
+        .map(|d| d.to_diagnostic())
+        .collect::<Option<_>>()?;
+    if let Mode::Fix { required } = mode {
+        if diagnostics
+            .iter()
+            .any(|d| d.fix.as_ref().is_some_and(|f| f.applies(*required)))
+        {
+            return None;
+        }
+    }
+    Some(FileOutcome {
+        path: file.path.clone(),
+        source: Arc::clone(&file.text),
+        diagnostics,
+        fixed: None,
+        applied: BTreeMap::new(),
+        errors: results
+            .errors
+            .iter()
+            .map(|reason| error(&file.path, reason.clone()))
+            .collect(),
+    })
+}
+
+/// Records what this run learnt: facts of every file, findings of every file left unchanged.
+pub fn update_cache(
+    cache: &mut Cache,
+    files: &[SourceFile],
+    facts: &[FileFacts],
+    outcomes: &[FileOutcome],
+    index: u64,
+) {
+    for ((file, facts), outcome) in files.iter().zip(facts).zip(outcomes) {
+        if outcome.fixed.is_some() {
+            cache.forget(&file.path);
+            continue;
+        }
+        cache.store_facts(&file.path, file.hash, facts);
+        let errors = outcome.errors.iter().map(|e| e.reason.clone()).collect();
+        cache.store_results(&file.path, file.hash, index, &outcome.diagnostics, errors);
+    }
 }
 
 fn process(

@@ -464,3 +464,52 @@ fn a_symlink_inside_the_project_is_written_through_and_stays_a_link() {
     let target = fs::read_to_string(dir.path().join("real/svc.py")).unwrap();
     assert!(target.contains("await asyncio.sleep(1)"), "{target}");
 }
+
+#[test]
+fn warm_runs_reuse_the_cache_and_cross_file_changes_invalidate_it() {
+    let handler = "import time\n\nfrom app.routes import router\n\n\n@router.get(\"/slow\")\nasync def slow():\n    time.sleep(1)\n    return {}\n";
+    let dir = project(&[
+        (
+            "app/routes.py",
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+        ),
+        ("app/handlers.py", handler),
+        ("pyproject.toml", "[tool.perfopt]\nselect = [\"PO105\"]\n"),
+    ]);
+    let cold = stdout(&perfopt(dir.path(), &["check"]));
+    assert!(cold.contains("app/handlers.py:7:11 PO105"), "{cold}");
+    assert!(
+        dir.path().join(".perfopt_cache/.gitignore").is_file(),
+        "the cache keeps out of git"
+    );
+    let warm = stdout(&perfopt(dir.path(), &["check"]));
+    assert_eq!(warm, cold, "a warm run reports the same");
+    // `router` stops being an APIRouter: the handler is no route any more, though its own file
+    // did not change.
+    fs::write(dir.path().join("app/routes.py"), "router = object()\n").unwrap();
+    let after = stdout(&perfopt(dir.path(), &["check"]));
+    assert!(!after.contains("PO105"), "{after}");
+    assert_eq!(perfopt(dir.path(), &["clean"]).status.code(), Some(0));
+    assert!(!dir.path().join(".perfopt_cache").exists());
+    let uncached = perfopt(dir.path(), &["check", "--no-cache"]);
+    assert_eq!(uncached.status.code(), Some(0));
+    assert!(
+        !dir.path().join(".perfopt_cache").exists(),
+        "--no-cache writes nothing"
+    );
+}
+
+#[test]
+fn a_fix_run_after_a_cached_check_still_fixes() {
+    let dir = project(&[("svc.py", BLOCKING)]);
+    assert_eq!(perfopt(dir.path(), &["check"]).status.code(), Some(1));
+    assert_eq!(perfopt(dir.path(), &["fix"]).status.code(), Some(0));
+    assert!(fs::read_to_string(dir.path().join("svc.py"))
+        .unwrap()
+        .contains("await asyncio.sleep(1)"));
+    assert_eq!(
+        perfopt(dir.path(), &["check"]).status.code(),
+        Some(0),
+        "the rewritten file is checked anew"
+    );
+}

@@ -1,6 +1,7 @@
 //! The subcommands. Each returns the process exit code: 0 clean, 1 findings (or changes, with
 //! `--dry-run`), 2 when a file or the configuration could not be read.
 
+use crate::cache::Cache;
 use crate::cli::{CheckArgs, FixArgs, OutputFormat, RulesFormat, Selection};
 use crate::codemods::{find, ALL};
 use crate::fix::Applicability;
@@ -45,8 +46,14 @@ fn run(selection: &Selection, mode: &Mode) -> Result<Run> {
             Err(err) => errors.push(err),
         }
     }
-    let project = workspace::build_project_index(&files, &settings);
-    let outcomes = workspace::run(&files, &settings, &project, mode);
+    let mut cache =
+        (!selection.no_cache).then(|| Cache::open(&settings.cache_dir, settings.fingerprint));
+    let (project, facts) = workspace::build_project_index(&files, &settings, cache.as_ref());
+    let outcomes = workspace::run(&files, &settings, &project, mode, cache.as_ref());
+    if let Some(cache) = cache.as_mut() {
+        workspace::update_cache(cache, &files, &facts, &outcomes, project.fingerprint());
+        cache.save();
+    }
     for outcome in &outcomes {
         errors.extend(outcome.errors.iter().cloned());
     }
@@ -244,5 +251,20 @@ pub fn explain(code: &str) -> Result<i32> {
         m.safety,
         m.docs.trim()
     );
+    Ok(0)
+}
+
+pub fn clean() -> Result<i32> {
+    let settings = Settings::resolve(&[PathBuf::from(".")], &Overrides::default())?;
+    match std::fs::remove_dir_all(&settings.cache_dir) {
+        Ok(()) => println!("Removed {}", settings.cache_dir.display()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            println!("No cache at {}", settings.cache_dir.display())
+        }
+        Err(err) => bail!(
+            "{}: cannot remove the cache: {err}",
+            settings.cache_dir.display()
+        ),
+    }
     Ok(0)
 }

@@ -19,7 +19,7 @@ pub struct ProjectIndex {
 }
 
 /// What the first pass learns from one file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub module: Vec<String>,
     pub app_objects: Vec<String>,
@@ -57,16 +57,29 @@ impl FileFacts {
 pub const COMPRESSION_MIDDLEWARE: &[&str] = &["GZip", "Brotli", "Compress", "Zstd"];
 
 impl ProjectIndex {
-    pub fn from_facts(facts: impl IntoIterator<Item = FileFacts>) -> Self {
+    pub fn from_facts<'f>(facts: impl IntoIterator<Item = &'f FileFacts>) -> Self {
         let mut index = ProjectIndex::default();
         for fact in facts {
-            index.awaited.extend(fact.awaited);
-            index.compressed.extend(fact.compressed);
+            index.awaited.extend(fact.awaited.iter().cloned());
+            index.compressed.extend(fact.compressed.iter().cloned());
             if !fact.app_objects.is_empty() {
-                index.app_objects.insert(fact.module, fact.app_objects);
+                index
+                    .app_objects
+                    .insert(fact.module.clone(), fact.app_objects.clone());
             }
         }
         index
+    }
+
+    /// A hash of everything the index knows: findings computed against another index are stale.
+    pub fn fingerprint(&self) -> u64 {
+        let mut apps: Vec<_> = self.app_objects.iter().collect();
+        apps.sort();
+        let mut awaited: Vec<_> = self.awaited.iter().collect();
+        awaited.sort();
+        let mut compressed = self.compressed.clone();
+        compressed.sort();
+        crate::cache::fingerprint((apps, awaited, compressed))
     }
 
     /// Whether some file awaits a call to a function named `name`.

@@ -78,6 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "body": json.loads(raw) if is_json else raw,
                 "content_type": content_type,
             })
+        elif url.path == "/delay":
+            # Echoes the query after `ms` milliseconds (at most one second).
+            time.sleep(min(int(query.get("ms", ["0"])[0]), 1000) / 1000)
+            self._send_json(200, {"delayed": True, "query": query})
         elif url.path == "/slow":
             time.sleep(0.2)
             self._send_json(200, {"slow": True, "query": query})

@@ -1,0 +1,226 @@
+//! The cache for re-runs (like Ruff's): per file, the project facts and the findings, keyed by
+//! the file's content, perfopt's version, the settings and, for findings, the project index they
+//! were computed against, so a changed router or model file invalidates the files that depend
+//! on it. One JSON file per version and settings under the cache directory, written atomically.
+
+use crate::diagnostic::Diagnostic;
+use crate::fix::{Applicability, Edit, Fix};
+use crate::semantic::project::FileFacts;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A stable 64-bit hash (SipHash with fixed keys: the same across runs of one build).
+pub fn fingerprint(value: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Store {
+    files: HashMap<String, Entry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    content: u64,
+    facts: FileFacts,
+    /// Findings, for the project index with this fingerprint.
+    results: Option<Results>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    index: u64,
+    pub diagnostics: Vec<CachedDiagnostic>,
+    /// Per-file error messages (syntax errors, refused fixes).
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedDiagnostic {
+    code: String,
+    message: String,
+    start: usize,
+    end: usize,
+    note: Option<String>,
+    fix: Option<CachedFix>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedFix {
+    message: String,
+    applicability: Applicability,
+    edits: Vec<(usize, usize, String)>,
+}
+
+impl CachedDiagnostic {
+    pub fn from_diagnostic(d: &Diagnostic) -> Self {
+        CachedDiagnostic {
+            code: d.code.to_string(),
+            message: d.message.clone(),
+            start: d.start,
+            end: d.end,
+            note: d.note.clone(),
+            fix: d.fix.as_ref().map(|f| CachedFix {
+                message: f.message.clone(),
+                applicability: f.applicability,
+                edits: f
+                    .edits
+                    .iter()
+                    .map(|e| (e.start, e.end, e.content.clone()))
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The diagnostic again; `None` if its code no longer exists.
+    pub fn to_diagnostic(&self) -> Option<Diagnostic> {
+        let meta = crate::codemods::find(&self.code)?.meta();
+        Some(Diagnostic {
+            code: meta.code,
+            name: meta.name,
+            message: self.message.clone(),
+            start: self.start,
+            end: self.end,
+            note: self.note.clone(),
+            fix: self.fix.as_ref().map(|f| {
+                let edits = f
+                    .edits
+                    .iter()
+                    .map(|(s, e, c)| Edit::replace(*s, *e, c.clone()))
+                    .collect();
+                Fix::new(f.message.clone(), edits, f.applicability)
+            }),
+        })
+    }
+}
+
+/// The cache of one run: read at the start, updated and written at the end.
+pub struct Cache {
+    path: PathBuf,
+    store: Store,
+    changed: bool,
+}
+
+impl Cache {
+    /// Opens the cache for these settings (an unreadable or stale cache is an empty one).
+    pub fn open(dir: &Path, settings_fingerprint: u64) -> Cache {
+        let path = dir
+            .join(env!("CARGO_PKG_VERSION"))
+            .join(format!("{settings_fingerprint:016x}.json"));
+        let store = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        Cache {
+            path,
+            store,
+            changed: false,
+        }
+    }
+
+    /// The cached facts of a file with this content.
+    pub fn facts(&self, path: &Path, content: u64) -> Option<&FileFacts> {
+        self.entry(path, content).map(|e| &e.facts)
+    }
+
+    /// The cached findings of a file with this content against this project index.
+    pub fn results(&self, path: &Path, content: u64, index: u64) -> Option<&Results> {
+        self.entry(path, content)?
+            .results
+            .as_ref()
+            .filter(|r| r.index == index)
+    }
+
+    fn entry(&self, path: &Path, content: u64) -> Option<&Entry> {
+        self.store
+            .files
+            .get(&key(path))
+            .filter(|e| e.content == content)
+    }
+
+    pub fn store_facts(&mut self, path: &Path, content: u64, facts: &FileFacts) {
+        if self.facts(path, content).is_some() {
+            return;
+        }
+        self.store.files.insert(
+            key(path),
+            Entry {
+                content,
+                facts: facts.clone(),
+                results: None,
+            },
+        );
+        self.changed = true;
+    }
+
+    pub fn store_results(
+        &mut self,
+        path: &Path,
+        content: u64,
+        index: u64,
+        diagnostics: &[Diagnostic],
+        errors: Vec<String>,
+    ) {
+        if self.results(path, content, index).is_some() {
+            return;
+        }
+        if let Some(entry) = self
+            .store
+            .files
+            .get_mut(&key(path))
+            .filter(|e| e.content == content)
+        {
+            entry.results = Some(Results {
+                index,
+                diagnostics: diagnostics
+                    .iter()
+                    .map(CachedDiagnostic::from_diagnostic)
+                    .collect(),
+                errors,
+            });
+            self.changed = true;
+        }
+    }
+
+    /// Forgets a file (it is about to be rewritten).
+    pub fn forget(&mut self, path: &Path) {
+        self.changed |= self.store.files.remove(&key(path)).is_some();
+    }
+
+    /// Writes the cache if anything changed (temporary file and rename; failures are ignored:
+    /// a cache is an optimisation).
+    pub fn save(&self) {
+        if !self.changed {
+            return;
+        }
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(dir)?;
+            // Keep the cache out of version control, as Ruff does.
+            let root = dir.parent().unwrap_or(dir);
+            let ignore = root.join(".gitignore");
+            if !ignore.exists() {
+                std::fs::write(ignore, "# Automatically created by perfopt.\n*\n")?;
+            }
+            let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+            temp.write_all(&serde_json::to_vec(&self.store)?)?;
+            temp.persist(&self.path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        let _ = write();
+    }
+}
+
+fn key(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
