@@ -125,6 +125,9 @@ impl<'a> FileContext<'a> {
         if let Some(quote) = first_string_quote(tree, source) {
             stylist.quote = quote;
         }
+        if let Some(indent) = first_indent(tree, source) {
+            stylist.indent = indent;
+        }
         FileContext {
             source,
             tree,
@@ -248,6 +251,30 @@ impl Diagnostic {
     }
 }
 
+/// The indentation unit: how far the body of the first top-level compound statement (`def`,
+/// `class`, `if`, …) is indented. Lines inside strings do not count.
+fn first_indent(tree: &Tree, source: &str) -> Option<String> {
+    crate::syntax::named_children(tree.root_node())
+        .into_iter()
+        .filter_map(|statement| {
+            let definition = statement
+                .child_by_field_name("definition")
+                .unwrap_or(statement);
+            let body = definition
+                .child_by_field_name("body")
+                .or_else(|| definition.child_by_field_name("consequence"))?;
+            let first = body.named_child(0)?;
+            // A body on the `def` line itself (`def f(): pass`) tells nothing.
+            let line_start = source[..first.start_byte()]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let lead = &source[line_start..first.start_byte()];
+            (!lead.is_empty() && lead.chars().all(|c| c == ' ' || c == '\t'))
+                .then(|| lead.to_string())
+        })
+        .next()
+}
+
 /// The quote character of the file's first single-quoted or double-quoted (not triple-quoted)
 /// string literal.
 fn first_string_quote(tree: &Tree, source: &str) -> Option<char> {
@@ -265,6 +292,16 @@ fn first_string_quote(tree: &Tree, source: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_indent_unit_comes_from_code_not_from_docstrings() {
+        let source = "\"\"\"Usage:\n  run it\n\"\"\"\nimport x\n\n\nclass K:\n    def f(self):\n        pass\n";
+        let tree = crate::parse::parse(source).unwrap();
+        assert_eq!(first_indent(&tree, source).as_deref(), Some("    "));
+        let tabs = "if True:\n\tx = 1\n";
+        let tree = crate::parse::parse(tabs).unwrap();
+        assert_eq!(first_indent(&tree, tabs).as_deref(), Some("\t"));
+    }
 
     #[test]
     fn gates_look_for_whole_module_names_on_import_lines() {

@@ -197,25 +197,48 @@ fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
 }
 
 /// The first pass: cross-file facts from every file that could hold them.
-/// Facts come from the cache for files whose content it knows.
-pub fn build_project_index(
-    files: &[SourceFile],
+/// Reads every file in parallel and learns its project facts (from the cache when it knows the
+/// content). The text of a file no enabled codemod could match is dropped at once: only the
+/// candidates' texts stay in memory.
+pub fn load(
+    paths: &[PathBuf],
     settings: &Settings,
     cache: Option<&Cache>,
-) -> (ProjectIndex, Vec<FileFacts>) {
-    let facts: Vec<FileFacts> = files
+) -> (Vec<SourceFile>, Vec<FileFacts>, Vec<FileError>) {
+    let loaded: Vec<Result<(SourceFile, FileFacts), FileError>> = paths
         .par_iter()
-        .map(|file| {
-            cache
+        .map(|path| {
+            let mut file = read_source(path, settings.max_file_size)?;
+            let facts = cache
                 .and_then(|c| c.facts(&file.path, file.hash))
                 .cloned()
-                .unwrap_or_else(|| FileFacts::collect(&file.text, module_of(&file.path, settings)))
+                .unwrap_or_else(|| FileFacts::collect(&file.text, module_of(&file.path, settings)));
+            if candidate_codemods(&file.text, &enabled_for(&file.path, settings)).is_empty() {
+                file.text = Arc::from("");
+            }
+            Ok((file, facts))
         })
         .collect();
-    (ProjectIndex::from_facts(&facts), facts)
+    let (mut files, mut facts, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+    for result in loaded {
+        match result {
+            Ok((file, file_facts)) => {
+                files.push(file);
+                facts.push(file_facts);
+            }
+            Err(err) => errors.push(err),
+        }
+    }
+    (files, facts, errors)
 }
 
-/// Checks or fixes every readable file in parallel, keeping path order.
+/// The codes enabled for a file, `per-file-ignores` applied.
+fn enabled_for(path: &Path, settings: &Settings) -> std::collections::BTreeSet<&'static str> {
+    let mut enabled = settings.enabled.clone();
+    enabled.retain(|code| !settings.ignored_for_file(path, code));
+    enabled
+}
+
 /// Files whose findings the cache holds (for this project index) are not parsed: in check mode
 /// their findings are reused; in fix mode too, when none of them has a fix to apply.
 pub fn run(
@@ -295,8 +318,7 @@ fn process(
     mode: &Mode,
 ) -> FileOutcome {
     let module = module_of(&file.path, settings);
-    let mut enabled = settings.enabled.clone();
-    enabled.retain(|code| !settings.ignored_for_file(&file.path, code));
+    let enabled = enabled_for(&file.path, settings);
     let options = CheckOptions {
         enabled: &enabled,
         options: &settings.options,

@@ -1,13 +1,15 @@
-//! The behaviour test: a program calling a local HTTP server with `requests` in many shapes is
-//! run before and after `perfopt fix`; the results must be identical and the calls concurrent.
-//! It needs a Python with httpx and requests (`scripts/test.sh` makes one and sets
-//! PERFOPT_TEST_PYTHON); under CI it must run, elsewhere it is skipped with a message.
+//! The behaviour tests: a program calling a local HTTP server with `requests` in many shapes,
+//! and a FastAPI app with every anti-pattern perfopt rewrites, are run before and after
+//! `perfopt fix`; the results must be identical (and the program's calls concurrent).
+//! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
+//! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
-#[test]
-fn rewritten_program_behaves_the_same_and_runs_concurrently() {
+/// Runs `tests/behaviour/<driver> --perfopt <binary>` with the test Python; returns its exit
+/// status and its stdout and stderr, or None (after saying so) when there is no test Python.
+fn run_driver(driver: &str) -> Option<(ExitStatus, String)> {
     let Some(python) = std::env::var_os("PERFOPT_TEST_PYTHON") else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -16,9 +18,11 @@ fn rewritten_program_behaves_the_same_and_runs_concurrently() {
         eprintln!(
             "skipped: set PERFOPT_TEST_PYTHON to a Python with tests/behaviour/requirements.txt"
         );
-        return;
+        return None;
     };
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/behaviour/run_behaviour.py");
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/behaviour")
+        .join(driver);
     let output = Command::new(python)
         .arg(driver)
         .args(["--perfopt", env!("CARGO_BIN_EXE_perfopt")])
@@ -29,9 +33,29 @@ fn rewritten_program_behaves_the_same_and_runs_concurrently() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "{report}");
+    Some((output.status, report))
+}
+
+#[test]
+fn rewritten_program_behaves_the_same_and_runs_concurrently() {
+    let Some((status, report)) = run_driver("run_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
     assert!(
         report.contains("results unchanged") && report.contains("max_in_flight > 1 after"),
+        "{report}"
+    );
+}
+
+#[test]
+fn fixed_fastapi_app_answers_every_endpoint_the_same() {
+    let Some((status, report)) = run_driver("run_app_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("app-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

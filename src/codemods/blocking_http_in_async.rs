@@ -482,7 +482,9 @@ fn convert_request<'t>(
                 }
             }
             (HttpLibrary::Requests, "data") => match value.kind() {
-                "string" | "concatenated_string" => edits.extend(rename_keyword(*node, "content")),
+                _ if is_bytes_or_str(*value, file) => {
+                    edits.extend(rename_keyword(*node, "content"))
+                }
                 "dictionary" => {
                     if has_bool_or_none_value(*value, source) {
                         applicability = Applicability::Unsafe;
@@ -562,6 +564,44 @@ fn convert_request<'t>(
         applicability,
         raise_sites,
     })
+}
+
+/// Whether an expression is certainly `bytes` or `str`: a literal, `….encode(…)`,
+/// `json.dumps(…)`, `bytes(…)`/`str(…)`, or a `+`/`%` with such an operand.
+fn is_bytes_or_str(value: Node, file: &FileContext) -> bool {
+    match value.kind() {
+        "string" | "concatenated_string" => true,
+        "parenthesized_expression" => value
+            .named_child(0)
+            .is_some_and(|v| is_bytes_or_str(v, file)),
+        "binary_operator" => {
+            let operator = value.child_by_field_name("operator").map(|o| file.text(o));
+            matches!(operator, Some("+" | "%"))
+                && [
+                    value.child_by_field_name("left"),
+                    value.child_by_field_name("right"),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|operand| is_bytes_or_str(operand, file))
+        }
+        "call" => {
+            let Some(function) = value.child_by_field_name("function") else {
+                return false;
+            };
+            let method = function
+                .child_by_field_name("attribute")
+                .filter(|_| function.kind() == "attribute")
+                .map(|a| file.text(a));
+            let builtin = (function.kind() == "identifier")
+                .then(|| file.text(function))
+                .filter(|name| !file.imports.is_bound(name) && !file.is_local_name(function, name));
+            matches!(method, Some("encode" | "decode" | "format" | "join"))
+                || matches!(builtin, Some("bytes" | "str"))
+                || file.callee(value).is_some_and(|q| q == "json.dumps")
+        }
+        _ => false,
+    }
 }
 
 /// Whether a dict literal has a `None`/`True`/`False` value (httpx encodes them differently).

@@ -6,6 +6,7 @@ use crate::cli::{CheckArgs, FixArgs, OutputFormat, RulesFormat, Selection};
 use crate::codemods::{find, ALL};
 use crate::fix::Applicability;
 use crate::report::{self, display_path, unified_diff};
+use crate::semantic::project::ProjectIndex;
 use crate::settings::{Overrides, Settings};
 use crate::workspace::{self, FileError, FileOutcome, Mode, SourceFile};
 use anyhow::{bail, Result};
@@ -36,19 +37,11 @@ fn run(selection: &Selection, mode: &Mode) -> Result<Run> {
     };
     let settings = Settings::resolve(&paths, &overrides)?;
     let (found, mut errors) = workspace::discover(&paths, &settings);
-    let mut files = Vec::new();
-    for result in found
-        .iter()
-        .map(|p| workspace::read_source(p, settings.max_file_size))
-    {
-        match result {
-            Ok(file) => files.push(file),
-            Err(err) => errors.push(err),
-        }
-    }
     let mut cache =
         (!selection.no_cache).then(|| Cache::open(&settings.cache_dir, settings.fingerprint));
-    let (project, facts) = workspace::build_project_index(&files, &settings, cache.as_ref());
+    let (files, facts, read_errors) = workspace::load(&found, &settings, cache.as_ref());
+    errors.extend(read_errors);
+    let project = ProjectIndex::from_facts(&facts);
     let outcomes = workspace::run(&files, &settings, &project, mode, cache.as_ref());
     if let Some(cache) = cache.as_mut() {
         workspace::update_cache(cache, &files, &facts, &outcomes, project.fingerprint());

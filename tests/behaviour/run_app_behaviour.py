@@ -125,15 +125,17 @@ def run_phase(label, path, module_name):
     return results, notes
 
 
-def run_perfopt(perfopt, *args):
+def run_perfopt(perfopt, target, *args):
+    """Runs perfopt from the app's temporary folder, so that its cache for re-runs lands there."""
     try:
-        return subprocess.run([perfopt, *args], capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        return subprocess.run([perfopt, *args, str(target)], cwd=target.parent,
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     except OSError as exc:
         raise Failure(f"cannot run perfopt: {exc}")
 
 
 def rewrite(target, perfopt):
-    proc = run_perfopt(perfopt, "fix", "--unsafe", "--isolated", str(target))
+    proc = run_perfopt(perfopt, target, "fix", "--unsafe", "--isolated")
     # 0: nothing left to fix, 1: findings remain; anything else is an error.
     if proc.returncode not in (0, 1):
         raise Failure(f"`perfopt fix --unsafe` exited {proc.returncode}:\n{proc.stdout}{proc.stderr}".strip())
@@ -172,11 +174,15 @@ def app_checks(args, workdir):
     if problem:
         return
 
-    remaining = run_perfopt(args.perfopt, "check", "--isolated", "--select", "PO1,PO3", str(target))
+    remaining = run_perfopt(args.perfopt, target, "check", "--isolated", "--select", "PO1,PO3")
     print(f"remaining after the fix (`perfopt check --select PO1,PO3`, exit {remaining.returncode}):")
     print("  " + ("\n  ".join((remaining.stdout + remaining.stderr).strip().splitlines()) or "(none)"))
 
-    after, after_warnings = run_phase("fixed app", target, "perfopt_app_after")
+    try:
+        after, after_warnings = run_phase("fixed app", target, "perfopt_app_after")
+    except Failure:
+        print(f"the diff perfopt made:\n{diff}")
+        raise
     failed = False
 
     for name, *_ in CALLS:
@@ -197,7 +203,7 @@ def app_checks(args, workdir):
         else:
             problem = compare(name, b, a)
         failed |= problem is not None
-        yield f"{name}: {b['status']} unchanged", problem
+        yield f"{name}: {b['status']}, same answer after the fix", problem
 
     identity = "catalogue, Accept-Encoding: identity"
     b, a = before[identity], after[identity]

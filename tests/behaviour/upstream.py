@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class _Stats:
-    """Counts requests in flight; /stats* requests are not counted."""
+    """Counts /slow requests in their sleep at once: a client that waits for each answer before
+    sending the next request can never have two there (counting around the whole handler would
+    let one request's tail overlap the next one's start)."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -56,11 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.stats.reset()
             self._send_json(200, {"max_in_flight": self.stats.max_in_flight})
             return
-        self.stats.enter()
-        try:
-            self._route(url)
-        finally:
-            self.stats.leave()
+        self._route(url)
 
     def _route(self, url):
         query = parse_qs(url.query, keep_blank_values=True)
@@ -83,7 +81,11 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(min(int(query.get("ms", ["0"])[0]), 1000) / 1000)
             self._send_json(200, {"delayed": True, "query": query})
         elif url.path == "/slow":
-            time.sleep(0.2)
+            self.stats.enter()
+            try:
+                time.sleep(0.2)
+            finally:
+                self.stats.leave()
             self._send_json(200, {"slow": True, "query": query})
         elif url.path == "/redirect":
             self._send_json(302, {"redirect": True}, [("Location", "/echo?redirected=1")])
