@@ -51,18 +51,45 @@ pub enum Scope {
 }
 
 /// A text test run before parsing: the file imports one of `imports` (a whole name on an
-/// `import`/`from` line) or contains one of `literals`.
+/// `import`/`from` line) and contains one of `literals`, and `shape` accepts its text. An empty
+/// list or no `shape` sets no condition.
 pub struct Gate {
     pub imports: &'static [&'static str],
     pub literals: &'static [&'static str],
+    pub shape: Option<fn(&str) -> bool>,
 }
 
 impl Gate {
+    /// A gate on imports only.
+    pub const fn imports(imports: &'static [&'static str]) -> Gate {
+        Gate {
+            imports,
+            literals: &[],
+            shape: None,
+        }
+    }
+
+    /// A gate on imports and literals.
+    pub const fn imports_and(
+        imports: &'static [&'static str],
+        literals: &'static [&'static str],
+    ) -> Gate {
+        Gate {
+            imports,
+            literals,
+            shape: None,
+        }
+    }
+
     pub fn passes(&self, source: &str, import_lines: &str) -> bool {
-        self.imports
-            .iter()
-            .any(|module| contains_word(import_lines, module))
-            || self.literals.iter().any(|literal| source.contains(literal))
+        (self.imports.is_empty()
+            || self
+                .imports
+                .iter()
+                .any(|module| contains_word(import_lines, module)))
+            && (self.literals.is_empty()
+                || self.literals.iter().any(|literal| source.contains(literal)))
+            && self.shape.is_none_or(|shape| shape(source))
     }
 }
 
@@ -305,18 +332,16 @@ mod tests {
 
     #[test]
     fn gates_look_for_whole_module_names_on_import_lines() {
-        let gate = Gate {
-            imports: &["time"],
-            literals: &[],
-        };
-        let source = "from datetime import datetime\nx = 'time'\n";
+        let gate = Gate::imports_and(&["time"], &["sleep"]);
+        let source = "from datetime import datetime\nx = 'time.sleep'\n";
         assert!(!gate.passes(source, &import_lines(source)));
         let source = "import os\n    from time import sleep as pause\n";
         assert!(gate.passes(source, &import_lines(source)));
-        let builtin = Gate {
-            imports: &[],
-            literals: &["open("],
-        };
+        assert!(
+            !gate.passes("import time\nx = time.time()\n", "import time"),
+            "both must hold"
+        );
+        let builtin = Gate::imports_and(&[], &["open("]);
         assert!(builtin.passes("with open(p) as f: pass\n", ""));
     }
 }

@@ -7,7 +7,7 @@ use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::handled_by_drop_async;
 use crate::semantic::blocking::with_items;
-use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATE};
+use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATES};
 use crate::source::indentation_at;
 use crate::syntax::named_children;
 use tree_sitter::Node;
@@ -22,7 +22,7 @@ static META: CodemodMeta = CodemodMeta {
     safety: "safe",
     requires: &["async"],
     scope: Scope::AsyncFunctions,
-    gates: &[FILE_IO_GATE],
+    gates: FILE_IO_GATES,
     docs: r#"## What it does
 Finds the builtin `open(...)` (and `io.open`) and the whole-file `pathlib` methods
 `read_text`, `read_bytes`, `write_text`, `write_bytes` called in the body of an `async def`.

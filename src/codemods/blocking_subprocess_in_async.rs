@@ -5,7 +5,7 @@ use crate::edits::builders::{await_blocker, call_in_thread};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
-use crate::semantic::blocking::{classify, BlockingCall, SUBPROCESS_GATE};
+use crate::semantic::blocking::{classify, BlockingCall, SUBPROCESS_GATES};
 use tree_sitter::Node;
 
 pub struct BlockingSubprocessInAsync;
@@ -18,7 +18,7 @@ static META: CodemodMeta = CodemodMeta {
     safety: "safe",
     requires: &["async"],
     scope: Scope::AsyncFunctions,
-    gates: &[SUBPROCESS_GATE],
+    gates: SUBPROCESS_GATES,
     docs: r#"## What it does
 Finds `subprocess.run`, `call`, `check_call`, `check_output`, `getoutput`, `getstatusoutput` and
 `os.system` called in the body of an `async def`, and reports `subprocess.Popen` / `os.popen`

@@ -18,10 +18,10 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     requires: &[],
-    gates: &[Gate {
-        imports: &["httpx", "aiohttp"],
-        literals: &[],
-    }],
+    gates: &[
+        Gate::imports_and(&["httpx"], &["Client("]),
+        Gate::imports_and(&["aiohttp"], &["ClientSession("]),
+    ],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds `httpx.AsyncClient(...)`, `httpx.Client(...)` and `aiohttp.ClientSession(...)` opened for

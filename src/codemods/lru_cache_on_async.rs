@@ -16,10 +16,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Always,
     safety: "safe",
     requires: &["async"],
-    gates: &[Gate {
-        imports: &["functools"],
-        literals: &["cache"],
-    }],
+    gates: &[Gate::imports_and(&["functools"], &["cache"])],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds `@functools.lru_cache` (bare or called, aliases included) and `@functools.cache` on an

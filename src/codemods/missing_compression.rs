@@ -17,10 +17,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Always,
     safety: "unsafe",
     requires: &["FastAPI("],
-    gates: &[Gate {
-        imports: &["fastapi"],
-        literals: &[],
-    }],
+    gates: &[Gate::imports(&["fastapi"])],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds `FastAPI(...)` apps (at module level or in an app factory) that no file of the project

@@ -17,10 +17,12 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Always,
     safety: "unsafe",
     requires: &[],
-    gates: &[Gate {
-        imports: &["requests", "httpx", "urllib"],
-        literals: &["_http_request"],
-    }],
+    // requests and urlopen never time out by default; httpx only with an explicit `None`.
+    gates: &[
+        Gate::imports(&["requests"]),
+        Gate::imports_and(&["urllib"], &["urlopen"]),
+        Gate::imports_and(&[], &["timeout=None", "timeout = None"]),
+    ],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds outbound HTTP that has no upper bound on how long it waits:

@@ -21,7 +21,8 @@ static META: CodemodMeta = CodemodMeta {
     requires: &["async", "await"],
     gates: &[Gate {
         imports: &[],
-        literals: &["await"],
+        literals: &[],
+        shape: Some(awaits_into_a_list),
     }],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
@@ -325,4 +326,38 @@ fn limiter(file: &FileContext, additions: &mut ModuleAdditions, asyncio: &str) -
         format!("{indent}{indent}return await awaitable"),
     ]);
     name
+}
+
+/// Whether some `await` is the first thing in a list display (`[await …`) or an `append(` call
+/// (`.append(await …`), whitespace, line breaks and comments aside: the text of both shapes.
+fn awaits_into_a_list(source: &str) -> bool {
+    let opens = |text: &str| text.ends_with('[') || text.ends_with("append(");
+    source.match_indices("await").any(|(at, _)| {
+        let mut before = source[..at].trim_end();
+        if opens(before) {
+            return true;
+        }
+        // Drop trailing comments (`[  # note` on the line before).
+        loop {
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            match before[line_start..].find('#') {
+                Some(hash) => before = before[..line_start + hash].trim_end(),
+                None => return opens(before),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::awaits_into_a_list;
+
+    #[test]
+    fn the_gate_sees_both_shapes_across_lines_and_comments() {
+        assert!(awaits_into_a_list("out.append(await f(x))"));
+        assert!(awaits_into_a_list(
+            "return [  # note\n    await f(x) for x in xs\n]"
+        ));
+        assert!(!awaits_into_a_list("y = await f(x)\nz = [1]"));
+    }
 }

@@ -46,25 +46,56 @@ pub struct SessionBinding<'t> {
 }
 
 // What a file must contain for each kind of blocking call to be possible (checked before
-// parsing): the module it comes from on an import line, or a literal for builtins and methods.
-pub const HTTP_GATE: Gate = Gate {
-    imports: &["requests", "httpx", "urllib"],
-    literals: &[],
-};
-pub const SLEEP_GATE: Gate = Gate {
-    imports: &["time"],
-    literals: &[],
-};
-pub const FILE_IO_GATE: Gate = Gate {
-    imports: &["pathlib", "io"],
-    literals: &["open("],
-};
-pub const SUBPROCESS_GATE: Gate = Gate {
-    imports: &["subprocess"],
-    literals: &["system(", "popen("],
-};
+// parsing): the module it comes from on an import line, and a literal its use must contain.
+const REQUESTS_GATE: Gate = Gate::imports(&["requests"]);
+const URLOPEN_GATE: Gate = Gate::imports_and(&["urllib"], &["urlopen"]);
+/// Only httpx's sync API blocks: its module functions, `Client`, or names imported from it.
+const SYNC_HTTPX_GATE: Gate = Gate::imports_and(
+    &["httpx"],
+    &[
+        "httpx.get(",
+        "httpx.post(",
+        "httpx.put(",
+        "httpx.patch(",
+        "httpx.delete(",
+        "httpx.head(",
+        "httpx.options(",
+        "httpx.request(",
+        "httpx.stream(",
+        "Client(",
+        "from httpx import",
+        "httpx as",
+    ],
+);
+const SLEEP_GATE: Gate = Gate::imports_and(&["time"], &["sleep"]);
+const OPEN_GATE: Gate = Gate::imports_and(&[], &["open("]);
+const PATHLIB_GATE: Gate = Gate::imports_and(
+    &["pathlib"],
+    &[
+        ".read_text(",
+        ".read_bytes(",
+        ".write_text(",
+        ".write_bytes(",
+    ],
+);
+const SUBPROCESS_GATE: Gate = Gate::imports(&["subprocess"]);
+const OS_GATE: Gate = Gate::imports_and(&["os"], &["system(", "popen("]);
+
+pub const HTTP_GATES: &[Gate] = &[REQUESTS_GATE, URLOPEN_GATE, SYNC_HTTPX_GATE];
+pub const SLEEP_GATES: &[Gate] = &[SLEEP_GATE];
+pub const FILE_IO_GATES: &[Gate] = &[OPEN_GATE, PATHLIB_GATE];
+pub const SUBPROCESS_GATES: &[Gate] = &[SUBPROCESS_GATE, OS_GATE];
 /// Any blocking call: what PO105 needs.
-pub const BLOCKING_GATES: &[Gate] = &[HTTP_GATE, SLEEP_GATE, FILE_IO_GATE, SUBPROCESS_GATE];
+pub const BLOCKING_GATES: &[Gate] = &[
+    REQUESTS_GATE,
+    URLOPEN_GATE,
+    SYNC_HTTPX_GATE,
+    SLEEP_GATE,
+    OPEN_GATE,
+    PATHLIB_GATE,
+    SUBPROCESS_GATE,
+    OS_GATE,
+];
 
 pub const HTTP_VERBS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "request",
