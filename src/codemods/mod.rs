@@ -6,6 +6,7 @@ mod blocking_http_in_async;
 mod blocking_sleep_in_async;
 mod blocking_subprocess_in_async;
 mod client_per_request;
+mod independent_sequential_awaits;
 mod lru_cache_on_async;
 mod missing_compression;
 mod missing_timeout;
@@ -20,6 +21,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &blocking_subprocess_in_async::BlockingSubprocessInAsync,
     &async_endpoint_without_await::AsyncEndpointWithoutAwait,
     &sequential_await_in_loop::SequentialAwaitInLoop,
+    &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
     &lru_cache_on_async::LruCacheOnAsync,
     &missing_compression::MissingCompression,

@@ -1,0 +1,233 @@
+//! PO107: consecutive awaits that do not depend on each other.
+
+use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::edits::importer::ModuleAdditions;
+use crate::fix::{Edit, Fix};
+use crate::parse::walk_tree;
+use crate::syntax::{named_children, text};
+use tree_sitter::Node;
+
+pub struct IndependentSequentialAwaits;
+
+static META: CodemodMeta = CodemodMeta {
+    code: "PO107",
+    name: "independent-sequential-awaits",
+    summary: "consecutive awaits with no data dependence run one after another",
+    fix: FixAvailability::Sometimes,
+    safety: "unsafe",
+    requires: &["async", "await"],
+    gates: &[Gate {
+        imports: &[],
+        literals: &[],
+        shape: Some(consecutive_awaited_assignments),
+    }],
+    scope: Scope::AsyncFunctions,
+    docs: r#"## What it does
+Finds two or more consecutive statements in an `async def` that each assign the result of one
+awaited call to a name (`user = await get_user(id)`), where no call uses a name assigned by the
+statements before it in the run.
+
+## Why is this slow?
+The second call starts only after the first has finished, although it does not need its result:
+the handler takes the sum of the latencies instead of the longest one.
+
+## Example
+```python
+user = await users.get(user_id)
+orders = await orders_api.recent(user_id)
+```
+
+## Use instead
+```python
+user, orders = await asyncio.gather(users.get(user_id), orders_api.recent(user_id))
+```
+
+## Fix safety
+Unsafe: both calls now run at the same time, so their side effects can interleave, the second
+runs even when the first fails, and with `return_exceptions=False` the first exception
+propagates while the other call keeps running. No fix (reported, saying why) when the calls look
+like they share a database session or connection (names such as `session`, `db`, `conn`, `tx`,
+`cursor`: one `AsyncSession` must not run concurrent operations), when a call awaits something
+itself, or when comments sit between the statements.
+"#,
+};
+
+impl Codemod for IndependentSequentialAwaits {
+    fn meta(&self) -> &'static CodemodMeta {
+        &META
+    }
+
+    fn node_kinds(&self) -> &'static [&'static str] {
+        &["block"]
+    }
+
+    fn check(&self, block: Node<'_>, cx: &mut Context<'_>) {
+        let file = cx.file;
+        if file.scopes.async_function_of(block).is_none() {
+            return;
+        }
+        for run in independent_runs(block, file) {
+            let first = run[0].statement;
+            let fix = gather_fix(&run, file);
+            let names: Vec<&str> = run.iter().map(|a| text(a.target, file.source)).collect();
+            cx.report(
+                first,
+                format!(
+                    "{} independent awaits (`{}`) run one after another",
+                    run.len(),
+                    names.join("`, `")
+                ),
+            )
+            .with_fix(fix);
+        }
+    }
+}
+
+/// `name = await call(...)`.
+struct AwaitedAssignment<'t> {
+    statement: Node<'t>,
+    target: Node<'t>,
+    call: Node<'t>,
+}
+
+fn awaited_assignment<'t>(statement: Node<'t>) -> Option<AwaitedAssignment<'t>> {
+    let assignment = statement
+        .named_child(0)
+        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+    if assignment.child_by_field_name("type").is_some() {
+        return None;
+    }
+    let target = assignment
+        .child_by_field_name("left")
+        .filter(|t| t.kind() == "identifier")?;
+    let value = assignment
+        .child_by_field_name("right")
+        .filter(|v| v.kind() == "await")?;
+    let call = value.named_child(0).filter(|c| c.kind() == "call")?;
+    Some(AwaitedAssignment {
+        statement,
+        target,
+        call,
+    })
+}
+
+/// Maximal runs (two or more) of consecutive awaited assignments where no call reads a name an
+/// earlier assignment of the run binds, and no name is bound twice.
+fn independent_runs<'t>(
+    block: Node<'t>,
+    file: &FileContext<'t>,
+) -> Vec<Vec<AwaitedAssignment<'t>>> {
+    let mut runs = Vec::new();
+    let mut current: Vec<AwaitedAssignment> = Vec::new();
+    for statement in named_children(block) {
+        let next = awaited_assignment(statement).filter(|next| {
+            let reads = identifiers(next.call, file);
+            current.iter().all(|earlier| {
+                let name = text(earlier.target, file.source);
+                !reads.contains(&name) && name != text(next.target, file.source)
+            })
+        });
+        match next {
+            Some(next) => current.push(next),
+            None => {
+                if current.len() >= 2 {
+                    runs.push(std::mem::take(&mut current));
+                }
+                current.clear();
+                // The statement that broke the run may start the next one.
+                if let Some(start) = awaited_assignment(statement) {
+                    current.push(start);
+                }
+            }
+        }
+    }
+    if current.len() >= 2 {
+        runs.push(current);
+    }
+    runs
+}
+
+fn identifiers<'s>(node: Node, file: &FileContext<'s>) -> Vec<&'s str> {
+    let mut names = Vec::new();
+    walk_tree(node, |n| {
+        if n.kind() == "identifier" {
+            names.push(text(n, file.source));
+        }
+    });
+    names
+}
+
+const SHARED_RESOURCE_NAMES: &[&str] = &[
+    "session",
+    "db",
+    "conn",
+    "connection",
+    "tx",
+    "transaction",
+    "cursor",
+    "uow",
+];
+
+fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, String> {
+    let source = file.source;
+    for assignment in run {
+        let mut awaits = false;
+        walk_tree(assignment.call, |n| {
+            awaits |= matches!(n.kind(), "await" | "named_expression")
+        });
+        if awaits {
+            return Err("a call awaits or binds something itself".into());
+        }
+        if file
+            .callee(assignment.call)
+            .is_some_and(|q| q.starts_with("asyncio.") || q.starts_with("anyio."))
+        {
+            return Err("a call is an asyncio primitive (a deliberate pause or wait)".into());
+        }
+        if let Some(shared) = identifiers(assignment.call, file).into_iter().find(|n| {
+            let lower = n.to_ascii_lowercase();
+            SHARED_RESOURCE_NAMES.iter().any(|s| {
+                lower == *s
+                    || lower.ends_with(&format!("_{s}"))
+                    || lower.starts_with(&format!("{s}_"))
+            })
+        }) {
+            return Err(format!("`{shared}` looks like a shared database session or connection (not safe for concurrent use)"));
+        }
+    }
+    let (first, last) = (run[0].statement, run[run.len() - 1].statement);
+    let mut has_comment = false;
+    walk_tree(first.parent().unwrap_or(first), |n| {
+        has_comment |= n.kind() == "comment"
+            && n.start_byte() > first.start_byte()
+            && n.end_byte() <= last.end_byte();
+    });
+    if has_comment {
+        return Err("comments sit between the awaits; the rewrite would drop them".into());
+    }
+    let mut additions = ModuleAdditions::new(file);
+    let asyncio = additions.module("asyncio");
+    let targets: Vec<&str> = run.iter().map(|a| text(a.target, source)).collect();
+    let calls: Vec<&str> = run.iter().map(|a| text(a.call, source)).collect();
+    let replacement = format!(
+        "{} = await {asyncio}.gather({})",
+        targets.join(", "),
+        calls.join(", ")
+    );
+    let mut edits = vec![Edit::replace(
+        first.start_byte(),
+        last.end_byte(),
+        replacement,
+    )];
+    edits.extend(additions.into_edit());
+    Ok(Fix::unsafe_edits(
+        "Await them together with `asyncio.gather`",
+        edits,
+    ))
+}
+
+/// Whether the file has at least two `… = await …` assignments: the text a run needs
+/// (formatted code puts spaces around `=`).
+fn consecutive_awaited_assignments(source: &str) -> bool {
+    source.match_indices("= await ").nth(1).is_some()
+}
