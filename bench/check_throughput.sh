@@ -3,15 +3,23 @@
 # (its closest peer: blocking calls in async functions) on a corpus of
 # real-world Python, the .py files of pinned PyPI wheels. See bench/README.md.
 #
-# Usage: bench/check_throughput.sh [--small] [--runs N] [--warmup N] [--rss-runs N]
+# Besides Ruff and a cold `perfopt check`, it times perfopt with a warm cache,
+# `perfopt fix --dry-run` and `perfopt check` with PERFOPT_PARSE_ALL=1 (no
+# literal gates), checks that the gates lose no finding, and counts
+# instructions with valgrind's cachegrind (stable under machine load).
+#
+# Usage: bench/check_throughput.sh [--small] [--runs N] [--warmup N] [--rss-runs N] [--no-valgrind]
 #   --small        3 small wheels instead of the full corpus (CI smoke test)
-#   --runs N       timed runs per tool (default 10)
-#   --warmup N     untimed warm-up runs per tool (default 2)
-#   --rss-runs N   extra runs per tool under GNU time for peak RSS (default 3)
+#   --runs N       timed runs per row (default 10)
+#   --warmup N     untimed warm-up runs per row (default 2)
+#   --rss-runs N   extra runs per row under GNU time for peak RSS (default 3)
+#   --no-valgrind  skip the instruction counts (valgrind is ~50x slower: a few
+#                  minutes on the full corpus, seconds on the small one)
 # Environment:
 #   PERFOPT_BIN    perfopt binary (default: target/release/perfopt in the repo)
 #   PYTHON         interpreter for the bench venv (default: python3)
-#   BENCH_NO_APT=1 never apt-get install hyperfine / time (fall back instead)
+#   BENCH_NO_APT=1 never apt-get install hyperfine / time / valgrind (fall
+#                  back instead; without valgrind the counts say n/a)
 #
 # Writes target/bench-results.md (also printed) and target/bench-results.json.
 set -euo pipefail
@@ -23,13 +31,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-mode=full runs=10 warmup=2 rss_runs=3
+mode=full runs=10 warmup=2 rss_runs=3 valgrind=1
 while (($#)); do
   case "$1" in
     --small) mode=small ;;
     --runs) runs="${2:?--runs needs a value}"; shift ;;
     --warmup) warmup="${2:?--warmup needs a value}"; shift ;;
     --rss-runs) rss_runs="${2:?--rss-runs needs a value}"; shift ;;
+    --no-valgrind) valgrind=0 ;;
     -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -75,6 +84,16 @@ ensure_tool() {
 }
 ensure_tool hyperfine hyperfine
 ensure_tool /usr/bin/time time # GNU time, for peak RSS
+# valgrind (cachegrind) for instruction counts, unless --no-valgrind.
+valgrind_args=(--valgrind-note "skipped (--no-valgrind)")
+if ((valgrind)); then
+  ensure_tool valgrind valgrind
+  if have valgrind; then
+    valgrind_args=(--valgrind "$(command -v valgrind)")
+  else
+    valgrind_args=(--valgrind-note "valgrind not installed")
+  fi
+fi
 
 # Pinned ruff in a venv of its own, which also runs the Python helpers.
 venv="$ROOT/target/bench-venv"
@@ -91,10 +110,10 @@ fi
 # same pins. Prints the corpus directory (relative to the repo root).
 corpus="$("$venv/bin/python" bench/corpus.py build --mode "$mode" --dest target/bench-corpus)"
 
-log "benchmarking ($mode corpus, $warmup warm-up + $runs runs per tool); perfopt = $perfopt"
+log "benchmarking ($mode corpus, $warmup warm-up + $runs runs per row); perfopt = $perfopt"
 "$venv/bin/python" bench/measure.py \
   --corpus "$corpus" --mode "$mode" \
   --ruff "$venv/bin/ruff" --perfopt "$perfopt" \
-  --runs "$runs" --warmup "$warmup" --rss-runs "$rss_runs" \
+  --runs "$runs" --warmup "$warmup" --rss-runs "$rss_runs" "${valgrind_args[@]}" \
   --out-md target/bench-results.md --out-json target/bench-results.json
 log "written to target/bench-results.md and target/bench-results.json"

@@ -9,12 +9,13 @@ pins below, `build` does nothing.
 
 Usage:
     corpus.py build --mode small|full --dest target/bench-corpus
-    corpus.py stats DIR          # prints {"files", "lines", "bytes"} as JSON
+    corpus.py stats DIR          # prints {"files", "lines", "bytes", "sha256"} as JSON
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -119,23 +120,31 @@ def build(mode: str, dest: Path) -> Path:
     return corpus
 
 
-def stats(corpus: Path) -> dict[str, int]:
-    """Count `.py` files, lines and bytes under `corpus`.
+def stats(corpus: Path) -> dict[str, int | str]:
+    """Count `.py` files, lines and bytes under `corpus`, and hash them.
 
     Lines are newline characters, plus one for a non-empty last line without
     a trailing newline (what an editor would show, and `wc -l` give or take).
-    Reading everything also warms the page cache before the timed runs.
+    Reading everything also warms the page cache before the timed runs. The
+    SHA-256 covers every file's path and content (in sorted order), so the
+    benchmark can tell that no run (`fix --dry-run`) modified the corpus.
     """
     files = lines = size = 0
-    for dirpath, _dirs, names in os.walk(corpus):
-        for name in names:
+    digest = hashlib.sha256()
+    for dirpath, dirs, names in os.walk(corpus):
+        dirs.sort()
+        for name in sorted(names):
             if not name.endswith(".py"):
                 continue
-            data = Path(dirpath, name).read_bytes()
+            path = Path(dirpath, name)
+            data = path.read_bytes()
             files += 1
             size += len(data)
             lines += data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-    return {"files": files, "lines": lines, "bytes": size}
+            rel = path.relative_to(corpus).as_posix().encode()
+            digest.update(len(rel).to_bytes(8, "little") + rel)
+            digest.update(len(data).to_bytes(8, "little") + data)
+    return {"files": files, "lines": lines, "bytes": size, "sha256": digest.hexdigest()}
 
 
 def main() -> None:
