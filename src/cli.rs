@@ -27,6 +27,8 @@ pub enum Command {
     },
     /// Print a codemod's documentation (by code or name).
     Explain { code: String },
+    /// Apply a reviewed migration plan (from `fix --dry-run --save`) exactly as it stands.
+    Apply { plan: PathBuf },
     /// Remove the cache for re-runs (of the configuration found from the current directory).
     Clean,
 }
@@ -67,6 +69,9 @@ pub struct FixArgs {
     /// Print the fixes as unified diffs instead of writing them (exit 1 if anything would change).
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: also write the diffs as a migration plan to review and `perfopt apply`.
+    #[arg(long, value_name = "PLAN", requires = "dry_run")]
+    pub save: Option<PathBuf>,
     /// Also apply fixes that may change behaviour (see `perfopt explain CODE`, "Fix safety").
     #[arg(long = "unsafe")]
     pub unsafe_fixes: bool,

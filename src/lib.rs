@@ -12,6 +12,7 @@ pub mod edits;
 pub mod fix;
 pub mod fixer;
 pub mod parse;
+pub mod plan;
 pub mod report;
 pub mod semantic;
 pub mod settings;

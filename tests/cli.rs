@@ -513,3 +513,80 @@ fn a_fix_run_after_a_cached_check_still_fixes() {
         "the rewritten file is checked anew"
     );
 }
+
+#[test]
+fn a_saved_plan_applies_exactly_and_refuses_stale_files_and_escaping_paths() {
+    let dir = project(&[("a.py", BLOCKING), ("b.py", BLOCKING)]);
+    let out = perfopt(dir.path(), &["fix", "--dry-run", "--save", "plan.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    let plan = fs::read_to_string(dir.path().join("plan.txt")).unwrap();
+    assert!(plan.starts_with("# perfopt migration plan"));
+    assert!(
+        plan.contains("=== file: a.py\n=== sha256: ")
+            && plan.contains("=== codes: PO102\n--- a/a.py")
+    );
+    // Nothing was written by the dry run; b.py changes after the review.
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        BLOCKING
+    );
+    fs::write(dir.path().join("b.py"), format!("{BLOCKING}# edited\n")).unwrap();
+    let out = perfopt(dir.path(), &["apply", "plan.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("b.py: changed since the plan was made"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fs::read_to_string(dir.path().join("a.py"))
+        .unwrap()
+        .contains("await asyncio.sleep(1)"));
+    assert!(
+        fs::read_to_string(dir.path().join("b.py"))
+            .unwrap()
+            .ends_with("# edited\n"),
+        "b.py untouched"
+    );
+
+    // A plan edited to point outside the directory is refused.
+    let escaping = plan.replace("=== file: b.py", "=== file: ../b.py");
+    fs::write(dir.path().join("evil.txt"), escaping).unwrap();
+    let out = perfopt(dir.path(), &["apply", "evil.txt"]);
+    assert!(
+        stderr(&out).contains("../b.py: the path is absolute or climbs out"),
+        "{}",
+        stderr(&out)
+    );
+    // And one that is no plan at all is a clear error.
+    fs::write(dir.path().join("junk.txt"), "hello\n").unwrap();
+    let out = perfopt(dir.path(), &["apply", "junk.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("junk.txt: invalid plan"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_plan_whose_diff_was_damaged_is_refused_whole() {
+    let dir = project(&[("a.py", BLOCKING)]);
+    perfopt(dir.path(), &["fix", "--dry-run", "--save", "plan.txt"]);
+    let plan = fs::read_to_string(dir.path().join("plan.txt")).unwrap();
+    fs::write(
+        dir.path().join("plan.txt"),
+        plan.replace(" async def handler():", " async def other():"),
+    )
+    .unwrap();
+    let out = perfopt(dir.path(), &["apply", "plan.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a.py: the plan's diff does not apply"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.py")).unwrap(),
+        BLOCKING
+    );
+}

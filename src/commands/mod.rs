@@ -5,11 +5,12 @@ use crate::cache::Cache;
 use crate::cli::{CheckArgs, FixArgs, OutputFormat, RulesFormat, Selection};
 use crate::codemods::{find, ALL};
 use crate::fix::Applicability;
+use crate::plan::{self, PlannedFile};
 use crate::report::{self, display_path, unified_diff};
 use crate::semantic::project::ProjectIndex;
 use crate::settings::{Overrides, Settings};
 use crate::workspace::{self, FileError, FileOutcome, Mode, SourceFile};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -141,6 +142,34 @@ pub fn fix(args: &FixArgs) -> Result<i32> {
             );
         }
         drop(stdout);
+        if let Some(plan_path) = &args.save {
+            let files: Vec<PlannedFile> = changed
+                .iter()
+                .map(|&i| {
+                    let outcome = &run.outcomes[i];
+                    let path = display_path(&outcome.path);
+                    let bytes = std::fs::read(&outcome.path).unwrap_or_default();
+                    PlannedFile {
+                        diff: unified_diff(
+                            &path,
+                            &outcome.source,
+                            outcome.fixed.as_deref().unwrap_or(""),
+                        ),
+                        path,
+                        sha256: plan::sha256_hex(&bytes),
+                        codes: outcome.applied.keys().map(|c| c.to_string()).collect(),
+                    }
+                })
+                .collect();
+            std::fs::write(plan_path, plan::render(&files))
+                .with_context(|| format!("{}: cannot write the plan", plan_path.display()))?;
+            eprintln!(
+                "Wrote the plan for {} file{} to {}",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" },
+                plan_path.display()
+            );
+        }
         eprintln!(
             "Would fix {fixed_count} finding{} in {} file{}.",
             if fixed_count == 1 { "" } else { "s" },
@@ -260,4 +289,24 @@ pub fn clean() -> Result<i32> {
         ),
     }
     Ok(0)
+}
+
+pub fn apply(plan_path: &std::path::Path) -> Result<i32> {
+    let text = std::fs::read_to_string(plan_path)
+        .with_context(|| format!("{}: cannot read the plan", plan_path.display()))?;
+    let files =
+        plan::parse(&text).with_context(|| format!("{}: invalid plan", plan_path.display()))?;
+    let root = std::env::current_dir().context("cannot read the current directory")?;
+    let (written, refused) = plan::apply(&root, &files);
+    for path in &written {
+        println!("applied {path}");
+    }
+    print_errors(&refused);
+    println!(
+        "Applied {} of {} file{} in the plan.",
+        written.len(),
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    );
+    Ok(if refused.is_empty() { 0 } else { 2 })
 }
