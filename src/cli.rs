@@ -27,6 +27,14 @@ pub enum Command {
     },
     /// Print a codemod's documentation (by code or name).
     Explain { code: String },
+    /// The analysis a pull request would carry: findings, recommendations, what the fixes change
+    /// per codemod, expected impact, unsafe fixes, full diff. Touches no file.
+    Report {
+        #[command(flatten)]
+        selection: Selection,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+    },
     /// Apply a reviewed migration plan (from `fix --dry-run --save`) exactly as it stands.
     Apply { plan: PathBuf },
     /// Remove the cache for re-runs (of the configuration found from the current directory).
@@ -86,6 +94,13 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -33,6 +33,11 @@ pub struct CodemodMeta {
     pub fix: FixAvailability,
     /// Whether its fixes are safe, unsafe or depend on the shape (for the catalogue).
     pub safety: &'static str,
+    /// Rank in a report's recommendations: 0 first (bugs), then blocking I/O, concurrency, …
+    pub priority: u8,
+    /// What fixing it changes, as the reports and pull requests say it; figures only where
+    /// perfopt's own benchmarks or tests measured them.
+    pub impact: &'static str,
     /// What a file must contain for this codemod to find anything: all of `requires`, and one
     /// of `gates`. Files that fail are never parsed for it.
     pub requires: &'static [&'static str],

@@ -114,7 +114,7 @@ pub struct CodemodOptions {
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub enabled: BTreeSet<&'static str>,
     pub root: PathBuf,

@@ -590,3 +590,37 @@ fn a_plan_whose_diff_was_damaged_is_refused_whole() {
         BLOCKING
     );
 }
+
+#[test]
+fn report_is_the_pull_request_analysis_in_three_formats() {
+    let dir = project(&[("svc.py", BLOCKING)]);
+    let markdown = stdout(&perfopt(dir.path(), &["report"]));
+    for section in [
+        "## Recommendations, in priority order",
+        "## Identified issues",
+        "## Implementation",
+        "<details><summary>Full diff</summary>",
+    ] {
+        assert!(markdown.contains(section), "{markdown}");
+    }
+    assert!(markdown.contains("| PO102 | `svc.py:5` |"), "{markdown}");
+    assert!(
+        markdown.contains("| PO102 blocking-sleep-in-async | 1 | 2 | 2 |"),
+        "{markdown}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&perfopt(dir.path(), &["report", "--format", "json"]).stdout)
+            .unwrap();
+    assert_eq!(json["findings"][0]["code"], "PO102");
+    assert_eq!(json["changes"]["PO102"]["files"], 1);
+    let html = stdout(&perfopt(dir.path(), &["report", "--format", "html"]));
+    assert!(
+        html.starts_with("<!doctype html>") && html.contains("<h2>Identified issues</h2>"),
+        "{html}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("svc.py")).unwrap(),
+        BLOCKING,
+        "report writes nothing"
+    );
+}

@@ -15,6 +15,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "`async def` route handler that never awaits but calls blocking code",
     fix: FixAvailability::Sometimes,
     safety: "safe",
+    priority: 3,
+    impact: "The handler runs in FastAPI's threadpool instead of holding the event loop, so the worker's other requests keep moving while it blocks.",
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: BLOCKING_GATES,

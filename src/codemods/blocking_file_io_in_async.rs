@@ -20,6 +20,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "file I/O (`open`, `Path.read_text`, …) inside `async def` blocks the event loop",
     fix: FixAvailability::Sometimes,
     safety: "safe",
+    priority: 2,
+    impact: "File reads and writes leave the event loop: other requests of the worker proceed while the disk answers.",
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: FILE_IO_GATES,

@@ -16,6 +16,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "`time.sleep` inside `async def` stops the whole event loop",
     fix: FixAvailability::Always,
     safety: "safe",
+    priority: 1,
+    impact: "The worker keeps serving other requests during the pause, and a cancelled request stops at the sleep.",
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: SLEEP_GATES,

@@ -16,6 +16,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "`subprocess.run`/`os.system` inside `async def` blocks the event loop until the child exits",
     fix: FixAvailability::Sometimes,
     safety: "safe",
+    priority: 2,
+    impact: "Waiting for the child process no longer blocks the worker's other requests.",
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: SUBPROCESS_GATES,

@@ -17,6 +17,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "HTTP client (`httpx.AsyncClient()`, `aiohttp.ClientSession()`) built on every call",
     fix: FixAvailability::Sometimes,
     safety: "safe",
+    priority: 5,
+    impact: "Measured in `bench/client_strategies.md`: 17.2 ms of CPU per call with a default client per call, 1.06 ms with the shared SSL context.",
     requires: &[],
     gates: &[
         Gate::imports_and(&["httpx"], &["Client("]),

@@ -15,6 +15,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "consecutive awaits with no data dependence run one after another",
     fix: FixAvailability::Sometimes,
     safety: "unsafe",
+    priority: 4,
+    impact: "The handler waits as long as its slowest call instead of the sum of all of them.",
     requires: &["async", "await"],
     gates: &[Gate {
         imports: &[],

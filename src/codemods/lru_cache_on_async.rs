@@ -15,6 +15,8 @@ static META: CodemodMeta = CodemodMeta {
         "`functools.lru_cache` on an `async def` caches a coroutine that can be awaited only once",
     fix: FixAvailability::Always,
     safety: "safe",
+    priority: 0,
+    impact: "The dependency stops failing (`cannot reuse already awaited coroutine`) on its second call, and its result is actually cached.",
     requires: &["async"],
     gates: &[Gate::imports_and(&["functools"], &["cache"])],
     scope: Scope::Module,

@@ -16,6 +16,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "FastAPI app without a compression middleware sends every response uncompressed",
     fix: FixAvailability::Always,
     safety: "unsafe",
+    priority: 7,
+    impact: "Measured in `bench/gzip_levels.md`: a 258 kB JSON listing becomes 5.7× smaller for 2.5 ms of CPU (gzip level 5); it pays over real networks, not on loopback or behind a compressing proxy.",
     requires: &["FastAPI("],
     gates: &[Gate::imports(&["fastapi"])],
     scope: Scope::Module,

@@ -16,6 +16,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "outbound HTTP call or client that can wait forever (no timeout, or `timeout=None`)",
     fix: FixAvailability::Always,
     safety: "unsafe",
+    priority: 6,
+    impact: "A hung upstream fails after the timeout instead of holding a worker slot, a pooled connection and the request for ever.",
     requires: &[],
     // requests and urlopen never time out by default; httpx only with an explicit `None`.
     gates: &[

@@ -18,6 +18,8 @@ static META: CodemodMeta = CodemodMeta {
     summary: "loop that awaits one independent call per item, one after another",
     fix: FixAvailability::Sometimes,
     safety: "unsafe",
+    priority: 4,
+    impact: "The loop takes about as long as its slowest call (with at most `limit` running at once) instead of the sum of all calls.",
     requires: &["async", "await"],
     gates: &[Gate {
         imports: &[],

@@ -2,7 +2,7 @@
 //! `--dry-run`), 2 when a file or the configuration could not be read.
 
 use crate::cache::Cache;
-use crate::cli::{CheckArgs, FixArgs, OutputFormat, RulesFormat, Selection};
+use crate::cli::{CheckArgs, FixArgs, OutputFormat, ReportFormat, RulesFormat, Selection};
 use crate::codemods::{find, ALL};
 use crate::fix::Applicability;
 use crate::plan::{self, PlannedFile};
@@ -22,6 +22,7 @@ struct Run {
     outcomes: Vec<FileOutcome>,
     errors: Vec<FileError>,
     settings: Settings,
+    project: ProjectIndex,
 }
 
 fn run(selection: &Selection, mode: &Mode) -> Result<Run> {
@@ -56,6 +57,7 @@ fn run(selection: &Selection, mode: &Mode) -> Result<Run> {
         outcomes,
         errors,
         settings,
+        project,
     })
 }
 
@@ -309,4 +311,47 @@ pub fn apply(plan_path: &std::path::Path) -> Result<i32> {
         if files.len() == 1 { "" } else { "s" }
     );
     Ok(if refused.is_empty() { 0 } else { 2 })
+}
+
+pub fn report(selection: &Selection, format: ReportFormat) -> Result<i32> {
+    let checked = run(selection, &Mode::Check)?;
+    let unsafe_mode = Mode::Fix {
+        required: Applicability::Unsafe,
+    };
+    let fixed = workspace::run(
+        &checked.files,
+        &checked.settings,
+        &checked.project,
+        &unsafe_mode,
+        None,
+    );
+    let mut codes: Vec<&'static str> = checked
+        .outcomes
+        .iter()
+        .flat_map(|o| &o.diagnostics)
+        .filter(|d| d.fix.is_some())
+        .map(|d| d.code)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let per_code = codes
+        .into_iter()
+        .map(|code| {
+            let mut alone = checked.settings.clone();
+            alone.enabled = [code].into();
+            (
+                code,
+                workspace::run(&checked.files, &alone, &checked.project, &unsafe_mode, None),
+            )
+        })
+        .collect();
+    let analysis = report::analysis::Analysis::new(&checked.outcomes, &fixed, per_code);
+    let rendered = match format {
+        ReportFormat::Markdown => analysis.markdown(),
+        ReportFormat::Json => analysis.json() + "\n",
+        ReportFormat::Html => analysis.html(),
+    };
+    std::io::stdout().lock().write_all(rendered.as_bytes())?;
+    print_errors(&checked.errors);
+    Ok(if checked.errors.is_empty() { 0 } else { 2 })
 }

@@ -1,6 +1,7 @@
 //! Printing outcomes: text for people, Ruff-shaped JSON, SARIF 2.1.0, GitHub annotations, and
 //! unified diffs. Printing happens here only.
 
+pub mod analysis;
 mod diff;
 mod json;
 mod sarif;
