@@ -83,6 +83,21 @@ pub struct FixArgs {
     /// Also apply fixes that may change behaviour (see `perfopt explain CODE`, "Fix safety").
     #[arg(long = "unsafe")]
     pub unsafe_fixes: bool,
+    /// Apply the fixes on a new branch NAME (from --base, default HEAD), checked out and committed.
+    #[arg(long, value_name = "NAME", conflicts_with = "dry_run")]
+    pub branch: Option<String>,
+    /// With --branch: the commit or branch to start from.
+    #[arg(long, value_name = "REF", requires = "branch")]
+    pub base: Option<String>,
+    /// With --branch: one commit per codemod instead of one for all.
+    #[arg(long, requires = "branch")]
+    pub commit_per_codemod: bool,
+    /// With --branch: fix files that have uncommitted changes (those changes get committed too).
+    #[arg(long, requires = "branch")]
+    pub allow_dirty: bool,
+    /// With --branch: replace an existing branch of that name.
+    #[arg(long, requires = "branch")]
+    pub force: bool,
     /// Format of the findings left after fixing.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -5,12 +5,14 @@ use crate::cache::Cache;
 use crate::cli::{CheckArgs, FixArgs, OutputFormat, ReportFormat, RulesFormat, Selection};
 use crate::codemods::{find, ALL};
 use crate::fix::Applicability;
+use crate::git;
 use crate::plan::{self, PlannedFile};
 use crate::report::{self, display_path, unified_diff};
 use crate::semantic::project::ProjectIndex;
 use crate::settings::{Overrides, Settings};
 use crate::workspace::{self, FileError, FileOutcome, Mode, SourceFile};
 use anyhow::{bail, Context as _, Result};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,6 +126,9 @@ pub fn fix(args: &FixArgs) -> Result<i32> {
     } else {
         Applicability::Safe
     };
+    if let Some(branch) = &args.branch {
+        return fix_on_branch(args, branch, required);
+    }
     let mut run = run(&args.selection, &Mode::Fix { required })?;
     let fixed_count: usize = run.outcomes.iter().flat_map(|o| o.applied.values()).sum();
     let changed: Vec<usize> = (0..run.outcomes.len())
@@ -354,4 +359,112 @@ pub fn report(selection: &Selection, format: ReportFormat) -> Result<i32> {
     std::io::stdout().lock().write_all(rendered.as_bytes())?;
     print_errors(&checked.errors);
     Ok(if checked.errors.is_empty() { 0 } else { 2 })
+}
+
+/// `fix --branch`: the fixes committed on a new branch; on any failure the repository is put
+/// back as it was.
+fn fix_on_branch(args: &FixArgs, branch: &str, required: Applicability) -> Result<i32> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let options = git::BranchOptions {
+        name: branch,
+        base: args.base.as_deref(),
+        allow_dirty: args.allow_dirty,
+        force: args.force,
+    };
+    let mut session = git::BranchSession::start(&cwd, &options)?;
+    let rounds: Vec<Option<&'static str>> = if args.commit_per_codemod {
+        ALL.iter().map(|c| Some(c.meta().code)).collect()
+    } else {
+        vec![None]
+    };
+    let mut errors = Vec::new();
+    let outcome = (|| -> Result<()> {
+        for round in rounds {
+            let mut selection = args.selection.clone();
+            // Each round reads the files as the previous commit left them.
+            selection.no_cache = true;
+            if let Some(code) = round {
+                let settings = Settings::resolve(&[PathBuf::from(".")], &Overrides::default())?;
+                if !settings.enabled.contains(code) {
+                    continue;
+                }
+                selection.select = Some(vec![code.to_string()]);
+            }
+            let run = run(&selection, &Mode::Fix { required })?;
+            errors.extend(run.errors);
+            let changed: Vec<&FileOutcome> =
+                run.outcomes.iter().filter(|o| o.fixed.is_some()).collect();
+            if changed.is_empty() {
+                continue;
+            }
+            let paths: Vec<PathBuf> = changed.iter().map(|o| o.path.clone()).collect();
+            let dirty = session.dirty(&paths)?;
+            if !dirty.is_empty() && !options.allow_dirty {
+                let names: Vec<String> = dirty.iter().map(|p| display_path(p)).collect();
+                bail!("uncommitted changes in files perfopt would fix: {} (commit or stash them, or use --allow-dirty)", names.join(", "));
+            }
+            let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+            for outcome in &changed {
+                for (code, n) in &outcome.applied {
+                    *counts.entry(code).or_default() += n;
+                }
+            }
+            let change = git::Change {
+                files: changed
+                    .iter()
+                    .map(|o| (o.path.clone(), with_bom(o)))
+                    .collect(),
+                message: commit_message(&counts),
+            };
+            session.commit(&change)?;
+        }
+        Ok(())
+    })();
+    if let Err(err) = outcome {
+        session.rollback();
+        print_errors(&errors);
+        return Err(err.context("nothing was changed: the original branch is checked out again"));
+    }
+    print_errors(&errors);
+    if session.commits.is_empty() {
+        session.rollback();
+        println!("Nothing to fix; branch `{branch}` was not created.");
+        return Ok(i32::from(!errors.is_empty()) * 2);
+    }
+    for oid in &session.commits {
+        println!("committed {} on `{branch}`", &oid.to_string()[..10]);
+    }
+    Ok(if errors.is_empty() { 0 } else { 2 })
+}
+
+/// The fixed text as it goes to disk (a BOM the file had is kept).
+fn with_bom(outcome: &FileOutcome) -> String {
+    let fixed = outcome.fixed.as_deref().unwrap_or_default();
+    let had_bom = std::fs::read(&outcome.path).is_ok_and(|b| b.starts_with("\u{feff}".as_bytes()));
+    if had_bom {
+        format!("\u{feff}{fixed}")
+    } else {
+        fixed.to_string()
+    }
+}
+
+/// `perfopt: fix 4 findings (PO101 ×3, PO102 ×1)` and a line per codemod.
+fn commit_message(counts: &BTreeMap<&'static str, usize>) -> String {
+    let total: usize = counts.values().sum();
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(code, n)| format!("{code} ×{n}"))
+        .collect();
+    let mut message = format!(
+        "perfopt: fix {total} finding{} ({})\n\n",
+        if total == 1 { "" } else { "s" },
+        summary.join(", ")
+    );
+    for (code, n) in counts {
+        if let Some(codemod) = find(code) {
+            let meta = codemod.meta();
+            message.push_str(&format!("- {code} {} ({n}): {}\n", meta.name, meta.summary));
+        }
+    }
+    message
 }
