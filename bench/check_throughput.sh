@@ -13,8 +13,8 @@
 #   --runs N       timed runs per row (default 10)
 #   --warmup N     untimed warm-up runs per row (default 2)
 #   --rss-runs N   extra runs per row under GNU time for peak RSS (default 3)
-#   --no-valgrind  skip the instruction counts (valgrind is ~50x slower: a few
-#                  minutes on the full corpus, seconds on the small one)
+#   --no-valgrind  skip the instruction counts (valgrind is ~20-50x slower:
+#                  ~1.5 min on the full corpus, seconds on the small one)
 # Environment:
 #   PERFOPT_BIN    perfopt binary (default: target/release/perfopt in the repo)
 #   PYTHON         interpreter for the bench venv (default: python3)

@@ -197,7 +197,7 @@ def compare_findings(gated: Tool, parse_all: Tool, corpus: str) -> dict:
     return res
 
 
-I_REFS = re.compile(r"^==\d+==\s+I\s+refs:\s+([\d,]+)", re.M)
+I_REFS = re.compile(r"^==\d+==\s+I\s+refs:\s+([\d,]+)", re.MULTILINE)
 
 
 def count_instructions(valgrind: str, tool: Tool) -> dict:
@@ -261,7 +261,7 @@ def render(args, stats, tools: dict[str, Tool], timer: str, rss_ok: bool, load: 
     lines = [
         f"## perfopt check throughput ({args.mode} corpus)",
         "",
-        (f"- When: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; machine: "
+        (f"- When: {args.started:%Y-%m-%d %H:%M UTC} (start); machine: "
          f"{os.cpu_count()} cores, {cpu_model()}; load average at start "
          f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)"),
         (f"- Corpus: `{args.corpus}`: {stats['files']:,} `.py` files, "
@@ -383,6 +383,7 @@ def main() -> None:
     ap.add_argument("--out-json", type=Path, required=True)
     args = ap.parse_args()
 
+    args.started = datetime.now(timezone.utc)
     load = os.getloadavg()
     stats = corpus_mod.stats(args.corpus)
     if stats["files"] == 0:
@@ -474,6 +475,7 @@ def run(args, stats, load, corpus: str, tools: dict[str, Tool], warm_dir: str) -
     args.out_json.write_text(json.dumps({
         "mode": args.mode, "corpus": corpus, "stats": stats, "timer": timer,
         "runs": args.runs, "warmup": args.warmup, "loadavg_start": load,
+        "started": args.started.isoformat(timespec="seconds"),
         "tools": [{"key": t.key, "label": t.label, "argv": t.argv, "cwd": t.cwd,
                    "env": t.env, "version": t.version, "times_s": t.times,
                    "exit_codes": t.exit_codes, "peak_rss_kb": t.rss_kb}

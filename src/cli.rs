@@ -98,6 +98,17 @@ pub struct FixArgs {
     /// With --branch: replace an existing branch of that name.
     #[arg(long, requires = "branch")]
     pub force: bool,
+    /// With --branch: push the branch to REMOTE (default `origin`).
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "origin", requires = "branch")]
+    pub push: Option<String>,
+    /// With --push: open a pull request (GitHub, `GITHUB_TOKEN`) or merge request (GitLab,
+    /// `GITLAB_TOKEN`) whose body is `perfopt report`; an open one gets its body updated.
+    #[arg(long, requires = "push")]
+    pub pr: bool,
+    /// The forge's API base (GitHub Enterprise, self-hosted GitLab); also `GITHUB_API_URL` /
+    /// `GITLAB_API_URL`.
+    #[arg(long, value_name = "URL", requires = "pr")]
+    pub api_url: Option<String>,
     /// Format of the findings left after fixing.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -183,3 +183,82 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     temp.persist(&target).map_err(|e| e.error)?;
     Ok(())
 }
+
+impl BranchSession {
+    /// Pushes the branch to `remote` (its push URL when it has one). Credentials: the ssh agent
+    /// for ssh URLs; for https, a token from `GITHUB_TOKEN`/`GITLAB_TOKEN`, else git's credential
+    /// helper. The token is never printed.
+    pub fn push(&self, remote: &str, force: bool) -> Result<()> {
+        let named = self
+            .repo
+            .find_remote(remote)
+            .with_context(|| format!("no remote named `{remote}`"))?;
+        // Push where git would: the push URL when the remote has one.
+        let url = named
+            .pushurl()
+            .ok()
+            .flatten()
+            .or_else(|| named.url().ok())
+            .ok_or_else(|| anyhow!("the remote `{remote}` has no URL"))?
+            .to_string();
+        let mut remote = self.repo.remote_anonymous(&url)?;
+        let config = self.repo.config()?;
+        let mut attempts = 0;
+        let mut callbacks = git2::RemoteCallbacks::new();
+        callbacks.credentials(move |url, username, allowed| {
+            attempts += 1;
+            if attempts > 3 {
+                return Err(git2::Error::from_str("authentication failed"));
+            }
+            if allowed.contains(git2::CredentialType::SSH_KEY) {
+                return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+            }
+            let token = std::env::var("GITHUB_TOKEN").or_else(|_| std::env::var("GITLAB_TOKEN"));
+            match token {
+                Ok(token) if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) => {
+                    let user = if url.contains("gitlab") {
+                        "oauth2"
+                    } else {
+                        "x-access-token"
+                    };
+                    git2::Cred::userpass_plaintext(user, &token)
+                }
+                _ => git2::Cred::credential_helper(&config, url, username),
+            }
+        });
+        let mut options = git2::PushOptions::new();
+        options.remote_callbacks(callbacks);
+        let refspec = format!(
+            "{}{}:{}",
+            if force { "+" } else { "" },
+            self.branch,
+            self.branch
+        );
+        remote
+            .push(&[refspec.as_str()], Some(&mut options))
+            .with_context(|| format!("cannot push `{}`", self.branch_name()))?;
+        Ok(())
+    }
+
+    /// The fetch URL of a remote (what identifies the forge and the repository).
+    pub fn remote_url(&self, remote: &str) -> Result<String> {
+        let remote = self.repo.find_remote(remote)?;
+        remote
+            .url()
+            .map(str::to_string)
+            .map_err(|_| anyhow!("the remote's URL is not UTF-8"))
+    }
+
+    /// The branch the fixes started from (the original HEAD's short name): the PR's base.
+    pub fn original_branch(&self) -> &str {
+        self.original_head
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&self.original_head)
+    }
+
+    pub fn branch_name(&self) -> &str {
+        self.branch
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&self.branch)
+    }
+}

@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod edits;
 pub mod fix;
 pub mod fixer;
+pub mod forge;
 pub mod git;
 pub mod parse;
 pub mod plan;

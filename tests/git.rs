@@ -162,3 +162,245 @@ fn a_failure_midway_rolls_everything_back() {
     );
     assert_eq!(git(dir.path(), &["status", "--porcelain"]), "");
 }
+
+/// One request the fake forge received.
+#[derive(Debug, Clone)]
+struct Received {
+    method: String,
+    path: String,
+    authorization: String,
+    body: String,
+}
+
+/// A fake forge API on 127.0.0.1: answers the scripted `(status, json)` replies in order, one
+/// request per connection, and records what it received.
+fn fake_forge(
+    replies: Vec<(u16, &'static str)>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Received>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for (status, reply) in replies {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut parts = request_line.split_whitespace();
+            let (method, path) = (
+                parts.next().unwrap_or("").to_string(),
+                parts.next().unwrap_or("").to_string(),
+            );
+            let (mut length, mut authorization) = (0, String::new());
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).unwrap();
+                if header.trim().is_empty() {
+                    break;
+                }
+                let (name, value) = header.split_once(':').unwrap();
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().unwrap(),
+                    "authorization" | "private-token" => authorization = value.trim().to_string(),
+                    _ => {}
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            log.lock().unwrap().push(Received {
+                method,
+                path,
+                authorization,
+                body: String::from_utf8_lossy(&body).into(),
+            });
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    (address, received)
+}
+
+/// A repository whose `origin` looks like `url` but pushes to a local bare repository.
+fn repo_with_remote(url: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+    let dir = repo(&[("svc.py", BLOCKING)], true);
+    let bare = tempfile::tempdir().unwrap();
+    git(bare.path(), &["init", "-q", "--bare"]);
+    git(dir.path(), &["remote", "add", "origin", url]);
+    git(
+        dir.path(),
+        &[
+            "config",
+            "remote.origin.pushurl",
+            bare.path().to_str().unwrap(),
+        ],
+    );
+    (dir, bare)
+}
+
+fn perfopt_with_token(dir: &Path, args: &[&str], token_var: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perfopt"))
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env(token_var, "secret-token-123")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn push_and_open_a_github_pull_request() {
+    let (api, received) = fake_forge(vec![(
+        201,
+        r#"{"html_url": "https://github.com/acme/shop/pull/7", "number": 7}"#,
+    )]);
+    let (dir, bare) = repo_with_remote("https://github.com/acme/shop.git");
+    let out = perfopt_with_token(
+        dir.path(),
+        &[
+            "fix",
+            "--branch",
+            "perf/async",
+            "--push",
+            "--pr",
+            "--api-url",
+            &api,
+        ],
+        "GITHUB_TOKEN",
+    );
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("pull request: https://github.com/acme/shop/pull/7"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("secret-token-123") && !stderr.contains("secret-token-123"));
+    assert!(
+        git(bare.path(), &["branch", "--list", "perf/async"]).contains("perf/async"),
+        "pushed"
+    );
+    let requests = received.lock().unwrap().clone();
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(requests[0].path, "/repos/acme/shop/pulls");
+    assert_eq!(requests[0].authorization, "Bearer secret-token-123");
+    let body: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+    assert_eq!(body["head"], "perf/async");
+    assert_eq!(body["base"], "main");
+    assert!(body["body"]
+        .as_str()
+        .unwrap()
+        .contains("## Recommendations, in priority order"));
+}
+
+#[test]
+fn an_existing_pull_request_gets_its_body_updated() {
+    let (api, received) = fake_forge(vec![
+        (
+            422,
+            r#"{"message": "Validation Failed", "errors": [{"message": "A pull request already exists for acme:perf/async."}]}"#,
+        ),
+        (200, r#"[{"number": 7}]"#),
+        (
+            200,
+            r#"{"html_url": "https://github.com/acme/shop/pull/7"}"#,
+        ),
+    ]);
+    let (dir, _bare) = repo_with_remote("git@github.com:acme/shop.git");
+    let out = perfopt_with_token(
+        dir.path(),
+        &[
+            "fix",
+            "--branch",
+            "perf/async",
+            "--push",
+            "--pr",
+            "--api-url",
+            &api,
+        ],
+        "GITHUB_TOKEN",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let requests = received.lock().unwrap().clone();
+    let calls: Vec<(String, String)> = requests
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("POST".to_string(), "/repos/acme/shop/pulls".to_string()),
+            (
+                "GET".to_string(),
+                "/repos/acme/shop/pulls?head=acme:perf/async&state=open".to_string()
+            ),
+            ("PATCH".to_string(), "/repos/acme/shop/pulls/7".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn forge_errors_are_clear_and_never_show_the_token() {
+    let (api, _) = fake_forge(vec![(401, r#"{"message": "Bad credentials"}"#)]);
+    let (dir, _bare) = repo_with_remote("https://github.com/acme/shop.git");
+    let out = perfopt_with_token(
+        dir.path(),
+        &[
+            "fix",
+            "--branch",
+            "perf/async",
+            "--push",
+            "--pr",
+            "--api-url",
+            &api,
+        ],
+        "GITHUB_TOKEN",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("GitHub refused the token (HTTP 401: Bad credentials)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("secret-token-123")
+            && !String::from_utf8_lossy(&out.stdout).contains("secret-token-123")
+    );
+}
+
+#[test]
+fn gitlab_merge_requests() {
+    let (api, received) = fake_forge(vec![(
+        201,
+        r#"{"web_url": "https://gitlab.example.com/g/shop/-/merge_requests/3"}"#,
+    )]);
+    let (dir, _bare) = repo_with_remote("git@gitlab.example.com:g/shop.git");
+    let out = perfopt_with_token(
+        dir.path(),
+        &[
+            "fix",
+            "--branch",
+            "perf/async",
+            "--push",
+            "--pr",
+            "--api-url",
+            &api,
+        ],
+        "GITLAB_TOKEN",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("merge_requests/3"));
+    let requests = received.lock().unwrap().clone();
+    assert_eq!(requests[0].path, "/projects/g%2Fshop/merge_requests");
+    assert_eq!(requests[0].authorization, "secret-token-123");
+    let body: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+    assert_eq!(body["source_branch"], "perf/async");
+    assert_eq!(body["target_branch"], "main");
+}

@@ -5,6 +5,7 @@ use crate::cache::Cache;
 use crate::cli::{CheckArgs, FixArgs, OutputFormat, ReportFormat, RulesFormat, Selection};
 use crate::codemods::{find, ALL};
 use crate::fix::Applicability;
+use crate::forge;
 use crate::git;
 use crate::plan::{self, PlannedFile};
 use crate::report::{self, display_path, unified_diff};
@@ -319,6 +320,19 @@ pub fn apply(plan_path: &std::path::Path) -> Result<i32> {
 }
 
 pub fn report(selection: &Selection, format: ReportFormat) -> Result<i32> {
+    let (analysis, errors) = analyse(selection)?;
+    let rendered = match format {
+        ReportFormat::Markdown => analysis.markdown(),
+        ReportFormat::Json => analysis.json() + "\n",
+        ReportFormat::Html => analysis.html(),
+    };
+    std::io::stdout().lock().write_all(rendered.as_bytes())?;
+    print_errors(&errors);
+    Ok(if errors.is_empty() { 0 } else { 2 })
+}
+
+/// The pull-request analysis of the files as they are now, and the files' errors.
+fn analyse(selection: &Selection) -> Result<(report::analysis::Analysis, Vec<FileError>)> {
     let checked = run(selection, &Mode::Check)?;
     let unsafe_mode = Mode::Fix {
         required: Applicability::Unsafe,
@@ -351,14 +365,7 @@ pub fn report(selection: &Selection, format: ReportFormat) -> Result<i32> {
         })
         .collect();
     let analysis = report::analysis::Analysis::new(&checked.outcomes, &fixed, per_code);
-    let rendered = match format {
-        ReportFormat::Markdown => analysis.markdown(),
-        ReportFormat::Json => analysis.json() + "\n",
-        ReportFormat::Html => analysis.html(),
-    };
-    std::io::stdout().lock().write_all(rendered.as_bytes())?;
-    print_errors(&checked.errors);
-    Ok(if checked.errors.is_empty() { 0 } else { 2 })
+    Ok((analysis, checked.errors))
 }
 
 /// `fix --branch`: the fixes committed on a new branch; on any failure the repository is put
@@ -370,6 +377,14 @@ fn fix_on_branch(args: &FixArgs, branch: &str, required: Applicability) -> Resul
         base: args.base.as_deref(),
         allow_dirty: args.allow_dirty,
         force: args.force,
+    };
+    // The pull request describes the code as it is before the fixes.
+    let body = if args.pr {
+        let mut selection = args.selection.clone();
+        selection.no_cache = true;
+        Some(analyse(&selection)?.0.markdown())
+    } else {
+        None
     };
     let mut session = git::BranchSession::start(&cwd, &options)?;
     let rounds: Vec<Option<&'static str>> = if args.commit_per_codemod {
@@ -434,7 +449,49 @@ fn fix_on_branch(args: &FixArgs, branch: &str, required: Applicability) -> Resul
     for oid in &session.commits {
         println!("committed {} on `{branch}`", &oid.to_string()[..10]);
     }
+    if let Some(remote) = &args.push {
+        if let Err(err) = session.push(remote, args.force) {
+            session.rollback();
+            return Err(err.context("the branch was removed again: nothing was changed"));
+        }
+        println!("pushed `{branch}` to `{remote}`");
+        if let Some(body) = body {
+            let url = open_pull_request(args, &session, remote, &body)?;
+            println!("pull request: {url}");
+        }
+    }
     Ok(if errors.is_empty() { 0 } else { 2 })
+}
+
+/// Opens (or updates) the pull request for the pushed branch; the token comes from the
+/// environment and never appears in output.
+fn open_pull_request(
+    args: &FixArgs,
+    session: &git::BranchSession,
+    remote: &str,
+    body: &str,
+) -> Result<String> {
+    let url = session.remote_url(remote)?;
+    let (token_var, api_var) = match forge::detect(&url, None)? {
+        forge::Forge::GitHub { .. } => ("GITHUB_TOKEN", "GITHUB_API_URL"),
+        forge::Forge::GitLab { .. } => ("GITLAB_TOKEN", "GITLAB_API_URL"),
+    };
+    let api = args.api_url.clone().or_else(|| std::env::var(api_var).ok());
+    let forge = forge::detect(&url, api.as_deref())?;
+    let token = std::env::var(token_var).map_err(|_| {
+        anyhow::anyhow!("set {token_var} to open the pull request (the branch is pushed)")
+    })?;
+    let title = format!("perfopt: performance fixes ({})", session.branch_name());
+    forge::open_or_update(
+        &forge,
+        &token,
+        &forge::PullRequest {
+            head: session.branch_name(),
+            base: session.original_branch(),
+            title: &title,
+            body,
+        },
+    )
 }
 
 /// The fixed text as it goes to disk (a BOM the file had is kept).
