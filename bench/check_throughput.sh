@@ -13,7 +13,7 @@
 #   --runs N       timed runs per row (default 10)
 #   --warmup N     untimed warm-up runs per row (default 2)
 #   --rss-runs N   extra runs per row under GNU time for peak RSS (default 3)
-#   --no-valgrind  skip the instruction counts (valgrind is ~20-50x slower:
+#   --no-valgrind  skip the instruction counts (valgrind is ~10-50x slower:
 #                  ~1.5 min on the full corpus, seconds on the small one)
 # Environment:
 #   PERFOPT_BIN    perfopt binary (default: target/release/perfopt in the repo)

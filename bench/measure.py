@@ -204,7 +204,7 @@ def count_instructions(valgrind: str, tool: Tool) -> dict:
     """Total instructions executed (cachegrind's `I refs`, all threads)."""
     argv = [valgrind, "--tool=cachegrind", "--cache-sim=no",
             "--cachegrind-out-file=/dev/null", *tool.argv]
-    log(f"cachegrind: {tool.label} (valgrind runs ~50x slower, one thread at a time)")
+    log(f"cachegrind: {tool.label} (valgrind runs ~10-50x slower, one thread at a time)")
     start = time.perf_counter()
     proc = tool.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start

@@ -77,9 +77,14 @@ pub struct FixArgs {
     /// Print the fixes as unified diffs instead of writing them (exit 1 if anything would change).
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: also write the diffs as a migration plan to review and `perfopt apply`.
-    #[arg(long, value_name = "PLAN", requires = "dry_run")]
+    /// With --dry-run or --interactive: also write the (accepted) diffs as a migration plan to
+    /// review and `perfopt apply`.
+    #[arg(long, value_name = "PLAN")]
     pub save: Option<PathBuf>,
+    /// Review the fixes hunk by hunk (y: apply, n: skip, a: this and the rest of the file,
+    /// q: stop), like `git add -p`.
+    #[arg(long, conflicts_with_all = ["dry_run", "branch"])]
+    pub interactive: bool,
     /// Also apply fixes that may change behaviour (see `perfopt explain CODE`, "Fix safety").
     #[arg(long = "unsafe")]
     pub unsafe_fixes: bool,

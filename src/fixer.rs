@@ -204,6 +204,33 @@ fn used_import_names(source_text: &str, tree: &Tree) -> HashSet<String> {
     used
 }
 
+/// Names `edited` still reads that `original` imported and `edited` no longer imports: what a
+/// partial review (some hunks accepted, others not) can break.
+pub fn lost_imports(original: &str, edited: &str) -> Vec<String> {
+    let (Some(before), Some(after)) = (parse(original), parse(edited)) else {
+        return Vec::new();
+    };
+    let imported_before: HashSet<String> = ImportMap::build(&before, original, &[])
+        .bindings
+        .into_iter()
+        .map(|b| b.local)
+        .collect();
+    let imports_after = ImportMap::build(&after, edited, &[]);
+    let mut lost: Vec<String> = Vec::new();
+    walk_tree(after.root_node(), |node| {
+        if node.kind() == "identifier" && is_reference(node) {
+            let name = text(node, edited);
+            if imported_before.contains(name)
+                && !imports_after.is_bound(name)
+                && !lost.iter().any(|l| l == name)
+            {
+                lost.push(name.to_string());
+            }
+        }
+    });
+    lost
+}
+
 /// An identifier that reads a name: not inside an import, not an attribute or keyword name.
 fn is_reference(node: tree_sitter::Node) -> bool {
     let Some(parent) = node.parent() else {

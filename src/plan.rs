@@ -165,6 +165,22 @@ pub fn apply_diff(original: &str, diff: &str) -> Result<String> {
     Ok(out)
 }
 
+/// A unified diff split into its `---`/`+++` header and its hunks (each with its `@@` line).
+pub fn split_hunks(diff: &str) -> (String, Vec<String>) {
+    let mut header = String::new();
+    let mut hunks: Vec<String> = Vec::new();
+    for line in diff.split_inclusive('\n') {
+        if line.starts_with("@@ ") {
+            hunks.push(String::new());
+        }
+        match hunks.last_mut() {
+            Some(hunk) => hunk.push_str(line),
+            None => header.push_str(line),
+        }
+    }
+    (header, hunks)
+}
+
 fn parse_hunk_start(header: &str) -> Option<usize> {
     let rest = header.strip_prefix("@@ -")?;
     let old = rest.split_whitespace().next()?;

@@ -60,6 +60,12 @@ pub struct FileOutcome {
     pub errors: Vec<FileError>,
 }
 
+impl SourceFile {
+    pub fn has_bom(&self) -> bool {
+        self.bom
+    }
+}
+
 impl FileOutcome {
     /// The text the diagnostics refer to: the fixed text after fixing, else the original.
     pub fn reported_text(&self) -> &str {

@@ -624,3 +624,75 @@ fn report_is_the_pull_request_analysis_in_three_formats() {
         "report writes nothing"
     );
 }
+
+#[test]
+fn interactive_review_applies_only_accepted_hunks_and_saves_them_as_a_plan() {
+    // Two findings far apart: two hunks (the import insertion joins the first; `time` stays
+    // used by `time.time()`, so either hunk works alone).
+    let filler: String = (0..12).map(|i| format!("X{i} = {i}\n")).collect();
+    let source = format!(
+        "import time\n\nSTARTED = time.time()\n\n\nasync def first():\n    time.sleep(1)\n\n\n{filler}\n\nasync def second():\n    time.sleep(2)\n"
+    );
+    let dir = project(&[("svc.py", &source)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perfopt"))
+        .args(["fix", "--interactive", "--save", "reviewed.plan", "svc.py"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(b"y\nn\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Apply this hunk to svc.py [y,n,a,q]?"));
+    let fixed = fs::read_to_string(dir.path().join("svc.py")).unwrap();
+    assert!(fixed.contains("await asyncio.sleep(1)"), "{fixed}");
+    assert!(
+        fixed.contains("    time.sleep(2)"),
+        "the rejected hunk is not applied: {fixed}"
+    );
+    // The saved plan reproduces the reviewed result on the original.
+    fs::write(dir.path().join("svc.py"), &source).unwrap();
+    assert_eq!(
+        perfopt(dir.path(), &["apply", "reviewed.plan"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("svc.py")).unwrap(),
+        fixed
+    );
+}
+
+#[test]
+fn interactive_review_refuses_a_selection_that_drops_a_needed_import() {
+    let filler: String = (0..12).map(|i| format!("X{i} = {i}\n")).collect();
+    let source = format!(
+        "import time\n\n\nasync def first():\n    time.sleep(1)\n\n\n{filler}\n\nasync def second():\n    time.sleep(2)\n"
+    );
+    let dir = project(&[("svc.py", &source)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perfopt"))
+        .args(["fix", "--interactive", "svc.py"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(b"y\nn\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("remove the import of `time` that a rejected hunk still uses"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("svc.py")).unwrap(),
+        source
+    );
+}

@@ -14,7 +14,7 @@ use crate::settings::{Overrides, Settings};
 use crate::workspace::{self, FileError, FileOutcome, Mode, SourceFile};
 use anyhow::{bail, Context as _, Result};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -135,6 +135,12 @@ pub fn fix(args: &FixArgs) -> Result<i32> {
     let changed: Vec<usize> = (0..run.outcomes.len())
         .filter(|&i| run.outcomes[i].fixed.is_some())
         .collect();
+    if args.save.is_some() && !args.dry_run && !args.interactive {
+        bail!("--save goes with --dry-run or --interactive");
+    }
+    if args.interactive {
+        return fix_interactively(args, &run, &changed);
+    }
     if args.dry_run {
         let mut stdout = std::io::stdout().lock();
         for &i in &changed {
@@ -524,4 +530,107 @@ fn commit_message(counts: &BTreeMap<&'static str, usize>) -> String {
         }
     }
     message
+}
+
+/// `fix --interactive`: every hunk of every fixed file is shown and applied only if accepted;
+/// the decisions can be saved as a plan that reproduces them.
+fn fix_interactively(args: &FixArgs, run: &Run, changed: &[usize]) -> Result<i32> {
+    let stdin = std::io::stdin();
+    let mut answers = stdin.lock().lines();
+    let mut planned = Vec::new();
+    let mut errors = run.errors.clone();
+    let mut quit = false;
+    for &i in changed {
+        if quit {
+            break;
+        }
+        let outcome = &run.outcomes[i];
+        let path = display_path(&outcome.path);
+        let diff = unified_diff(
+            &path,
+            &outcome.source,
+            outcome.fixed.as_deref().unwrap_or(""),
+        );
+        let (header, hunks) = plan::split_hunks(&diff);
+        let mut accepted = Vec::new();
+        let mut all = false;
+        for (n, hunk) in hunks.iter().enumerate() {
+            if !all {
+                print!(
+                    "{header}{hunk}({}/{}) Apply this hunk to {path} [y,n,a,q]? ",
+                    n + 1,
+                    hunks.len()
+                );
+                std::io::stdout().flush()?;
+                let answer = answers.next().transpose()?.unwrap_or_else(|| "q".into());
+                match answer.trim() {
+                    "y" => {}
+                    "a" => all = true,
+                    "q" => {
+                        quit = true;
+                        break;
+                    }
+                    _ => continue,
+                }
+            }
+            accepted.push(hunk.as_str());
+        }
+        if accepted.is_empty() {
+            continue;
+        }
+        let reviewed = format!("{header}{}", accepted.concat());
+        let file = &run.files[i];
+        let result = plan::apply_diff(&outcome.source, &reviewed)
+            .map_err(|e| format!("{e:#}"))
+            .and_then(|text| {
+                // Hunks depend on each other through imports: refuse a selection that drops an
+                // import a kept line still needs.
+                let lost = crate::fixer::lost_imports(&outcome.source, &text);
+                if lost.is_empty() {
+                    Ok(text)
+                } else {
+                    Err(format!(
+                        "the accepted hunks remove the import of `{}` that a rejected hunk still uses; file left unchanged",
+                        lost.join("`, `")
+                    ))
+                }
+            })
+            .and_then(|text| workspace::write_fixed(file, &text, &run.settings.root).map_err(|e| e.reason));
+        match result {
+            Ok(()) => {
+                planned.push(PlannedFile {
+                    path: path.clone(),
+                    sha256: plan::sha256_hex(&original_bytes(file)),
+                    codes: outcome.applied.keys().map(|c| c.to_string()).collect(),
+                    diff: reviewed,
+                });
+                println!(
+                    "applied {} hunk{} to {path}",
+                    accepted.len(),
+                    if accepted.len() == 1 { "" } else { "s" }
+                );
+            }
+            Err(reason) => errors.push(FileError {
+                path: outcome.path.clone(),
+                reason,
+            }),
+        }
+    }
+    if let Some(plan_path) = &args.save {
+        std::fs::write(plan_path, plan::render(&planned))
+            .with_context(|| format!("{}: cannot write the plan", plan_path.display()))?;
+        eprintln!("Wrote the reviewed plan to {}", plan_path.display());
+    }
+    print_errors(&errors);
+    Ok(if errors.is_empty() { 0 } else { 2 })
+}
+
+/// The bytes a file had when read (its BOM included): what a plan's hash is taken of.
+fn original_bytes(file: &SourceFile) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if file.has_bom() {
+        bytes.extend_from_slice("\u{feff}".as_bytes());
+    }
+    bytes.extend_from_slice(file.text.as_bytes());
+    bytes
 }
