@@ -226,6 +226,14 @@ pub fn apply(root: &Path, files: &[PlannedFile]) -> (Vec<String>, Vec<FileError>
             let source = read_source(&path, u64::MAX).map_err(|e| e.reason)?;
             let fixed = apply_diff(&source.text, &file.diff)
                 .map_err(|e| format!("the plan's diff does not apply: {e:#}"))?;
+            // A reviewer who deleted a hunk may have kept one that drops an import it needed.
+            let lost = crate::fixer::lost_imports(&source.text, &fixed);
+            if !lost.is_empty() {
+                return Err(format!(
+                    "the plan's hunks remove the import of `{}` that the file still uses; not applied",
+                    lost.join("`, `")
+                ));
+            }
             write_fixed(&source, &fixed, root).map_err(|e| e.reason)
         })();
         match outcome {

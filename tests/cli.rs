@@ -696,3 +696,28 @@ fn interactive_review_refuses_a_selection_that_drops_a_needed_import() {
         source
     );
 }
+
+#[test]
+fn a_trimmed_plan_that_drops_a_needed_import_is_refused() {
+    let filler: String = (0..12).map(|i| format!("X{i} = {i}\n")).collect();
+    let source = format!(
+        "import time\n\n\nasync def first():\n    time.sleep(1)\n\n\n{filler}\n\nasync def second():\n    time.sleep(2)\n"
+    );
+    let dir = project(&[("svc.py", &source)]);
+    perfopt(dir.path(), &["fix", "--dry-run", "--save", "plan.txt"]);
+    let plan = fs::read_to_string(dir.path().join("plan.txt")).unwrap();
+    // The reviewer deletes the second hunk, keeping the one that swaps `import time` out.
+    let second = plan.rfind("@@ -").unwrap();
+    fs::write(dir.path().join("plan.txt"), &plan[..second]).unwrap();
+    let out = perfopt(dir.path(), &["apply", "plan.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("remove the import of `time` that the file still uses"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("svc.py")).unwrap(),
+        source
+    );
+}
