@@ -35,6 +35,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
         format: ReportFormat,
     },
+    /// Run the migration over many local clones (one path per line in FILE), continuing past a
+    /// failing repository, with a summary table at the end.
+    Batch(BatchArgs),
     /// Apply a reviewed migration plan (from `fix --dry-run --save`) exactly as it stands.
     Apply { plan: PathBuf },
     /// Remove the cache for re-runs (of the configuration found from the current directory).
@@ -125,6 +128,29 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// A file listing the repositories' paths, one per line (`#` comments and blank lines ignored;
+    /// relative paths are relative to the file).
+    #[arg(long, value_name = "FILE")]
+    pub repos: PathBuf,
+    /// Commit the fixes on this new branch in each repository.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// With --branch: push it (default remote `origin`).
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "origin", requires = "branch")]
+    pub push: Option<String>,
+    /// With --push: open or update a pull request in each repository.
+    #[arg(long, requires = "push")]
+    pub pr: bool,
+    /// Apply unsafe fixes too.
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Summary format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -10,6 +10,7 @@ fn main() {
         Command::Rules { format } => commands::rules(*format),
         Command::Explain { code } => commands::explain(code),
         Command::Clean => commands::clean(),
+        Command::Batch(args) => commands::batch(args),
         Command::Report { selection, format } => commands::report(selection, *format),
         Command::Apply { plan } => commands::apply(plan),
     };

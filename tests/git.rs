@@ -404,3 +404,57 @@ fn gitlab_merge_requests() {
     assert_eq!(body["source_branch"], "perf/async");
     assert_eq!(body["target_branch"], "main");
 }
+
+#[test]
+fn batch_runs_over_many_clones_and_goes_on_past_failures() {
+    let fixable = repo(&[("svc.py", BLOCKING)], true);
+    let clean = repo(&[("ok.py", "x = 1\n")], true);
+    let list = tempfile::tempdir().unwrap();
+    let repos = list.path().join("repos.txt");
+    fs::write(
+        &repos,
+        format!(
+            "# fleet\n{}\n{}\nmissing-clone\n",
+            fixable.path().display(),
+            clean.path().display()
+        ),
+    )
+    .unwrap();
+    let out = perfopt(
+        list.path(),
+        &[
+            "batch",
+            "--repos",
+            repos.to_str().unwrap(),
+            "--branch",
+            "perf/fleet",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a failing repository makes the exit 2"
+    );
+    assert!(
+        stderr(&out).contains("3/3"),
+        "progress is shown: {}",
+        stderr(&out)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["findings"], 1);
+    assert_eq!(rows[0]["files_changed"], 1);
+    assert_eq!(rows[0]["branch"], "perf/fleet");
+    assert_eq!(rows[1]["findings"], 0);
+    assert_eq!(rows[1]["branch"], serde_json::Value::Null);
+    assert_eq!(rows[2]["error"], "not a directory");
+    assert_eq!(
+        git(fixable.path(), &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "perf/fleet"
+    );
+    assert_eq!(
+        git(clean.path(), &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "main"
+    );
+}

@@ -2,7 +2,9 @@
 //! `--dry-run`), 2 when a file or the configuration could not be read.
 
 use crate::cache::Cache;
-use crate::cli::{CheckArgs, FixArgs, OutputFormat, ReportFormat, RulesFormat, Selection};
+use crate::cli::{
+    BatchArgs, CheckArgs, FixArgs, OutputFormat, ReportFormat, RulesFormat, Selection,
+};
 use crate::codemods::{find, ALL};
 use crate::fix::Applicability;
 use crate::forge;
@@ -633,4 +635,149 @@ fn original_bytes(file: &SourceFile) -> Vec<u8> {
     }
     bytes.extend_from_slice(file.text.as_bytes());
     bytes
+}
+
+/// One repository's line in the batch summary.
+#[derive(serde::Serialize)]
+struct BatchRow {
+    repo: String,
+    findings: Option<usize>,
+    files_changed: Option<usize>,
+    branch: Option<String>,
+    pull_request: Option<String>,
+    error: Option<String>,
+}
+
+/// `perfopt batch`: the same migration over many clones, each run by a perfopt of its own so
+/// one repository's failure cannot stop the others.
+pub fn batch(args: &BatchArgs) -> Result<i32> {
+    let list = std::fs::read_to_string(&args.repos)
+        .with_context(|| format!("{}: cannot read the repository list", args.repos.display()))?;
+    let base = args.repos.parent().unwrap_or(std::path::Path::new("."));
+    let repos: Vec<PathBuf> = list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| base.join(l))
+        .collect();
+    let exe = std::env::current_exe().context("cannot find perfopt's own binary")?;
+    let mut rows = Vec::new();
+    for (i, repo) in repos.iter().enumerate() {
+        let done = (i * 20) / repos.len().max(1);
+        eprintln!(
+            "[{}{}] {}/{} {}",
+            "#".repeat(done),
+            ".".repeat(20 - done),
+            i + 1,
+            repos.len(),
+            repo.display()
+        );
+        rows.push(batch_one(&exe, repo, args));
+    }
+    eprintln!("[{}] {}/{} done", "#".repeat(20), repos.len(), repos.len());
+    match args.format {
+        RulesFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        RulesFormat::Text => {
+            println!("| repo | findings | files changed | branch | pull request / error |\n|---|---:|---:|---|---|");
+            for row in &rows {
+                let number = |n: Option<usize>| n.map_or("-".to_string(), |n| n.to_string());
+                println!(
+                    "| {} | {} | {} | {} | {} |",
+                    row.repo,
+                    number(row.findings),
+                    number(row.files_changed),
+                    row.branch.as_deref().unwrap_or("-"),
+                    row.error
+                        .as_deref()
+                        .map(|e| format!("error: {e}"))
+                        .or_else(|| row.pull_request.clone())
+                        .unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+    }
+    Ok(if rows.iter().any(|r| r.error.is_some()) {
+        2
+    } else {
+        0
+    })
+}
+
+fn batch_one(exe: &std::path::Path, repo: &std::path::Path, args: &BatchArgs) -> BatchRow {
+    let mut row = BatchRow {
+        repo: repo.display().to_string(),
+        findings: None,
+        files_changed: None,
+        branch: None,
+        pull_request: None,
+        error: None,
+    };
+    let perfopt = |extra: &[&str]| {
+        std::process::Command::new(exe)
+            .args(extra)
+            .current_dir(repo)
+            .env("NO_COLOR", "1")
+            .output()
+    };
+    let last_line = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("failed")
+            .trim_start_matches("error: ")
+            .to_string()
+    };
+    if !repo.is_dir() {
+        row.error = Some("not a directory".into());
+        return row;
+    }
+    let unsafe_flag: &[&str] = if args.unsafe_fixes {
+        &["--unsafe"]
+    } else {
+        &[]
+    };
+    match perfopt(&["check", "--no-cache", "--format", "json", "."]) {
+        Ok(out) => match serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout) {
+            Ok(findings) => row.findings = Some(findings.len()),
+            Err(_) => row.error = Some(last_line(&out.stderr)),
+        },
+        Err(err) => row.error = Some(err.to_string()),
+    }
+    let mut dry = vec!["fix", "--dry-run", "--no-cache", "."];
+    dry.extend(unsafe_flag);
+    if let Ok(out) = perfopt(&dry) {
+        row.files_changed = Some(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|l| l.starts_with("+++ b/"))
+                .count(),
+        );
+    }
+    let Some(branch) = &args.branch else {
+        return row;
+    };
+    if row.files_changed == Some(0) {
+        return row;
+    }
+    let mut fix = vec!["fix", "--no-cache", "--branch", branch.as_str()];
+    fix.extend(unsafe_flag);
+    if let Some(remote) = &args.push {
+        fix.extend(["--push", remote.as_str()]);
+    }
+    if args.pr {
+        fix.push("--pr");
+    }
+    fix.push(".");
+    match perfopt(&fix) {
+        Ok(out) if out.status.success() => {
+            row.branch = Some(branch.clone());
+            row.pull_request = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("pull request: ").map(str::to_string));
+        }
+        Ok(out) => row.error = Some(last_line(&out.stderr)),
+        Err(err) => row.error = Some(err.to_string()),
+    }
+    row
 }
