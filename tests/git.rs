@@ -458,3 +458,68 @@ fn batch_runs_over_many_clones_and_goes_on_past_failures() {
         "main"
     );
 }
+
+#[test]
+fn a_missing_repository_and_an_existing_merge_request_are_handled() {
+    let (api, _) = fake_forge(vec![(404, r#"{"message": "Not Found"}"#)]);
+    let (dir, _bare) = repo_with_remote("https://github.com/acme/gone.git");
+    let out = perfopt_with_token(
+        dir.path(),
+        &[
+            "fix",
+            "--branch",
+            "perf/async",
+            "--push",
+            "--pr",
+            "--api-url",
+            &api,
+        ],
+        "GITHUB_TOKEN",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("GitHub cannot find acme/gone with this token (HTTP 404)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let (api, received) = fake_forge(vec![
+        (
+            409,
+            r#"{"message": ["Another open merge request already exists for this source branch: !3"]}"#,
+        ),
+        (200, r#"[{"iid": 3}]"#),
+        (
+            200,
+            r#"{"web_url": "https://gitlab.example.com/g/shop/-/merge_requests/3"}"#,
+        ),
+    ]);
+    let (dir, _bare) = repo_with_remote("https://gitlab.example.com/g/shop.git");
+    let out = perfopt_with_token(
+        dir.path(),
+        &[
+            "fix",
+            "--branch",
+            "perf/async",
+            "--push",
+            "--pr",
+            "--api-url",
+            &api,
+        ],
+        "GITLAB_TOKEN",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let calls: Vec<(String, String)> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(
+        calls[2],
+        (
+            "PUT".to_string(),
+            "/projects/g%2Fshop/merge_requests/3".to_string()
+        )
+    );
+}
