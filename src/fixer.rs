@@ -46,18 +46,32 @@ pub fn fix_until_stable(
     required: Applicability,
     check: &dyn Fn(&str, &Tree) -> Vec<Diagnostic>,
 ) -> Result<FixOutcome, FixError> {
+    match parse(original) {
+        Some(tree) => fix_parsed(original, tree, required, check),
+        None => Ok(FixOutcome {
+            text: original.to_string(),
+            ..FixOutcome::default()
+        }),
+    }
+}
+
+/// [`fix_until_stable`] for a caller that has parsed `original` already.
+pub fn fix_parsed(
+    original: &str,
+    tree: Tree,
+    required: Applicability,
+    check: &dyn Fn(&str, &Tree) -> Vec<Diagnostic>,
+) -> Result<FixOutcome, FixError> {
     let mut outcome = FixOutcome {
         text: original.to_string(),
         ..FixOutcome::default()
-    };
-    let Some(tree) = parse(original) else {
-        return Ok(outcome);
     };
     if syntax_error_count(&tree) > 0 {
         outcome.remaining = check(original, &tree);
         return Ok(outcome);
     }
-    let used_before = used_import_names(original, &tree);
+    // Which imports the original used: computed once a fix is about to change the text.
+    let mut used_before: Option<HashSet<String>> = None;
     let mut refused: HashSet<(String, String)> = HashSet::new();
     let mut released: BTreeSet<&'static str> = BTreeSet::new();
     let mut tree = tree;
@@ -73,6 +87,8 @@ pub fn fix_until_stable(
             outcome.remaining = remaining;
             return Ok(outcome);
         }
+        // On the first pass `tree` is still the original's.
+        let used_before = used_before.get_or_insert_with(|| used_import_names(original, &tree));
         let fixes: Vec<&Fix> = fixable.iter().filter_map(|d| d.fix.as_ref()).collect();
         let (mut new_text, mut taken) = apply_pass(&outcome.text, &fixes);
         if taken.is_empty() {
@@ -125,7 +141,7 @@ pub fn fix_until_stable(
         // Each cleanup removes at most one clause per statement; a few rounds finish the job.
         for _ in 0..MAX_PASSES {
             let Some(cleaned) =
-                remove_released_imports(&new_text, &tree_now, &released, &used_before)
+                remove_released_imports(&new_text, &tree_now, &released, used_before)
             else {
                 break;
             };

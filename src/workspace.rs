@@ -5,7 +5,7 @@ use crate::cache::Cache;
 use crate::checker::{candidate_codemods, check_tree, CheckOptions};
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
-use crate::fixer::fix_until_stable;
+use crate::fixer::fix_parsed;
 use crate::parse::{parse, syntax_error_count};
 use crate::semantic::project::{module_path, FileFacts, ProjectIndex};
 use crate::settings::Settings;
@@ -354,7 +354,7 @@ fn process(
     let check = |text: &str, tree: &tree_sitter::Tree| check_tree(text, tree, &options);
     match mode {
         Mode::Check => outcome.diagnostics = check(&file.text, &tree),
-        Mode::Fix { required } => match fix_until_stable(&file.text, *required, &check) {
+        Mode::Fix { required } => match fix_parsed(&file.text, tree.clone(), *required, &check) {
             Ok(fixed) => {
                 outcome.diagnostics = fixed.remaining;
                 outcome.applied = fixed.applied;
