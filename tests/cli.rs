@@ -721,3 +721,25 @@ fn a_trimmed_plan_that_drops_a_needed_import_is_refused() {
         source
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_plan_cannot_write_through_a_symlink_out_of_the_directory() {
+    let outside = project(&[("target.py", BLOCKING)]);
+    let dir = project(&[("a.py", BLOCKING)]);
+    perfopt(dir.path(), &["fix", "--dry-run", "--save", "plan.txt"]);
+    // After the review, a.py is replaced by a link to a file outside with the same content.
+    fs::remove_file(dir.path().join("a.py")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("target.py"), dir.path().join("a.py")).unwrap();
+    let out = perfopt(dir.path(), &["apply", "plan.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a.py: a symbolic link leads outside the directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(outside.path().join("target.py")).unwrap(),
+        BLOCKING
+    );
+}

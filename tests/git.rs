@@ -523,3 +523,25 @@ fn a_missing_repository_and_an_existing_merge_request_are_handled() {
         )
     );
 }
+
+#[test]
+fn a_branch_can_start_from_another_base() {
+    let dir = repo(&[("svc.py", BLOCKING)], true);
+    // A later commit on main fixes nothing perfopt would; the branch starts from the first one.
+    fs::write(dir.path().join("notes.py"), "NOTE = 1\n").unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "notes"]);
+    let out = perfopt(
+        dir.path(),
+        &["fix", "--branch", "perf/old", "--base", "main~1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        git(dir.path(), &["log", "--format=%s", "-2"]),
+        "perfopt: fix 1 finding (PO102 ×1)\nstart"
+    );
+    assert!(
+        !dir.path().join("notes.py").exists(),
+        "the base's tree is checked out"
+    );
+}
