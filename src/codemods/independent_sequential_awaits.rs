@@ -4,6 +4,7 @@ use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
+use crate::semantic::concurrency::shared_resource;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
 
@@ -159,17 +160,6 @@ fn identifiers<'s>(node: Node, file: &FileContext<'s>) -> Vec<&'s str> {
     names
 }
 
-const SHARED_RESOURCE_NAMES: &[&str] = &[
-    "session",
-    "db",
-    "conn",
-    "connection",
-    "tx",
-    "transaction",
-    "cursor",
-    "uow",
-];
-
 fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, String> {
     let source = file.source;
     for assignment in run {
@@ -186,14 +176,7 @@ fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, Stri
         {
             return Err("a call is an asyncio primitive (a deliberate pause or wait)".into());
         }
-        if let Some(shared) = identifiers(assignment.call, file).into_iter().find(|n| {
-            let lower = n.to_ascii_lowercase();
-            SHARED_RESOURCE_NAMES.iter().any(|s| {
-                lower == *s
-                    || lower.ends_with(&format!("_{s}"))
-                    || lower.starts_with(&format!("{s}_"))
-            })
-        }) {
+        if let Some(shared) = shared_resource(identifiers(assignment.call, file)) {
             return Err(format!("`{shared}` looks like a shared database session or connection (not safe for concurrent use)"));
         }
     }

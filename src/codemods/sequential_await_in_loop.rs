@@ -7,6 +7,7 @@ use crate::edits::shared_http::existing_definition;
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::own_body_nodes;
+use crate::semantic::concurrency::shared_resource;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
 
@@ -212,17 +213,6 @@ fn awaited_call(node: Node) -> Option<Node> {
         .filter(|c| c.kind() == "call")
 }
 
-const SHARED_RESOURCE_NAMES: &[&str] = &[
-    "session",
-    "db",
-    "conn",
-    "connection",
-    "tx",
-    "transaction",
-    "cursor",
-    "uow",
-];
-
 fn gather_fix(shape: &Gathered, function: Node, file: &FileContext) -> Result<Fix, String> {
     let source = file.source;
     let mut awaits_inside = false;
@@ -241,12 +231,7 @@ fn gather_fix(shape: &Gathered, function: Node, file: &FileContext) -> Result<Fi
             return Err("each call uses the results collected so far".into());
         }
     }
-    if let Some(shared) = names.iter().find(|n| {
-        let lower = n.to_ascii_lowercase();
-        SHARED_RESOURCE_NAMES.iter().any(|s| {
-            lower == *s || lower.ends_with(&format!("_{s}")) || lower.starts_with(&format!("{s}_"))
-        })
-    }) {
+    if let Some(shared) = shared_resource(names.iter().copied()) {
         return Err(format!("the call uses `{shared}`, which looks like a shared database session or connection (not safe for concurrent use)"));
     }
     if asyncio_call(shape.call, file) {

@@ -2,6 +2,7 @@
 
 pub mod asyncness;
 pub mod blocking;
+pub mod concurrency;
 pub mod fastapi;
 pub mod imports;
 pub mod project;
