@@ -1,8 +1,7 @@
 //! PO103: file I/O (`open`, `Path.read_text` …) inside `async def`.
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Scope};
-use crate::edits::builders::{await_blocker, call_in_thread};
-use crate::edits::importer::{unique_name, ModuleAdditions};
+use crate::edits::importer::{to_thread_fix, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::handled_by_drop_async;
@@ -106,31 +105,11 @@ impl Codemod for BlockingFileIoInAsync {
                     .child_by_field_name("function")
                     .and_then(|f| f.child_by_field_name("attribute"))
                     .map_or("", |m| file.text(m));
-                let defer = handled_by_drop_async(function, file);
-                let diagnostic = cx.report(
+                cx.report(
                     call,
                     format!("`Path.{method}` does blocking file I/O inside `async def`"),
-                );
-                if defer {
-                    diagnostic.with_note("PO105 makes this handler a plain `def` instead");
-                    return;
-                }
-                if let Some(reason) = await_blocker(call, function) {
-                    diagnostic.with_note(reason);
-                    return;
-                }
-                let mut additions = ModuleAdditions::new(file);
-                let asyncio = additions.module("asyncio");
-                let Some(mut edits) =
-                    call_in_thread(call, file.source, &format!("{asyncio}.to_thread"))
-                else {
-                    return;
-                };
-                edits.extend(additions.into_edit());
-                diagnostic.with_fix(Ok(Fix::safe(
-                    "Run it in a thread with `await asyncio.to_thread(...)`",
-                    edits,
-                )));
+                )
+                .with_fix(to_thread_fix(call, function, file));
             }
             _ => {}
         }

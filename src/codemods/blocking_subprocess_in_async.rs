@@ -1,10 +1,7 @@
 //! PO104: `subprocess` calls and `os.system` inside `async def`.
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
-use crate::edits::builders::{await_blocker, call_in_thread};
-use crate::edits::importer::ModuleAdditions;
-use crate::fix::Fix;
-use crate::semantic::asyncness::handled_by_drop_async;
+use crate::edits::importer::to_thread_fix;
 use crate::semantic::blocking::{classify, BlockingCall, SUBPROCESS_GATES};
 use tree_sitter::Node;
 
@@ -76,7 +73,6 @@ impl Codemod for BlockingSubprocessInAsync {
         };
         let file = cx.file;
         let callee = file.callee(call).unwrap_or_default();
-        let defer = handled_by_drop_async(function, file);
         let diagnostic = cx.report(
             call,
             format!("`{callee}` blocks the event loop inside `async def`"),
@@ -85,24 +81,6 @@ impl Codemod for BlockingSubprocessInAsync {
             diagnostic.with_note("the process outlives this call: read its pipes with `asyncio.create_subprocess_exec` instead");
             return;
         }
-        if defer {
-            diagnostic.with_note("PO105 makes this handler a plain `def` instead");
-            return;
-        }
-        if let Some(reason) = await_blocker(call, function) {
-            diagnostic.with_note(reason);
-            return;
-        }
-        let mut additions = ModuleAdditions::new(file);
-        let asyncio = additions.module("asyncio");
-        let Some(mut edits) = call_in_thread(call, file.source, &format!("{asyncio}.to_thread"))
-        else {
-            return;
-        };
-        edits.extend(additions.into_edit());
-        diagnostic.with_fix(Ok(Fix::safe(
-            "Run it in a thread with `await asyncio.to_thread(...)`",
-            edits,
-        )));
+        diagnostic.with_fix(to_thread_fix(call, function, file));
     }
 }

@@ -168,3 +168,29 @@ fn after_leading_comments(file: &FileContext) -> usize {
     }
     at
 }
+
+/// The safe fix that runs a blocking call in a worker thread (`await asyncio.to_thread(f, …)`),
+/// or why there is none: PO105 makes the handler a plain `def` instead, or the call sits in a
+/// generator expression.
+pub fn to_thread_fix(
+    call: tree_sitter::Node,
+    function: tree_sitter::Node,
+    file: &FileContext,
+) -> Result<crate::fix::Fix, String> {
+    use crate::edits::builders::{await_blocker, call_in_thread};
+    if crate::semantic::asyncness::handled_by_drop_async(function, file) {
+        return Err("PO105 makes this handler a plain `def` instead".into());
+    }
+    if let Some(reason) = await_blocker(call, function) {
+        return Err(reason.into());
+    }
+    let mut additions = ModuleAdditions::new(file);
+    let asyncio = additions.module("asyncio");
+    let mut edits = call_in_thread(call, file.source, &format!("{asyncio}.to_thread"))
+        .ok_or("the call's arguments are not a plain argument list")?;
+    edits.extend(additions.into_edit());
+    Ok(crate::fix::Fix::safe(
+        "Run it in a thread with `await asyncio.to_thread(...)`",
+        edits,
+    ))
+}
