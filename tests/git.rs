@@ -245,6 +245,23 @@ fn repo_with_remote(url: &str) -> (tempfile::TempDir, tempfile::TempDir) {
     (dir, bare)
 }
 
+/// `fix --branch perf/async --push --pr` against the fake forge at `api`, with a token.
+fn open_pr(dir: &Path, api: &str, token_var: &str) -> Output {
+    perfopt_with_token(
+        dir,
+        &[
+            "fix",
+            "--branch",
+            "perf/async",
+            "--push",
+            "--pr",
+            "--api-url",
+            api,
+        ],
+        token_var,
+    )
+}
+
 fn perfopt_with_token(dir: &Path, args: &[&str], token_var: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_perfopt"))
         .args(args)
@@ -263,19 +280,7 @@ fn push_and_open_a_github_pull_request() {
         r#"{"html_url": "https://github.com/acme/shop/pull/7", "number": 7}"#,
     )]);
     let (dir, bare) = repo_with_remote("https://github.com/acme/shop.git");
-    let out = perfopt_with_token(
-        dir.path(),
-        &[
-            "fix",
-            "--branch",
-            "perf/async",
-            "--push",
-            "--pr",
-            "--api-url",
-            &api,
-        ],
-        "GITHUB_TOKEN",
-    );
+    let out = open_pr(dir.path(), &api, "GITHUB_TOKEN");
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
@@ -314,19 +319,7 @@ fn an_existing_pull_request_gets_its_body_updated() {
         ),
     ]);
     let (dir, _bare) = repo_with_remote("git@github.com:acme/shop.git");
-    let out = perfopt_with_token(
-        dir.path(),
-        &[
-            "fix",
-            "--branch",
-            "perf/async",
-            "--push",
-            "--pr",
-            "--api-url",
-            &api,
-        ],
-        "GITHUB_TOKEN",
-    );
+    let out = open_pr(dir.path(), &api, "GITHUB_TOKEN");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let requests = received.lock().unwrap().clone();
     let calls: Vec<(String, String)> = requests
@@ -350,19 +343,7 @@ fn an_existing_pull_request_gets_its_body_updated() {
 fn forge_errors_are_clear_and_never_show_the_token() {
     let (api, _) = fake_forge(vec![(401, r#"{"message": "Bad credentials"}"#)]);
     let (dir, _bare) = repo_with_remote("https://github.com/acme/shop.git");
-    let out = perfopt_with_token(
-        dir.path(),
-        &[
-            "fix",
-            "--branch",
-            "perf/async",
-            "--push",
-            "--pr",
-            "--api-url",
-            &api,
-        ],
-        "GITHUB_TOKEN",
-    );
+    let out = open_pr(dir.path(), &api, "GITHUB_TOKEN");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
@@ -382,19 +363,7 @@ fn gitlab_merge_requests() {
         r#"{"web_url": "https://gitlab.example.com/g/shop/-/merge_requests/3"}"#,
     )]);
     let (dir, _bare) = repo_with_remote("git@gitlab.example.com:g/shop.git");
-    let out = perfopt_with_token(
-        dir.path(),
-        &[
-            "fix",
-            "--branch",
-            "perf/async",
-            "--push",
-            "--pr",
-            "--api-url",
-            &api,
-        ],
-        "GITLAB_TOKEN",
-    );
+    let out = open_pr(dir.path(), &api, "GITLAB_TOKEN");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("merge_requests/3"));
     let requests = received.lock().unwrap().clone();
@@ -463,19 +432,7 @@ fn batch_runs_over_many_clones_and_goes_on_past_failures() {
 fn a_missing_repository_and_an_existing_merge_request_are_handled() {
     let (api, _) = fake_forge(vec![(404, r#"{"message": "Not Found"}"#)]);
     let (dir, _bare) = repo_with_remote("https://github.com/acme/gone.git");
-    let out = perfopt_with_token(
-        dir.path(),
-        &[
-            "fix",
-            "--branch",
-            "perf/async",
-            "--push",
-            "--pr",
-            "--api-url",
-            &api,
-        ],
-        "GITHUB_TOKEN",
-    );
+    let out = open_pr(dir.path(), &api, "GITHUB_TOKEN");
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("GitHub cannot find acme/gone with this token (HTTP 404)"),
@@ -495,19 +452,7 @@ fn a_missing_repository_and_an_existing_merge_request_are_handled() {
         ),
     ]);
     let (dir, _bare) = repo_with_remote("https://gitlab.example.com/g/shop.git");
-    let out = perfopt_with_token(
-        dir.path(),
-        &[
-            "fix",
-            "--branch",
-            "perf/async",
-            "--push",
-            "--pr",
-            "--api-url",
-            &api,
-        ],
-        "GITLAB_TOKEN",
-    );
+    let out = open_pr(dir.path(), &api, "GITLAB_TOKEN");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let calls: Vec<(String, String)> = received
         .lock()
