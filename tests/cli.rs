@@ -15,6 +15,21 @@ fn perfopt(dir: &Path, args: &[&str]) -> Output {
         .expect("perfopt runs")
 }
 
+/// Runs perfopt with `input` on its standard input (answers to `fix --interactive`).
+fn perfopt_with_input(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perfopt"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("perfopt runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -634,17 +649,11 @@ fn interactive_review_applies_only_accepted_hunks_and_saves_them_as_a_plan() {
         "import time\n\nSTARTED = time.time()\n\n\nasync def first():\n    time.sleep(1)\n\n\n{filler}\n\nasync def second():\n    time.sleep(2)\n"
     );
     let dir = project(&[("svc.py", &source)]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_perfopt"))
-        .args(["fix", "--interactive", "--save", "reviewed.plan", "svc.py"])
-        .current_dir(dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(b"y\nn\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = perfopt_with_input(
+        dir.path(),
+        &["fix", "--interactive", "--save", "reviewed.plan", "svc.py"],
+        b"y\nn\n",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("Apply this hunk to svc.py [y,n,a,q]?"));
     let fixed = fs::read_to_string(dir.path().join("svc.py")).unwrap();
@@ -674,17 +683,7 @@ fn interactive_review_refuses_a_selection_that_drops_a_needed_import() {
         "import time\n\n\nasync def first():\n    time.sleep(1)\n\n\n{filler}\n\nasync def second():\n    time.sleep(2)\n"
     );
     let dir = project(&[("svc.py", &source)]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_perfopt"))
-        .args(["fix", "--interactive", "svc.py"])
-        .current_dir(dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(b"y\nn\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = perfopt_with_input(dir.path(), &["fix", "--interactive", "svc.py"], b"y\nn\n");
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("remove the import of `time` that a rejected hunk still uses"),
