@@ -54,21 +54,10 @@ pub fn syntax_error_count(tree: &Tree) -> usize {
 
 /// Calls `visit` on every node in document order, iteratively (deep nesting cannot overflow).
 pub fn walk_tree<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
-    let mut cursor = root.walk();
-    loop {
-        visit(cursor.node());
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return;
-            }
-        }
-    }
+    find_node(root, |node| {
+        visit(node);
+        false
+    });
 }
 
 /// Node kinds that contain statements: a statement-level walk descends only into these.

@@ -127,14 +127,7 @@ fn route_of_decorator(
     is_app: &dyn Fn(&str) -> bool,
 ) -> Option<Route> {
     let call = decorator.named_child(0).filter(|c| c.kind() == "call")?;
-    let callee = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
-    let object = callee
-        .child_by_field_name("object")
-        .filter(|o| o.kind() == "identifier")?;
-    let method = text(callee.child_by_field_name("attribute")?, source);
-    let owner = text(object, source);
+    let (owner, method) = method_call_on_name(call, source)?;
     (ROUTE_METHODS.contains(&method) && is_app(owner)).then(|| Route {
         method: method.to_string(),
         owner: owner.to_string(),
@@ -147,14 +140,8 @@ fn registration_of_call(
     source: &str,
     is_app: &dyn Fn(&str) -> bool,
 ) -> Option<(String, (usize, usize), Route)> {
-    let callee = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
-    let object = callee
-        .child_by_field_name("object")
-        .filter(|o| o.kind() == "identifier")?;
-    let method = text(callee.child_by_field_name("attribute")?, source);
-    if method != "add_api_route" || !is_app(text(object, source)) {
+    let (object, method) = method_call_on_name(call, source)?;
+    if method != "add_api_route" || !is_app(object) {
         return None;
     }
     let args = crate::syntax::CallArgs::of(call, source);
@@ -167,7 +154,21 @@ fn registration_of_call(
         (handler.start_byte(), handler.end_byte()),
         Route {
             method: "api_route".into(),
-            owner: text(object, source).to_string(),
+            owner: object.to_string(),
         },
+    ))
+}
+
+/// `(name, method)` of a call `name.method(...)` on a plain name.
+fn method_call_on_name<'s>(call: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
+    let callee = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let object = callee
+        .child_by_field_name("object")
+        .filter(|o| o.kind() == "identifier")?;
+    Some((
+        text(object, source),
+        text(callee.child_by_field_name("attribute")?, source),
     ))
 }
