@@ -116,6 +116,18 @@ impl Stylist {
     }
 }
 
+/// The offset where the line containing `offset` starts.
+pub fn line_start_at(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The offset of the line ending after `offset` (or the end of the text).
+pub fn line_end_at(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find(['\r', '\n'])
+        .map_or(text.len(), |i| offset + i)
+}
+
 /// The leading whitespace of the line that contains `offset`.
 pub fn indentation_at(text: &str, offset: usize) -> &str {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);

@@ -4,7 +4,7 @@ use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Scope
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::project::{compressed_objects, COMPRESSION_MIDDLEWARE};
-use crate::source::indentation_at;
+use crate::source::{indentation_at, line_end_at};
 use crate::syntax::{enclosing_statement, text};
 use tree_sitter::Node;
 
@@ -109,9 +109,7 @@ impl Codemod for MissingCompression {
         let options = &file.options.compression;
         let mut additions = ModuleAdditions::new(file);
         let gzip = additions.member("fastapi.middleware.gzip", "GZipMiddleware");
-        let line_end = file.source[statement.end_byte()..]
-            .find(['\r', '\n'])
-            .map_or(file.source.len(), |i| statement.end_byte() + i);
+        let line_end = line_end_at(file.source, statement.end_byte());
         let indent = indentation_at(file.source, statement.start_byte());
         let line = format!(
             "{}{indent}{name}.add_middleware({gzip}, minimum_size={}, compresslevel={})",

@@ -5,6 +5,7 @@
 use crate::codemod::FileContext;
 use crate::fix::Edit;
 use crate::parse::walk_tree;
+use crate::source::line_end_at;
 use crate::syntax::text;
 
 /// What one fix adds at the top of a module, built up and then turned into one edit.
@@ -77,7 +78,7 @@ impl<'a> ModuleAdditions<'a> {
         let source = self.file.source;
         match self.file.imports.insertion_point {
             Some(point) => {
-                let at = line_end(source, point);
+                let at = line_end_at(source, point);
                 let mut content = String::new();
                 for import in &self.imports {
                     content.push_str(le);
@@ -144,13 +145,6 @@ fn identifier_used(file: &FileContext, name: &str) -> bool {
         used |= node.kind() == "identifier" && text(node, file.source) == name;
     });
     used
-}
-
-/// The offset of the line ending after `offset` (or the end of the text).
-fn line_end(source: &str, offset: usize) -> usize {
-    source[offset..]
-        .find(['\r', '\n'])
-        .map_or(source.len(), |i| offset + i)
 }
 
 fn after_leading_comments(file: &FileContext) -> usize {
