@@ -3,4 +3,5 @@
 
 pub mod builders;
 pub mod importer;
+pub mod lifespan;
 pub mod shared_http;

@@ -2,7 +2,7 @@
 //! decorator or by `add_api_route`.
 
 use crate::semantic::imports::ImportMap;
-use crate::semantic::project::{app_object_names, ProjectIndex};
+use crate::semantic::project::{app_object_names, method_call_on_name, ProjectIndex};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -156,19 +156,5 @@ fn registration_of_call(
             method: "api_route".into(),
             owner: object.to_string(),
         },
-    ))
-}
-
-/// `(name, method)` of a call `name.method(...)` on a plain name.
-fn method_call_on_name<'s>(call: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
-    let callee = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
-    let object = callee
-        .child_by_field_name("object")
-        .filter(|o| o.kind() == "identifier")?;
-    Some((
-        text(object, source),
-        text(callee.child_by_field_name("attribute")?, source),
     ))
 }

@@ -6,4 +6,5 @@ pub mod concurrency;
 pub mod fastapi;
 pub mod imports;
 pub mod project;
+pub mod read_routes;
 pub mod scope;

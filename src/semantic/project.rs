@@ -2,7 +2,9 @@
 //! cross files (which names are FastAPI apps and routers, which functions are awaited, which apps
 //! get a compression middleware). Read-only afterwards.
 
+use crate::edits::lifespan::startup_site;
 use crate::semantic::imports::ImportMap;
+use crate::semantic::read_routes::read_route;
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -16,6 +18,12 @@ pub struct ProjectIndex {
     awaited: HashSet<String>,
     /// Qualified names of apps given a compression middleware (`app.main.app`).
     compressed: Vec<String>,
+    /// Owners (apps or routers, qualified) of the GET routes PO301 caches or that are cached.
+    read_routes: Vec<String>,
+    /// `(parent, child)` for each `parent.include_router(child)`, qualified.
+    includes: Vec<(String, String)>,
+    /// Apps that initialise fastapi-cache2 or have start-up code perfopt can add the init to.
+    cache_apps: Vec<String>,
 }
 
 /// What the first pass learns from one file.
@@ -25,6 +33,9 @@ pub struct FileFacts {
     pub app_objects: Vec<String>,
     pub awaited: Vec<String>,
     pub compressed: Vec<String>,
+    pub read_routes: Vec<String>,
+    pub includes: Vec<(String, String)>,
+    pub cache_apps: Vec<String>,
 }
 
 impl FileFacts {
@@ -39,12 +50,23 @@ impl FileFacts {
         let defines_apps = source.contains("FastAPI(") || source.contains("APIRouter(");
         let compresses = source.contains("add_middleware")
             && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
-        if defines_apps || compresses {
+        let routes = has_get_route_decorator(source);
+        let includes = source.contains(".include_router(");
+        if defines_apps || compresses || routes || includes {
             if let Some(tree) = crate::parse::parse(source) {
                 let imports = ImportMap::build(&tree, source, &module);
                 facts.app_objects = app_object_names(&tree, source, &imports);
                 if compresses {
                     facts.compressed = compressed_objects(&tree, source, &imports, &module);
+                }
+                if routes {
+                    facts.read_routes = read_route_owners(&tree, source, &imports, &module);
+                }
+                if includes {
+                    facts.includes = router_inclusions(&tree, source, &imports, &module);
+                }
+                if defines_apps {
+                    facts.cache_apps = cache_ready_apps(&tree, source, &imports, &module);
                 }
             }
         }
@@ -62,6 +84,9 @@ impl ProjectIndex {
         for fact in facts {
             index.awaited.extend(fact.awaited.iter().cloned());
             index.compressed.extend(fact.compressed.iter().cloned());
+            index.read_routes.extend(fact.read_routes.iter().cloned());
+            index.includes.extend(fact.includes.iter().cloned());
+            index.cache_apps.extend(fact.cache_apps.iter().cloned());
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
@@ -77,9 +102,54 @@ impl ProjectIndex {
         apps.sort();
         let mut awaited: Vec<_> = self.awaited.iter().collect();
         awaited.sort();
-        let mut compressed = self.compressed.clone();
-        compressed.sort();
-        crate::cache::fingerprint((apps, awaited, compressed))
+        let sorted = |list: &[String]| {
+            let mut list = list.to_vec();
+            list.sort();
+            list
+        };
+        let mut includes = self.includes.clone();
+        includes.sort();
+        crate::cache::fingerprint((
+            apps,
+            awaited,
+            sorted(&self.compressed),
+            sorted(&self.read_routes),
+            includes,
+            sorted(&self.cache_apps),
+        ))
+    }
+
+    /// Whether some app that initialises fastapi-cache2 (or can be made to) serves the routes of
+    /// `owner`, directly or through `include_router`.
+    pub fn cache_ready(&self, owner: &str) -> bool {
+        self.cache_apps
+            .iter()
+            .any(|app| self.includes_object(app, owner))
+    }
+
+    /// Whether the app `app` serves a route PO301 caches (or that is cached).
+    pub fn serves_cached_routes(&self, app: &str) -> bool {
+        self.read_routes
+            .iter()
+            .any(|owner| self.includes_object(app, owner))
+    }
+
+    /// Whether `outer` is `inner` or includes it through a chain of `include_router` calls.
+    fn includes_object(&self, outer: &str, inner: &str) -> bool {
+        let mut seen: Vec<&str> = vec![outer];
+        let mut next = 0;
+        while let Some(&current) = seen.get(next) {
+            if same_object(current, inner) {
+                return true;
+            }
+            for (parent, child) in &self.includes {
+                if same_object(parent, current) && !seen.contains(&child.as_str()) {
+                    seen.push(child);
+                }
+            }
+            next += 1;
+        }
+        false
     }
 
     /// Whether some file awaits a call to a function named `name`.
@@ -165,6 +235,135 @@ pub fn is_app_constructor(qualified: &str) -> bool {
             | "fastapi.routing.APIRouter"
             | "fastapi.applications.FastAPI"
     )
+}
+
+/// Whether a line of the text is a decorator with `.get(` in it: the files whose routes PO301
+/// reads.
+pub fn has_get_route_decorator(source: &str) -> bool {
+    source.contains(".get(")
+        && source
+            .lines()
+            .any(|line| line.trim_start().starts_with('@') && line.contains(".get("))
+}
+
+/// Owners of the file's read-only GET routes (see [`read_route`]), cached or not.
+fn read_route_owners(
+    tree: &Tree,
+    source: &str,
+    imports: &ImportMap,
+    module: &[String],
+) -> Vec<String> {
+    let mut owners = Vec::new();
+    crate::parse::walk_statements(tree.root_node(), |node| {
+        if node.kind() == "decorated_definition" {
+            if let Some(route) = read_route(node, source, imports, module) {
+                owners.push(route.owner);
+            }
+        }
+    });
+    owners
+}
+
+/// `(parent, child)` for each `parent.include_router(child, ...)`, both qualified.
+fn router_inclusions(
+    tree: &Tree,
+    source: &str,
+    imports: &ImportMap,
+    module: &[String],
+) -> Vec<(String, String)> {
+    let local = |name: &str| format!("{}.{name}", module.join("."));
+    let mut links = Vec::new();
+    crate::parse::walk_statements(tree.root_node(), |node| {
+        let Some(call) = node
+            .named_child(0)
+            .filter(|c| node.kind() == "expression_statement" && c.kind() == "call")
+        else {
+            return;
+        };
+        let Some((parent, "include_router")) = method_call_on_name(call, source) else {
+            return;
+        };
+        let Some(child) = crate::syntax::CallArgs::of(call, source)
+            .positional
+            .first()
+            .copied()
+        else {
+            return;
+        };
+        let child = qualified_static(child, source, imports)
+            .or_else(|| (child.kind() == "identifier").then(|| local(text(child, source))));
+        if let Some(child) = child {
+            let parent = imports
+                .resolve(parent)
+                .map_or_else(|| local(parent), str::to_string);
+            links.push((parent, child));
+        }
+    });
+    links
+}
+
+/// The file's `name = FastAPI(...)` apps (module level or in a factory) that initialise
+/// fastapi-cache2 already or have a place for start-up code, qualified as `module.name`.
+fn cache_ready_apps(
+    tree: &Tree,
+    source: &str,
+    imports: &ImportMap,
+    module: &[String],
+) -> Vec<String> {
+    let initialises = source.contains(CACHE_INIT);
+    let mut apps = Vec::new();
+    crate::parse::walk_statements(tree.root_node(), |node| {
+        let Some((name, call)) = app_assignment(node, source, imports) else {
+            return;
+        };
+        if initialises || startup_site(name, call, source).is_ok() {
+            apps.push(format!("{}.{name}", module.join(".")));
+        }
+    });
+    apps
+}
+
+/// The call that initialises fastapi-cache2, as the fixes write it.
+pub const CACHE_INIT: &str = "FastAPICache.init(";
+
+/// `(name, call)` when `statement` is `name = FastAPI(...)`.
+pub fn app_assignment<'t, 's>(
+    statement: tree_sitter::Node<'t>,
+    source: &'s str,
+    imports: &ImportMap,
+) -> Option<(&'s str, tree_sitter::Node<'t>)> {
+    let assignment = statement
+        .named_child(0)
+        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+    let target = assignment
+        .child_by_field_name("left")
+        .filter(|t| t.kind() == "identifier")?;
+    let call = assignment
+        .child_by_field_name("right")
+        .filter(|c| c.kind() == "call")?;
+    let callee = qualified_static(call.child_by_field_name("function")?, source, imports)?;
+    matches!(
+        callee.as_str(),
+        "fastapi.FastAPI" | "fastapi.applications.FastAPI"
+    )
+    .then(|| (text(target, source), call))
+}
+
+/// `(name, method)` of a call `name.method(...)` on a plain name.
+pub fn method_call_on_name<'s>(
+    call: tree_sitter::Node,
+    source: &'s str,
+) -> Option<(&'s str, &'s str)> {
+    let callee = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let object = callee
+        .child_by_field_name("object")
+        .filter(|o| o.kind() == "identifier")?;
+    Some((
+        text(object, source),
+        text(callee.child_by_field_name("attribute")?, source),
+    ))
 }
 
 /// Qualified name of a module-level expression (no function scopes to consult).

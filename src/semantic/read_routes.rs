@@ -1,0 +1,367 @@
+//! GET routes that only read: what PO301 caches. The project index finds them with the same
+//! function as the codemod, so it knows which apps must call `FastAPICache.init` before a run
+//! adds the first `@cache`.
+
+use crate::semantic::imports::ImportMap;
+use crate::semantic::scope::local_bindings;
+use crate::syntax::{named_children, text, CallArgs};
+use tree_sitter::Node;
+
+pub struct ReadRoute<'t> {
+    /// The route's `@owner.get(...)` decorator: `@cache` goes right below it.
+    pub route_decorator: Node<'t>,
+    /// The app or router object, qualified (`app.routers.products.router`).
+    pub owner: String,
+    /// Whether fastapi-cache2's `@cache` decorates it already.
+    pub cached: bool,
+}
+
+/// Words of a called name (object path included) that mean the call writes, has an effect or
+/// answers differently each time (`update_one`, `session.add`, `client.post`,
+/// `await reserve_stock(...)`, `random.choice`, `time.time`): a route that makes such a call is
+/// not cached. The list also keeps the verdict the same before and after the other codemods'
+/// fixes (`subprocess.run` → `asyncio.create_subprocess_exec`, `time.sleep` → `asyncio.sleep`),
+/// which the project index relies on.
+const NOT_CACHEABLE_WORDS: &[&str] = &[
+    "add",
+    "audit",
+    "cancel",
+    "charge",
+    "choice",
+    "commit",
+    "create",
+    "decr",
+    "decrement",
+    "delete",
+    "emit",
+    "enqueue",
+    "flush",
+    "hset",
+    "incr",
+    "incrby",
+    "increment",
+    "insert",
+    "lpush",
+    "mark",
+    "monotonic",
+    "notify",
+    "now",
+    "patch",
+    "pay",
+    "popen",
+    "post",
+    "publish",
+    "push",
+    "put",
+    "randint",
+    "random",
+    "record",
+    "refund",
+    "remove",
+    "replace",
+    "reserve",
+    "rollback",
+    "rpush",
+    "sample",
+    "save",
+    "secrets",
+    "send",
+    "set",
+    "setex",
+    "shuffle",
+    "sleep",
+    "subprocess",
+    "system",
+    "time",
+    "today",
+    "track",
+    "update",
+    "upsert",
+    "utcnow",
+    "uuid1",
+    "uuid4",
+    "write",
+];
+
+/// HTTP methods that write, as a string argument (`client.request("POST", ...)`).
+const WRITE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
+
+/// Route paths and handler names that must answer live (a cached health check hides outages).
+const LIVE_WORDS: &[&str] = &[
+    "health",
+    "healthz",
+    "live",
+    "livez",
+    "liveness",
+    "metrics",
+    "ping",
+    "ready",
+    "readyz",
+    "readiness",
+    "status",
+];
+
+/// Words in a parameter (name, annotation, default) that make the response per user.
+const PER_USER_WORDS: &[&str] = &[
+    "account",
+    "apikey",
+    "auth",
+    "authorization",
+    "cookie",
+    "credential",
+    "credentials",
+    "current",
+    "customer",
+    "identity",
+    "jwt",
+    "login",
+    "me",
+    "oauth",
+    "oauth2",
+    "permission",
+    "permissions",
+    "principal",
+    "scopes",
+    "tenant",
+    "token",
+    "user",
+];
+
+/// Parameter types and markers whose value comes from the request beyond its path and query.
+const REQUEST_BOUND: &[&str] = &[
+    "Request",
+    "Response",
+    "WebSocket",
+    "HTTPConnection",
+    "BackgroundTasks",
+    "Cookie(",
+    "Header(",
+    "Security(",
+    "Body(",
+    "Form(",
+    "File(",
+    "UploadFile",
+];
+
+/// The read-only GET route a `decorated_definition` defines, if it is one: a function registered
+/// with one `@<object>.get(...)` (and no decorator but fastapi-cache2's), not a health or
+/// metrics route, that calls something and nothing that writes or varies, takes no per-user or
+/// request-bound parameter, builds no `Response` object and changes no state outside itself.
+pub fn read_route<'t>(
+    decorated: Node<'t>,
+    source: &str,
+    imports: &ImportMap,
+    module: &[String],
+) -> Option<ReadRoute<'t>> {
+    let function = decorated
+        .child_by_field_name("definition")
+        .filter(|f| f.kind() == "function_definition")?;
+    let mut route = None;
+    let mut cached = false;
+    for decorator in named_children(decorated)
+        .into_iter()
+        .filter(|d| d.kind() == "decorator")
+    {
+        let expression = decorator.named_child(0)?;
+        let callee = if expression.kind() == "call" {
+            expression.child_by_field_name("function")?
+        } else {
+            expression
+        };
+        if let Some((object, method)) = method_on_name(callee, source) {
+            if ROUTE_METHODS.contains(&method) {
+                if method != "get" || route.is_some() {
+                    return None;
+                }
+                route = Some((decorator, expression, object));
+                continue;
+            }
+        }
+        // Any other decorator either is fastapi-cache2's or may wrap the handler in ways a
+        // cache must not skip (another cache, rate limiting, auth).
+        if qualified(callee, source, imports).as_deref() == Some("fastapi_cache.decorator.cache") {
+            cached = true;
+        } else {
+            return None;
+        }
+    }
+    let (route_decorator, route_call, object) = route?;
+    let arguments = CallArgs::of(route_call, source);
+    let path = arguments
+        .positional
+        .first()
+        .map_or("", |p| text(*p, source));
+    let name = function
+        .child_by_field_name("name")
+        .map_or("", |n| text(n, source));
+    if arguments.keyword("response_class").is_some()
+        || has_word(path, LIVE_WORDS)
+        || has_word(name, LIVE_WORDS)
+        || arguments
+            .keyword("dependencies")
+            .is_some_and(|d| has_word(text(d, source), PER_USER_WORDS))
+    {
+        return None;
+    }
+    let owner = imports
+        .resolve(object)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}.{object}", module.join(".")));
+    let parameters = function.child_by_field_name("parameters")?;
+    if named_children(parameters)
+        .iter()
+        .any(|parameter| is_per_request(text(*parameter, source)))
+    {
+        return None;
+    }
+    let body = function.child_by_field_name("body")?;
+    (cached || only_reads(body, source, &local_bindings(function, source))).then_some(ReadRoute {
+        route_decorator,
+        owner,
+        cached,
+    })
+}
+
+const ROUTE_METHODS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "options",
+    "head",
+    "trace",
+    "api_route",
+    "websocket",
+];
+
+fn is_per_request(parameter: &str) -> bool {
+    REQUEST_BOUND
+        .iter()
+        .any(|marker| parameter.contains(marker))
+        || has_word(parameter, PER_USER_WORDS)
+        || parameter.to_ascii_lowercase().contains("api_key")
+}
+
+/// Starlette's and FastAPI's response classes: a cached hit keeps only their body.
+const RESPONSE_CLASSES: &[&str] = &[
+    "Response",
+    "JSONResponse",
+    "ORJSONResponse",
+    "UJSONResponse",
+    "HTMLResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "StreamingResponse",
+    "FileResponse",
+    "EventSourceResponse",
+];
+
+/// Whether the body calls something, and nothing that writes or varies: no such call, no
+/// `Response` built, no `yield`, no `global`/`nonlocal`, no assignment to an attribute or item of
+/// something it did not create.
+fn only_reads(body: Node, source: &str, locals: &std::collections::HashSet<String>) -> bool {
+    let mut calls = false;
+    let mut writes = false;
+    crate::parse::walk_tree(body, |node| match node.kind() {
+        "call" => {
+            calls = true;
+            let callee = node
+                .child_by_field_name("function")
+                .map_or("", |f| text(f, source));
+            let last = callee.rsplit('.').next().unwrap_or(callee);
+            writes |= has_word(callee, NOT_CACHEABLE_WORDS) || RESPONSE_CLASSES.contains(&last);
+        }
+        "string" => {
+            let literal = text(node, source).trim_matches(|c| c == '"' || c == '\'');
+            writes |= WRITE_METHODS.contains(&literal);
+        }
+        "yield" | "global_statement" | "nonlocal_statement" => writes = true,
+        "assignment" | "augmented_assignment" => {
+            let target = node.child_by_field_name("left");
+            writes |= target.is_some_and(|t| {
+                matches!(t.kind(), "attribute" | "subscript")
+                    && !root_name(t, source).is_some_and(|name| locals.contains(name))
+            });
+        }
+        _ => {}
+    });
+    calls && !writes
+}
+
+/// The identifier an attribute or subscript chain starts from (`cache` in `cache[k].x`).
+fn root_name<'s>(node: Node, source: &'s str) -> Option<&'s str> {
+    let mut current = node;
+    loop {
+        match current.kind() {
+            "identifier" => return Some(text(current, source)),
+            "attribute" | "subscript" => {
+                current = current
+                    .child_by_field_name("object")
+                    .or_else(|| current.child_by_field_name("value"))?;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Whether an identifier-ish text has one of `words` as a `_`-separated word, any case
+/// (`get_current_user` has `current` and `user`).
+fn has_word(text: &str, words: &[&str]) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .flat_map(|part| part.split('_'))
+        .flat_map(split_camel_case)
+        .any(|word| words.contains(&word.to_ascii_lowercase().as_str()))
+}
+
+/// `CurrentUser` → `Current`, `User`; `HTTPBearer` → `HTTPBearer` (runs of capitals stay whole).
+fn split_camel_case(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let bytes = word.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase() {
+            parts.push(&word[start..i]);
+            start = i;
+        }
+    }
+    parts.push(&word[start..]);
+    parts
+}
+
+/// `(object, method)` of `object.method` on a plain name.
+fn method_on_name<'s>(callee: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
+    if callee.kind() != "attribute" {
+        return None;
+    }
+    let object = callee
+        .child_by_field_name("object")
+        .filter(|o| o.kind() == "identifier")?;
+    Some((
+        text(object, source),
+        text(callee.child_by_field_name("attribute")?, source),
+    ))
+}
+
+fn qualified(expression: Node, source: &str, imports: &ImportMap) -> Option<String> {
+    crate::semantic::project::qualified_static(expression, source, imports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_underscores_and_case() {
+        assert!(has_word("get_current_user", PER_USER_WORDS));
+        assert!(has_word("CurrentUser", PER_USER_WORDS));
+        assert!(has_word("update_one", NOT_CACHEABLE_WORDS));
+        assert!(has_word(
+            "asyncio.create_subprocess_exec",
+            NOT_CACHEABLE_WORDS
+        ));
+        assert!(!has_word("get_session", PER_USER_WORDS));
+        assert!(!has_word("Product.find_all", NOT_CACHEABLE_WORDS));
+        assert!(!has_word("settings", NOT_CACHEABLE_WORDS));
+    }
+}
