@@ -24,6 +24,36 @@ pub struct ConfigFile {
     pub missing_timeout: Option<TimeoutOptions>,
     pub missing_compression: Option<CompressionOptions>,
     pub sequential_await_in_loop: Option<ConcurrencyOptions>,
+    pub uncached_read_endpoint: Option<ReadCacheOptions>,
+}
+
+/// Options of PO301 uncached-read-endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct ReadCacheOptions {
+    /// Seconds a cached response is served (`@cache(expire=...)`).
+    pub expire: u32,
+    /// Where fastapi-cache2 keeps entries: `memory` (per process) or `redis`.
+    pub backend: CacheBackend,
+    /// The Redis server of the `redis` backend.
+    pub redis_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CacheBackend {
+    Memory,
+    Redis,
+}
+
+impl Default for ReadCacheOptions {
+    fn default() -> Self {
+        ReadCacheOptions {
+            expire: 60,
+            backend: CacheBackend::Memory,
+            redis_url: "redis://localhost:6379".into(),
+        }
+    }
 }
 
 /// Options of PO106 sequential-await-in-loop.
@@ -110,6 +140,7 @@ pub struct CodemodOptions {
     pub timeout: TimeoutOptions,
     pub compression: CompressionOptions,
     pub concurrency: ConcurrencyOptions,
+    pub read_cache: ReadCacheOptions,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -209,6 +240,15 @@ impl Settings {
         let timeout = config.missing_timeout.unwrap_or_default();
         let compression = config.missing_compression.unwrap_or_default();
         let concurrency = config.sequential_await_in_loop.unwrap_or_default();
+        let read_cache = config.uncached_read_endpoint.unwrap_or_default();
+        if read_cache.expire == 0 {
+            bail!("{origin}: uncached-read-endpoint.expire must be at least 1 second");
+        }
+        if read_cache.redis_url.contains(['"', '\'', '\\']) {
+            bail!(
+                "{origin}: uncached-read-endpoint.redis-url must not contain quotes or backslashes"
+            );
+        }
         if concurrency.limit == 0 {
             bail!("{origin}: sequential-await-in-loop.limit must be at least 1");
         }
@@ -243,6 +283,7 @@ impl Settings {
                 timeout,
                 compression,
                 concurrency,
+                read_cache,
             },
         })
     }

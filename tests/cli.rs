@@ -742,3 +742,45 @@ fn a_plan_cannot_write_through_a_symlink_out_of_the_directory() {
         BLOCKING
     );
 }
+
+#[test]
+fn cached_routes_of_a_router_get_the_cache_initialised_in_the_app_that_includes_it() {
+    let router = "from fastapi import APIRouter, Depends\n\nfrom app.db import get_session\nfrom app.models import Product\n\nrouter = APIRouter(prefix=\"/products\")\n\n\n@router.get(\"/{sku}\")\nasync def get_product(sku: str, session=Depends(get_session)):\n    return await session.get(Product, sku)\n";
+    let main = "from fastapi import FastAPI\n\nfrom app.routers import products\n\napp = FastAPI(title=\"shop\")\napp.include_router(products.router)\n";
+    let config = "[tool.perfopt]\nselect = [\"PO301\"]\n";
+    let dir = project(&[
+        ("app/routers/products.py", router),
+        ("app/main.py", main),
+        ("pyproject.toml", config),
+    ]);
+    // Checked alone, the router's app is out of sight: no fix, so no `@cache` without `init`.
+    let alone = perfopt(dir.path(), &["fix", "--unsafe", "app/routers/products.py"]);
+    assert_eq!(alone.status.code(), Some(1), "{}", stderr(&alone));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/routers/products.py")).unwrap(),
+        router
+    );
+    let whole = perfopt(dir.path(), &["fix", "--unsafe"]);
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    let fixed_router = fs::read_to_string(dir.path().join("app/routers/products.py")).unwrap();
+    assert!(
+        fixed_router.contains(
+            "@router.get(\"/{sku}\")\n@cache(expire=60, key_builder=_request_cache_key)\nasync def get_product"
+        ),
+        "{fixed_router}"
+    );
+    let fixed_main = fs::read_to_string(dir.path().join("app/main.py")).unwrap();
+    assert!(
+        fixed_main.contains(
+            "    FastAPICache.init(InMemoryBackend(), prefix=\"fastapi-cache\")\n    yield\n"
+        ) && fixed_main.contains("app = FastAPI(title=\"shop\", lifespan=lifespan)"),
+        "{fixed_main}"
+    );
+    let again = perfopt(dir.path(), &["fix", "--unsafe", "--dry-run"]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "idempotent: {}",
+        stdout(&again)
+    );
+}

@@ -12,6 +12,7 @@ mod missing_compression;
 mod missing_timeout;
 mod sequential_await_in_loop;
 mod uncached_hot_lookup;
+mod uncached_read_endpoint;
 
 use crate::codemod::Codemod;
 
@@ -24,6 +25,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &sequential_await_in_loop::SequentialAwaitInLoop,
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
+    &uncached_read_endpoint::UncachedReadEndpoint,
     &lru_cache_on_async::LruCacheOnAsync,
     &uncached_hot_lookup::UncachedHotLookup,
     &missing_compression::MissingCompression,

@@ -1,5 +1,5 @@
 """Catalogue service: a small FastAPI app written the way services are, with the anti-patterns
-perfopt rewrites (PO101-PO108, PO303, PO304, PO306) in the places they usually hide.
+perfopt rewrites (PO101-PO108, PO301, PO303, PO304, PO306) in the places they usually hide.
 
 The behaviour test (`run_app_behaviour.py`) imports it before and after `perfopt fix --unsafe`
 and calls every endpoint. Configuration comes from the environment:
@@ -40,6 +40,14 @@ async def get_settings() -> dict:
     async with httpx.AsyncClient(timeout=5) as client:
         upstream = (await client.get(f"{UPSTREAM}/json")).json()
     return {"region": "eu-west", "service": upstream["service"], "features": upstream["items"]}
+
+
+class DbSession:
+    """Stands for a database session: a new object per request, whose repr differs each time."""
+
+
+async def get_db():
+    yield DbSession()
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -186,3 +194,9 @@ async def catalogue():
          "tags": stock["items"]}
         for n in range(120)
     ]
+
+
+@app.get("/stock/{sku}")
+async def stock_level(sku: str, db: DbSession = Depends(get_db)):
+    # Only reads (PO301); its per-request dependency keeps fastapi-cache2's default key from hitting.
+    return {"sku": sku, "stock": await current_stock(sku)}

@@ -7,7 +7,10 @@ The app is imported in this process (a fresh module each time) and called throug
 ASGI transport with `Accept-Encoding: gzip`, against the loopback upstream of `upstream.py`.
 Expected differences, and only these: `/settings` fails on its second call before the fix
 (`lru_cache` on an `async def`, PO303) and answers twice after it; `/catalogue`, the one large
-body, is gzip-encoded after the fix (PO304) and decodes to the same JSON.
+body, is gzip-encoded after the fix (PO304) and decodes to the same JSON; `/stock/A1`, called
+twice, is answered from fastapi-cache2's cache the second time after the fix (PO301: `X-FastAPI-Cache:
+HIT`, same body), although its handler takes a new database-session object on every request.
+The app runs inside its lifespan (where the fix initialises the cache).
 Exit 0 when every check passes, 1 otherwise.
 """
 import argparse
@@ -54,6 +57,7 @@ CALLS = [
     ("catalogue, large body (PO304)", "GET", "/catalogue", {}),
 ]
 SETTINGS = ("/settings", 2)  # PO303: called twice per phase
+CACHED = "/stock/A1"  # PO301: called twice per phase
 LARGE = "catalogue, large body (PO304)"
 
 
@@ -94,8 +98,9 @@ async def call_all(app):
     """Calls every endpoint once (/settings twice); returns {name: outcome}."""
     results = {}
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test",
-                                 headers={"Accept-Encoding": "gzip"}) as client:
+    # httpx's ASGI transport does not run the lifespan: enter it here, as a server would.
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers={"Accept-Encoding": "gzip"}) as client:
         path, times = SETTINGS
         for n in range(1, times + 1):
             try:
@@ -106,6 +111,10 @@ async def call_all(app):
             results[name] = outcome(await client.request(method, url, **options))
         identity = await client.get("/catalogue", headers={"Accept-Encoding": "identity"})
         results["catalogue, Accept-Encoding: identity"] = outcome(identity)
+        for n in (1, 2):
+            response = await client.get(CACHED)
+            results[f"cached call {n}"] = dict(outcome(response),
+                                               cache=response.headers.get("x-fastapi-cache"))
     return results
 
 
@@ -230,6 +239,16 @@ def app_checks(args, workdir):
     elif first_a != first_b:
         problem = compare("settings first call", first_b, first_a)
     yield "settings after the fix: both calls 200, same body as before (PO303)", problem
+    failed |= problem is not None
+
+    calls = [before["cached call 1"], before["cached call 2"], after["cached call 1"], after["cached call 2"]]
+    bodies = [(c["status"], c["body"]) for c in calls]
+    problem = None
+    if [c["cache"] for c in calls] != [None, None, "MISS", "HIT"]:
+        problem = f"cache headers before, before, after, after: {[c['cache'] for c in calls]}"
+    elif bodies.count(bodies[0]) != 4 or bodies[0][0] != 200:
+        problem = "the answers differ:\n" + "\n".join(show(c) for c in calls)
+    yield "stock: a cache hit on the second call after the fix, same body (PO301)", problem
     failed |= problem is not None
 
     new_deprecations = [w for w in after_warnings
