@@ -4,8 +4,8 @@ use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability
 use crate::edits::builders::{
     append_argument, await_blocker, await_call, prepend_argument, rename_keyword,
 };
-use crate::edits::importer::{unique_name, ModuleAdditions};
-use crate::edits::shared_http::{existing_definition, ssl_context};
+use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
+use crate::edits::shared_http::ssl_context;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
 use crate::semantic::blocking::{

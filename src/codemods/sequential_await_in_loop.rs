@@ -2,8 +2,7 @@
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
 use crate::edits::builders::await_needs_parens;
-use crate::edits::importer::{unique_name, ModuleAdditions};
-use crate::edits::shared_http::existing_definition;
+use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::own_body_nodes;

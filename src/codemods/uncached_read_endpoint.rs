@@ -1,9 +1,8 @@
 //! PO301: a GET route that only reads, recomputed on every request.
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
-use crate::edits::importer::{unique_name, ModuleAdditions};
+use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::lifespan::{add_startup_statement, startup_site};
-use crate::edits::shared_http::existing_definition;
 use crate::fix::{Edit, Fix};
 use crate::semantic::project::{app_assignment, has_get_route_decorator, CACHE_INIT};
 use crate::semantic::read_routes::read_route;
@@ -68,7 +67,7 @@ async def get_category(slug: str, session: AsyncSession = Depends(get_session)):
 ```
 with `FastAPICache.init(InMemoryBackend(), prefix="fastapi-cache")` at the app's start-up:
 before the `yield` of its lifespan, at the end of its `on_event("startup")` handler, or in a
-new lifespan passed to `FastAPI(lifespan=...)`. The route decorator stays on top (the other
+new module-level lifespan passed to `FastAPI(lifespan=...)`. The route decorator stays on top (the other
 order registers the uncached function). `_request_cache_key`, defined once per module, keys
 entries by method, path and sorted query parameters: fastapi-cache2's default key includes the
 `repr` of every resolved parameter, so a per-request `Depends(get_session)` puts a new key on
@@ -91,7 +90,10 @@ routes are not fixed), and responses gain `Cache-Control: max-age`, `ETag` and
 `X-FastAPI-Cache` headers, so browsers and proxies may cache them too. Anything the response
 depends on beyond the path and query (a header such as `Accept-Language`, the user behind a
 dependency perfopt did not recognise) is not in the key: one client's answer is served to
-others. The project must depend on `fastapi-cache2` (0.2.2: its import of
+others. The cache is initialised when the lifespan runs: tests that call the app without running
+it (`TestClient(app)` outside a `with` block, httpx's `ASGITransport`) get a 500 ("You must call
+init first!") from cached routes until they enter it (`with TestClient(app) as client:`). The
+project must depend on `fastapi-cache2` (0.2.2: its import of
 `starlette.templating` needs `jinja2` on Starlette 1.x; `redis` for the Redis backend).
 "#,
 };

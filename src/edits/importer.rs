@@ -6,7 +6,7 @@ use crate::codemod::FileContext;
 use crate::fix::Edit;
 use crate::parse::walk_tree;
 use crate::source::line_end_at;
-use crate::syntax::text;
+use crate::syntax::{named_children, text};
 
 /// What one fix adds at the top of a module, built up and then turned into one edit.
 pub struct ModuleAdditions<'a> {
@@ -122,6 +122,29 @@ impl<'a> ModuleAdditions<'a> {
             }
         }
     }
+}
+
+/// The name of a module-level function or assignment named `base…` whose text contains `marker`:
+/// a definition an earlier fix wrote.
+pub fn existing_definition(file: &FileContext, base: &str, marker: &str) -> Option<String> {
+    named_children(file.tree.root_node())
+        .into_iter()
+        .find_map(|statement| {
+            let defined = match statement.kind() {
+                "function_definition" => statement.child_by_field_name("name"),
+                "decorated_definition" => statement
+                    .child_by_field_name("definition")
+                    .and_then(|d| d.child_by_field_name("name")),
+                "expression_statement" => statement
+                    .named_child(0)
+                    .filter(|a| a.kind() == "assignment")
+                    .and_then(|a| a.child_by_field_name("left")),
+                _ => None,
+            }?;
+            let name = file.text(defined);
+            (name.starts_with(base) && file.text(statement).contains(marker))
+                .then(|| name.to_string())
+        })
 }
 
 /// A name not bound anywhere in the file: `base`, else `base_1`, `base_2`, …

@@ -6,7 +6,7 @@
 
 use crate::codemod::FileContext;
 use crate::edits::builders::append_argument;
-use crate::edits::importer::{unique_name, ModuleAdditions};
+use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::Edit;
 use crate::source::{indentation_at, line_end_at, line_start_at};
 use crate::syntax::{named_children, text, CallArgs};
@@ -17,12 +17,8 @@ pub enum StartupSite<'t> {
     BeforeYield(Node<'t>),
     /// At the end of the body (a `block`) of the app's `@app.on_event("startup")` handler.
     EndOfHandler(Node<'t>),
-    /// No start-up code yet: a new lifespan defined before `statement` (the module-level
-    /// statement holding the app), passed to `app_call`.
-    NewLifespan {
-        statement: Node<'t>,
-        app_call: Node<'t>,
-    },
+    /// No start-up code yet: a new module-level lifespan, passed to this `FastAPI(...)` call.
+    NewLifespan(Node<'t>),
 }
 
 /// Where start-up code of the app `app_name = <app_call>` goes, or why perfopt cannot tell.
@@ -60,14 +56,7 @@ pub fn startup_site<'t>(
     if let Some(body) = handler {
         return Ok(StartupSite::EndOfHandler(body));
     }
-    let statement = named_children(module)
-        .into_iter()
-        .find(|s| crate::syntax::contains(*s, app_call))
-        .ok_or("the app is not inside a module-level statement")?;
-    Ok(StartupSite::NewLifespan {
-        statement,
-        app_call,
-    })
+    Ok(StartupSite::NewLifespan(app_call))
 }
 
 /// The edits that run `line` (one statement) at the app's start-up, at `site`; new imports go
@@ -102,25 +91,25 @@ pub fn add_startup_statement(
                 format!("{le}{indent}{line}"),
             )]
         }
-        StartupSite::NewLifespan {
-            statement,
-            app_call,
-        } => {
-            let name = unique_name(file, "lifespan");
-            let context_manager = additions.member("contextlib", "asynccontextmanager");
-            let app_type = app_call
-                .child_by_field_name("function")
-                .map_or("FastAPI", |f| text(f, source));
-            let indent = &file.stylist.indent;
-            let definition = format!(
-                "@{context_manager}{le}async def {name}(app: {app_type}):{le}{indent}{line}{le}{indent}yield{le}{le}{le}"
-            );
-            let mut edits = vec![Edit::insert(
-                definition_start(source, statement),
-                definition,
-            )];
-            edits.extend(append_argument(app_call, &format!("lifespan={name}")));
-            edits
+        StartupSite::NewLifespan(app_call) => {
+            // One module-level lifespan per start-up line, shared by the module's apps (test
+            // modules build many), found again on later passes.
+            let name = existing_definition(file, "lifespan", line).unwrap_or_else(|| {
+                let name = unique_name(file, "lifespan");
+                let context_manager = additions.member("contextlib", "asynccontextmanager");
+                let indent = &file.stylist.indent;
+                additions.define(&[
+                    String::new(),
+                    format!("@{context_manager}"),
+                    format!("async def {name}(app):"),
+                    format!("{indent}{line}"),
+                    format!("{indent}yield"),
+                ]);
+                name
+            });
+            append_argument(app_call, &format!("lifespan={name}"))
+                .into_iter()
+                .collect()
         }
     }
 }
@@ -177,18 +166,4 @@ fn root(node: Node) -> Node {
         current = parent;
     }
     current
-}
-
-/// Where a definition placed before `statement` starts: its line, or the first of the comment
-/// lines right above it (they belong to it).
-fn definition_start(source: &str, statement: Node) -> usize {
-    let mut start = line_start_at(source, statement.start_byte());
-    while start > 0 {
-        let previous = line_start_at(source, start - 1);
-        if !source[previous..start].trim_start().starts_with('#') {
-            break;
-        }
-        start = previous;
-    }
-    start
 }
