@@ -11,8 +11,8 @@ import sys
 from contextlib import asynccontextmanager
 
 import mongomock.collection
-import motor.motor_asyncio
 import mongomock_motor
+import motor.motor_asyncio
 import uvicorn
 from bson import ObjectId
 
