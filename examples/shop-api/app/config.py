@@ -8,6 +8,7 @@ class Settings(BaseSettings):
 
     mongo_url: str = "mongodb://localhost:27017"
     mongo_db: str = "shop"
+    store_id: str = "web"
     admin_token: str = "change-me"
     cors_origins: list[str] = ["https://shop.example.com"]
 

@@ -15,12 +15,27 @@ class OrderStatus(str, Enum):
 class Product(Document):
     sku: Indexed(str, unique=True)
     name: str
+    category: Indexed(str)
+    description: str = ""
     price_cents: int = Field(ge=0)
     currency: str = "EUR"
+    weight_grams: int = Field(gt=0)
     active: bool = True
 
     class Settings:
         name = "products"
+
+
+class StoreSettings(Document):
+    """Checkout switches that the back office edits; one document per store."""
+
+    store: Indexed(str, unique=True)
+    accepting_orders: bool = True
+    currency: str = "EUR"
+    max_items_per_order: int = 20
+
+    class Settings:
+        name = "store_settings"
 
 
 class Address(BaseModel):
@@ -76,3 +91,27 @@ class RestockItem(BaseModel):
     sku: str
     quantity: int = Field(gt=0)
     supplier_ref: str
+
+
+class ProductDetail(BaseModel):
+    sku: str
+    name: str
+    category: str
+    description: str
+    price_cents: int
+    currency: str
+    available: int
+
+
+class CategorySummary(BaseModel):
+    category: str
+    products: int
+    from_price_cents: int
+
+
+class ShippingRate(BaseModel):
+    carrier: str
+    service: str
+    price_cents: int
+    currency: str
+    delivery_days: int

@@ -48,6 +48,12 @@ async def import_catalog(settings: Settings = Depends(get_settings)):
     return {"imported": len(result.inserted_ids)}
 
 
+@router.get("/orders/export", response_model=list[Order])
+async def download_orders():
+    # Finance pulls every order into their reporting spreadsheet each morning.
+    return await Order.find_all().sort(+Order.created_at).to_list()
+
+
 @router.post("/orders/export")
 async def export_orders(settings: Settings = Depends(get_settings)):
     orders = await Order.find_all().to_list()

@@ -6,12 +6,19 @@ from beanie.operators import In
 from fastapi import APIRouter, Depends, HTTPException
 from requests import post
 
-from app.config import Settings, get_settings
-from app.models import Order, OrderCreate, OrderLine, OrderStatus, Product
+from app.config import Settings, get_settings, settings
+from app.models import Order, OrderCreate, OrderLine, OrderStatus, Product, StoreSettings
 from app.services import inventory, payments
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 logger = logging.getLogger(__name__)
+
+
+async def get_store_settings() -> StoreSettings:
+    store = await StoreSettings.find_one(StoreSettings.store == settings.store_id)
+    if store is None:
+        raise HTTPException(status_code=503, detail=f"store {settings.store_id!r} is not configured")
+    return store
 
 
 async def _get_order_or_404(order_id: PydanticObjectId) -> Order:
@@ -22,7 +29,12 @@ async def _get_order_or_404(order_id: PydanticObjectId) -> Order:
 
 
 @router.post("", response_model=Order, status_code=201)
-async def create_order(payload: OrderCreate):
+async def create_order(payload: OrderCreate, store: StoreSettings = Depends(get_store_settings)):
+    if not store.accepting_orders:
+        raise HTTPException(status_code=503, detail="checkout is paused, try again in a few minutes")
+    if len(payload.items) > store.max_items_per_order:
+        raise HTTPException(status_code=422, detail=f"at most {store.max_items_per_order} items per order")
+
     skus = [item.sku for item in payload.items]
     products = {p.sku: p for p in await Product.find(In(Product.sku, skus), Product.active == True).to_list()}  # noqa: E712
     missing = [sku for sku in skus if sku not in products]
@@ -41,7 +53,7 @@ async def create_order(payload: OrderCreate):
 
     try:
         await inventory.reserve_stock(str(order.id), order.lines)
-        order.payment_id = await payments.charge_card(str(order.id), order.total_cents, "EUR", payload.card_token)
+        order.payment_id = await payments.charge_card(str(order.id), order.total_cents, store.currency, payload.card_token)
     except (inventory.OutOfStock, payments.PaymentError) as exc:
         logger.warning("order %s failed: %s", order.id, exc)
         order.status = OrderStatus.FAILED
