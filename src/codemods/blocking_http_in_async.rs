@@ -107,7 +107,9 @@ converted in the same fix, or none is.
 The fix is **unsafe** when something may still differ: `params=` on a URL that is not a literal
 (httpx replaces a query string already in the URL instead of merging), `None` or bool values in
 `params=`/`data=` (httpx sends `k=` and `true`), a `data=` whose type is unknown, `files=`,
-`cookies=`, a non-tuple `auth=`, `response.text` (httpx decodes charset-less text as UTF-8,
+`cookies=`, a non-tuple `auth=`, a header value built around a variable (`f"Bearer {token}"`,
+`"Bearer " + token`: with an empty part the value ends in a space, which requests sends and
+httpx rejects with `LocalProtocolError`), `response.text` (httpx decodes charset-less text as UTF-8,
 requests as Latin-1), `response.url` (an `httpx.URL`, not a `str`), `raise_for_status()` without
 redirects followed (httpx raises on 3xx), or a response object that leaves the function.
 
@@ -308,6 +310,30 @@ fn session_block_fix<'t>(
     })
 }
 
+/// Whether a `headers={...}` literal has a value that starts or ends with an interpolated part
+/// (`f"Bearer {token}"`, `"Bearer " + token`): an empty part leaves a space at the edge, which
+/// requests sends and httpx rejects (`LocalProtocolError: Illegal header value`).
+fn has_header_built_around_a_value(headers: Node, source: &str) -> bool {
+    headers.kind() == "dictionary"
+        && named_children(headers).into_iter().any(|pair| {
+            let Some(value) = pair.child_by_field_name("value") else {
+                return false;
+            };
+            match value.kind() {
+                "binary_operator" => true,
+                "string" => {
+                    let parts = named_children(value);
+                    let at_edge =
+                        |i: usize| parts.get(i).is_some_and(|p| p.kind() == "interpolation");
+                    parts.len() > 3
+                        && (at_edge(1) || at_edge(parts.len() - 2))
+                        && text(value, source).contains(' ')
+                }
+                _ => false,
+            }
+        })
+}
+
 /// `requests.get(...)` / `httpx.get(...)` → an awaited call on the configured client.
 fn function_call_fix<'t>(
     call: Node<'t>,
@@ -461,6 +487,11 @@ fn convert_request<'t>(
     let mut has_timeout = false;
     for (name, value, node) in &args.keywords {
         match (library, name.as_str()) {
+            (HttpLibrary::Requests, "headers") => {
+                if has_header_built_around_a_value(*value, source) {
+                    applicability = Applicability::Unsafe;
+                }
+            }
             (_, "url" | "method" | "headers" | "json") => {}
             (_, "timeout") => has_timeout = true,
             (HttpLibrary::Requests, "allow_redirects") => {

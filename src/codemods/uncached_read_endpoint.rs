@@ -39,9 +39,9 @@ writes, has an effect or varies (`insert`, `save`, `update`, `delete`, `add`, `c
 `"PATCH"`/`"DELETE"` method string), build no `Response` object, change no state outside
 themselves, and take no per-user or request-bound parameter (`Request`, `Response`, `Cookie`,
 `Header`, `Security`, a `Depends` whose name mentions the user, token, auth, account, tenant …).
-Routes with another decorator, a `response_class=`, auth `dependencies=`, or a path or name
-about health, readiness, liveness, status, ping or metrics (they must answer live) are left
-alone.
+Routes with another decorator, a `response_class=`, auth `dependencies=` (on the route or on
+its router), a path or name about health, readiness, liveness, status, ping or metrics (they
+must answer live) or about exports and downloads (PO305 streams those) are left alone.
 
 It also reports the FastAPI app that serves such routes but never calls `FastAPICache.init`:
 a `@cache` endpoint called before `init` fails with a 500.

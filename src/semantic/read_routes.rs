@@ -86,8 +86,14 @@ const NOT_CACHEABLE_WORDS: &[&str] = &[
 /// HTTP methods that write, as a string argument (`client.request("POST", ...)`).
 const WRITE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 
-/// Route paths and handler names that must answer live (a cached health check hides outages).
-const LIVE_WORDS: &[&str] = &[
+/// Route paths and handler names that are not cached: those that must answer live (a cached
+/// health check hides outages) and exports (large, rarely repeated; PO305 streams them).
+const UNCACHED_ROUTE_WORDS: &[&str] = &[
+    "backup",
+    "csv",
+    "download",
+    "dump",
+    "export",
     "health",
     "healthz",
     "live",
@@ -104,6 +110,7 @@ const LIVE_WORDS: &[&str] = &[
 /// Words in a parameter (name, annotation, default) that make the response per user.
 const PER_USER_WORDS: &[&str] = &[
     "account",
+    "admin",
     "apikey",
     "auth",
     "authorization",
@@ -121,6 +128,9 @@ const PER_USER_WORDS: &[&str] = &[
     "permission",
     "permissions",
     "principal",
+    "require",
+    "role",
+    "roles",
     "scopes",
     "tenant",
     "token",
@@ -195,11 +205,10 @@ pub fn read_route<'t>(
         .child_by_field_name("name")
         .map_or("", |n| text(n, source));
     if arguments.keyword("response_class").is_some()
-        || has_word(path, LIVE_WORDS)
-        || has_word(name, LIVE_WORDS)
-        || arguments
-            .keyword("dependencies")
-            .is_some_and(|d| has_word(text(d, source), PER_USER_WORDS))
+        || has_word(path, UNCACHED_ROUTE_WORDS)
+        || has_word(name, UNCACHED_ROUTE_WORDS)
+        || has_auth_dependencies(route_call, source)
+        || owner_call(decorated, object, source).is_some_and(|c| has_auth_dependencies(c, source))
     {
         return None;
     }
@@ -234,6 +243,32 @@ const ROUTE_METHODS: &[&str] = &[
     "api_route",
     "websocket",
 ];
+
+/// Whether a route decorator or an app/router constructor has `dependencies=[...]` about the user.
+fn has_auth_dependencies(call: Node, source: &str) -> bool {
+    CallArgs::of(call, source)
+        .keyword("dependencies")
+        .is_some_and(|d| has_word(text(d, source), PER_USER_WORDS))
+}
+
+/// The `object = APIRouter(...)` (or `FastAPI(...)`) call of this module that makes the route's
+/// owner, when the owner is defined here at module level.
+fn owner_call<'t>(route: Node<'t>, object: &str, source: &str) -> Option<Node<'t>> {
+    let mut module = route;
+    while let Some(parent) = module.parent() {
+        module = parent;
+    }
+    named_children(module).into_iter().find_map(|statement| {
+        let assignment = statement
+            .named_child(0)
+            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+        let target = assignment.child_by_field_name("left")?;
+        let value = assignment
+            .child_by_field_name("right")
+            .filter(|v| v.kind() == "call")?;
+        (text(target, source) == object).then_some(value)
+    })
+}
 
 fn is_per_request(parameter: &str) -> bool {
     REQUEST_BOUND
