@@ -25,6 +25,23 @@ pub struct ConfigFile {
     pub missing_compression: Option<CompressionOptions>,
     pub sequential_await_in_loop: Option<ConcurrencyOptions>,
     pub uncached_read_endpoint: Option<ReadCacheOptions>,
+    pub client_per_request: Option<ClientShareOptions>,
+}
+
+/// Options of PO108 client-per-request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct ClientShareOptions {
+    /// What the fix shares between calls: the SSL context (safe) or the whole client.
+    pub share: ClientShare,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientShare {
+    #[default]
+    SslContext,
+    Client,
 }
 
 /// Options of PO301 uncached-read-endpoint.
@@ -141,6 +158,7 @@ pub struct CodemodOptions {
     pub compression: CompressionOptions,
     pub concurrency: ConcurrencyOptions,
     pub read_cache: ReadCacheOptions,
+    pub client_share: ClientShareOptions,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -241,6 +259,7 @@ impl Settings {
         let compression = config.missing_compression.unwrap_or_default();
         let concurrency = config.sequential_await_in_loop.unwrap_or_default();
         let read_cache = config.uncached_read_endpoint.unwrap_or_default();
+        let client_share = config.client_per_request.unwrap_or_default();
         if read_cache.expire == 0 {
             bail!("{origin}: uncached-read-endpoint.expire must be at least 1 second");
         }
@@ -284,6 +303,7 @@ impl Settings {
                 compression,
                 concurrency,
                 read_cache,
+                client_share,
             },
         })
     }

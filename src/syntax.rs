@@ -12,6 +12,12 @@ pub fn named_children(node: Node) -> Vec<Node> {
     node.named_children(&mut cursor).collect()
 }
 
+/// All children of a node, anonymous tokens (`:`, `(`) included.
+pub fn children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
 /// Whether a `function_definition` is `async def`.
 pub fn is_async_def(function: Node) -> bool {
     function.child(0).is_some_and(|c| c.kind() == "async")

@@ -7,7 +7,7 @@ use perfopt::codemods::ALL;
 use perfopt::fix::Applicability;
 use perfopt::parse::{parse, syntax_error_count};
 use perfopt::report::unified_diff;
-use perfopt::settings::CodemodOptions;
+use perfopt::settings::{CodemodOptions, Overrides, Settings};
 use perfopt::source::LineIndex;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -63,6 +63,21 @@ fn render(source: &str, diagnostics: &[perfopt::diagnostic::Diagnostic]) -> Stri
     out
 }
 
+/// A fixture's codemod options: its leading `# perfopt.toml: ` lines, read as a configuration
+/// file (`# perfopt.toml: [client-per-request]`, `# perfopt.toml: share = "client"`).
+fn fixture_options(source: &str) -> CodemodOptions {
+    let config: String = source
+        .lines()
+        .take_while(|line| line.starts_with('#'))
+        .filter_map(|line| line.strip_prefix("# perfopt.toml: "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let config = toml::from_str(&config).expect("the fixture's perfopt.toml lines parse");
+    Settings::from_config(config, None, ".".into(), &Overrides::default())
+        .expect("the fixture's options are valid")
+        .options
+}
+
 #[test]
 fn fixtures() {
     let mut settings = insta::Settings::clone_current();
@@ -81,8 +96,8 @@ fn fixtures() {
             let case = path.file_name().unwrap().to_str().unwrap();
             let codemod = codemod_for(folder);
             let enabled: BTreeSet<&'static str> = [codemod.meta().code].into();
-            let options = CodemodOptions::default();
             let source = std::fs::read_to_string(path).unwrap();
+            let options = fixture_options(&source);
             assert_compiles(&source, case);
 
             let diagnostics = check_source(&source, &enabled, &options);
@@ -205,12 +220,12 @@ fn catalogue_is_consistent() {
 #[test]
 fn fixtures_with_every_codemod_together() {
     let enabled: BTreeSet<&'static str> = ALL.iter().map(|c| c.meta().code).collect();
-    let options = CodemodOptions::default();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("codemods");
     for folder in std::fs::read_dir(&root).unwrap() {
         for case in std::fs::read_dir(folder.unwrap().path()).unwrap() {
             let path = case.unwrap().path();
             let source = std::fs::read_to_string(&path).unwrap();
+            let options = fixture_options(&source);
             let fixed = fix_source(&source, &enabled, &options, Applicability::Unsafe)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(
