@@ -310,7 +310,9 @@ fn remove_released_imports(
             .children_by_field_name("name", &mut cursor)
             .count();
         if clauses.len() == all {
-            edits.push(crate::edits::builders::delete_statement(text, statement));
+            edits.push(crate::edits::builders::delete_import_statement(
+                text, statement,
+            ));
         } else {
             // One clause per pass keeps comma handling simple; the loop removes the rest.
             edits.push(remove_import_clause(text, statement, clauses[0]));

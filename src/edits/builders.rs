@@ -140,6 +140,41 @@ pub fn remove_import_clause(source: &str, statement: Node, clause: (usize, usize
     delete_statement(source, statement)
 }
 
+/// Deletes an import statement like [`delete_statement`]; when it was the only import of its
+/// section (no import line right above, a blank line below, then more imports), the blank line
+/// that closed the section goes too, so no empty section is left behind.
+pub fn delete_import_statement(source: &str, statement: Node) -> Edit {
+    let edit = delete_statement(source, statement);
+    let whole_lines = edit.content.is_empty()
+        && (edit.start == 0 || source.as_bytes()[edit.start - 1] == b'\n')
+        && (edit.end == source.len() || source.as_bytes()[edit.end - 1] == b'\n');
+    if !whole_lines {
+        return edit;
+    }
+    let is_import = |line: &str| line.starts_with("import ") || line.starts_with("from ");
+    let line_above = source[..edit.start]
+        .strip_suffix('\n')
+        .map(|above| above.strip_suffix('\r').unwrap_or(above))
+        .unwrap_or("")
+        .rsplit('\n')
+        .next()
+        .unwrap_or("");
+    let mut end = edit.end;
+    let mut blank_lines = 0;
+    while let Some(line) = source[end..].split_inclusive('\n').next() {
+        if !line.trim().is_empty() {
+            break;
+        }
+        end += line.len();
+        blank_lines += 1;
+    }
+    let imports_follow = is_import(source[end..].lines().next().unwrap_or(""));
+    if edit.start > 0 && is_import(line_above) || blank_lines == 0 || !imports_follow {
+        return edit;
+    }
+    Edit::delete(edit.start, end)
+}
+
 /// Deletes a statement: its whole line(s) when it stands alone on them, else just its text (and
 /// a following `;`). The only statement of a block becomes `pass`.
 pub fn delete_statement(source: &str, statement: Node) -> Edit {

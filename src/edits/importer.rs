@@ -5,8 +5,10 @@
 use crate::codemod::FileContext;
 use crate::fix::Edit;
 use crate::parse::walk_tree;
-use crate::source::line_end_at;
+use crate::semantic::import_sections::{section_of, written_module, LeadingImport, Section};
+use crate::source::{line_end_at, line_start_at};
 use crate::syntax::{named_children, text};
+use std::collections::BTreeMap;
 
 /// What one fix adds at the top of a module, built up and then turned into one edit.
 pub struct ModuleAdditions<'a> {
@@ -69,59 +71,145 @@ impl<'a> ModuleAdditions<'a> {
             .push(lines.join(self.file.stylist.line_ending));
     }
 
-    /// The insertion edit, or `None` when nothing needs adding.
-    pub fn into_edit(self) -> Option<Edit> {
+    /// The insertion edits: each import in its isort section of the leading import block (in
+    /// order inside it, or as a new section in its place), the definitions after the block.
+    pub fn into_edit(self) -> Vec<Edit> {
         if self.imports.is_empty() && self.definitions.is_empty() {
-            return None;
+            return Vec::new();
         }
         let le = self.file.stylist.line_ending;
         let source = self.file.source;
-        match self.file.imports.insertion_point {
-            Some(point) => {
-                let at = line_end_at(source, point);
+        let Some(point) = self.file.imports.insertion_point else {
+            // No imports yet: at the top, after leading comments (shebang, encoding, licence).
+            let at = after_leading_comments(self.file);
+            let mut content = String::new();
+            for import in &self.imports {
+                content.push_str(import);
+                content.push_str(le);
+            }
+            for definition in &self.definitions {
+                content.push_str(le);
+                content.push_str(definition);
+                content.push_str(le);
+            }
+            content.push_str(le);
+            return vec![Edit::insert(at, content)];
+        };
+        let block_end = line_end_at(source, point);
+        let mut placed: BTreeMap<usize, Vec<Placed>> = BTreeMap::new();
+        for import in &self.imports {
+            let (at, entry) = self.placement(import, block_end);
+            placed.entry(at).or_default().push(entry);
+        }
+        placed.entry(block_end).or_default();
+        placed
+            .into_iter()
+            .filter_map(|(at, mut entries)| {
+                entries.sort_by(|a, b| (a.section, &a.key).cmp(&(b.section, &b.key)));
                 let mut content = String::new();
-                for import in &self.imports {
-                    content.push_str(le);
-                    content.push_str(import);
-                }
-                for definition in &self.definitions {
-                    content.push_str(le);
-                    content.push_str(le);
-                    content.push_str(definition);
-                }
-                if !self.definitions.is_empty() && !source[at..].trim().is_empty() {
-                    // Two blank lines between the definitions and the code that follows,
-                    // counting the blank lines already there.
-                    let blank_after = source[at..]
-                        .split('\n')
-                        .skip(1)
-                        .take_while(|line| line.trim().is_empty())
-                        .count()
-                        .min(2);
-                    for _ in blank_after..2 {
+                let at_line_start = at == 0 || source.as_bytes()[at - 1] == b'\n';
+                if at_line_start {
+                    // Before a statement: new sections (each closed by a blank line), then
+                    // imports that join the statement's section.
+                    for (i, entry) in entries.iter().enumerate() {
+                        content.push_str(&entry.text);
                         content.push_str(le);
+                        let next = entries.get(i + 1);
+                        if entry.new_section && next.is_none_or(|n| n.section != entry.section) {
+                            content.push_str(le);
+                        }
+                    }
+                } else {
+                    // After a statement: imports of its section, then new sections.
+                    let mut previous = None;
+                    for entry in entries.iter().filter(|e| !e.new_section) {
+                        content.push_str(le);
+                        content.push_str(&entry.text);
+                        previous = Some(entry.section);
+                    }
+                    for entry in entries.iter().filter(|e| e.new_section) {
+                        if previous != Some(entry.section) {
+                            content.push_str(le);
+                        }
+                        content.push_str(le);
+                        content.push_str(&entry.text);
+                        previous = Some(entry.section);
                     }
                 }
-                Some(Edit::insert(at, content))
-            }
-            None => {
-                // No imports yet: at the top, after leading comments (shebang, encoding, licence).
-                let at = after_leading_comments(self.file);
-                let mut content = String::new();
-                for import in &self.imports {
-                    content.push_str(import);
-                    content.push_str(le);
+                if at == block_end {
+                    content.push_str(&self.definitions_text(block_end));
                 }
-                for definition in &self.definitions {
-                    content.push_str(le);
-                    content.push_str(definition);
-                    content.push_str(le);
-                }
-                content.push_str(le);
-                Some(Edit::insert(at, content))
-            }
+                (!content.is_empty()).then(|| Edit::insert(at, content))
+            })
+            .collect()
+    }
+
+    /// Where `import` goes: `(offset, entry)`, the offset being a line start (before a statement)
+    /// or a line end (after one).
+    fn placement(&self, import: &str, block_end: usize) -> (usize, Placed) {
+        let source = self.file.source;
+        let (module, is_from) = written_module(import);
+        let section = section_of(module);
+        let key = (is_from, module.to_ascii_lowercase());
+        let leading = &self.file.imports.leading;
+        let entry = |new_section| Placed {
+            section,
+            key: key.clone(),
+            text: import.to_string(),
+            new_section,
+        };
+        let same: Vec<&LeadingImport> = leading.iter().filter(|l| l.section == section).collect();
+        if let Some(last) = same.last() {
+            return match same.iter().find(|l| l.sort_key > key) {
+                Some(next) => (line_start_at(source, next.start), entry(false)),
+                None => (line_end_at(source, last.end), entry(false)),
+            };
+        }
+        match leading.iter().find(|l| l.section > section) {
+            Some(next) => (line_start_at(source, next.start), entry(true)),
+            None => (
+                leading
+                    .last()
+                    .map_or(block_end, |l| line_end_at(source, l.end)),
+                entry(true),
+            ),
         }
     }
+
+    /// The definitions, each after a blank line, and enough blank lines after them.
+    fn definitions_text(&self, at: usize) -> String {
+        let le = self.file.stylist.line_ending;
+        let source = self.file.source;
+        let mut content = String::new();
+        for definition in &self.definitions {
+            content.push_str(le);
+            content.push_str(le);
+            content.push_str(definition);
+        }
+        if !self.definitions.is_empty() && !source[at..].trim().is_empty() {
+            // Two blank lines between the definitions and the code that follows, counting the
+            // blank lines already there.
+            let blank_after = source[at..]
+                .split('\n')
+                .skip(1)
+                .take_while(|line| line.trim().is_empty())
+                .count()
+                .min(2);
+            for _ in blank_after..2 {
+                content.push_str(le);
+            }
+        }
+        content
+    }
+}
+
+/// An import placed at one offset.
+struct Placed {
+    section: Section,
+    key: (bool, String),
+    text: String,
+    /// The file has no import of its section yet.
+    new_section: bool,
 }
 
 /// The name of a module-level function or assignment named `base…` whose text contains `marker`:

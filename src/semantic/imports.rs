@@ -2,6 +2,7 @@
 //! match `import requests as rq; rq.get` and `from time import sleep; sleep` by meaning, never by text.
 
 use crate::parse::walk_statements;
+use crate::semantic::import_sections::{imported_module, section_of, LeadingImport, Section};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -27,8 +28,10 @@ pub struct ImportMap {
     by_local: HashMap<String, Vec<usize>>,
     /// Names also bound by a module-level def, class or assignment: not trusted as imports.
     shadowed: HashSet<String>,
-    /// End of the last statement of the leading import block, where new imports go.
+    /// End of the last statement of the leading import block, where new definitions go.
     pub insertion_point: Option<usize>,
+    /// The statements of the leading import block, in order.
+    pub leading: Vec<LeadingImport>,
 }
 
 impl ImportMap {
@@ -54,6 +57,7 @@ impl ImportMap {
             collect_module_bindings(statement, source, &mut map.shadowed);
         }
         map.insertion_point = leading_import_block_end(root);
+        map.leading = leading_imports(root, source, module);
         map
     }
 
@@ -259,6 +263,71 @@ fn leading_import_block_end(root: Node) -> Option<usize> {
     end
 }
 
+/// The import statements of the leading block, each with its isort section. A blank line starts a
+/// new group; a group is standard library when all of it is, first party when it imports the
+/// file's own package or relatively, and otherwise third party if it is the first such group,
+/// first party after it (isort's layout).
+fn leading_imports(root: Node, source: &str, module: &[String]) -> Vec<LeadingImport> {
+    let end = leading_import_block_end(root).unwrap_or(0);
+    let statements: Vec<Node> = named_children(root)
+        .into_iter()
+        .take_while(|s| s.end_byte() <= end)
+        .filter(|s| s.kind() != "comment" && !is_docstring(*s))
+        .collect();
+    // Each statement with its own section first; its group's section replaces it below.
+    let mut groups: Vec<Vec<LeadingImport>> = Vec::new();
+    let mut previous_end = None;
+    for statement in statements {
+        let Some((name, is_from)) = imported_module(statement, source) else {
+            continue;
+        };
+        let own = |top: &str| {
+            module[..module.len().saturating_sub(1)]
+                .iter()
+                .any(|m| m == top)
+        };
+        let top = name.split('.').next().unwrap_or(name);
+        let section = match section_of(name) {
+            Section::ThirdParty if own(top) => Section::FirstParty,
+            section => section,
+        };
+        // A whole line between the two statements that is blank (the first piece ends the
+        // previous statement's line, the last starts this one's).
+        let blank_before = previous_end.is_some_and(|at: usize| {
+            let between: Vec<&str> = source[at..statement.start_byte()].split('\n').collect();
+            between.len() > 2
+                && between[1..between.len() - 1]
+                    .iter()
+                    .any(|l| l.trim().is_empty())
+        });
+        if blank_before || groups.is_empty() {
+            groups.push(Vec::new());
+        }
+        previous_end = Some(statement.end_byte());
+        groups.last_mut().expect("a group").push(LeadingImport {
+            start: statement.start_byte(),
+            end: statement.end_byte(),
+            section,
+            sort_key: (is_from, name.to_ascii_lowercase()),
+        });
+    }
+    let mut third_party_seen = false;
+    let mut leading = Vec::new();
+    for group in groups {
+        let sections: Vec<Section> = group.iter().map(|l| l.section).collect();
+        let section = if sections.iter().all(|s| *s <= Section::StandardLibrary) {
+            *sections.iter().max().unwrap_or(&Section::StandardLibrary)
+        } else if sections.contains(&Section::FirstParty) || third_party_seen {
+            Section::FirstParty
+        } else {
+            third_party_seen = true;
+            Section::ThirdParty
+        };
+        leading.extend(group.into_iter().map(|l| LeadingImport { section, ..l }));
+    }
+    leading
+}
+
 pub fn is_docstring(statement: Node) -> bool {
     statement.named_child_count() == 1
         && statement
@@ -330,6 +399,34 @@ mod tests {
         assert_eq!(
             imports.insertion_point,
             Some(source.find("import os").unwrap() + 9)
+        );
+    }
+}
+
+#[cfg(test)]
+mod section_tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn leading_imports_fall_into_isorts_sections() {
+        let source = "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport json\n\nimport httpx\nfrom fastapi import FastAPI\n\nfrom app.models import Item\nfrom . import deps\n\nx = 1\nimport late\n";
+        let map = ImportMap::build(
+            &parse(source).unwrap(),
+            source,
+            &["app".into(), "main".into()],
+        );
+        let sections: Vec<Section> = map.leading.iter().map(|l| l.section).collect();
+        assert_eq!(
+            sections,
+            [
+                Section::Future,
+                Section::StandardLibrary,
+                Section::ThirdParty,
+                Section::ThirdParty,
+                Section::FirstParty,
+                Section::FirstParty
+            ]
         );
     }
 }
