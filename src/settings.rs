@@ -24,6 +24,25 @@ pub struct ConfigFile {
     pub missing_timeout: Option<TimeoutOptions>,
     pub missing_compression: Option<CompressionOptions>,
     pub sequential_await_in_loop: Option<ConcurrencyOptions>,
+    pub unstreamed_large_response: Option<StreamingOptions>,
+}
+
+/// Options of PO305 unstreamed-large-response.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct StreamingOptions {
+    /// What the streamed body is: the same JSON array as before, or one JSON document per line.
+    pub format: StreamFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamFormat {
+    /// `[item,item]`, byte for byte what FastAPI sent for the whole list.
+    #[default]
+    JsonArray,
+    /// `item\nitem\n`, `application/x-ndjson`: a new wire format for clients.
+    Ndjson,
 }
 
 /// Options of PO106 sequential-await-in-loop.
@@ -110,6 +129,7 @@ pub struct CodemodOptions {
     pub timeout: TimeoutOptions,
     pub compression: CompressionOptions,
     pub concurrency: ConcurrencyOptions,
+    pub streaming: StreamingOptions,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -209,6 +229,7 @@ impl Settings {
         let timeout = config.missing_timeout.unwrap_or_default();
         let compression = config.missing_compression.unwrap_or_default();
         let concurrency = config.sequential_await_in_loop.unwrap_or_default();
+        let streaming = config.unstreamed_large_response.unwrap_or_default();
         if concurrency.limit == 0 {
             bail!("{origin}: sequential-await-in-loop.limit must be at least 1");
         }
@@ -243,6 +264,7 @@ impl Settings {
                 timeout,
                 compression,
                 concurrency,
+                streaming,
             },
         })
     }
@@ -357,6 +379,19 @@ mod tests {
         assert!(codes.contains("PO101"));
         let err = expand_selectors(&["PO999".into()], "test").unwrap_err();
         assert!(err.to_string().contains("unknown rule selector `PO999`"));
+    }
+
+    #[test]
+    fn the_stream_format_is_one_of_two() {
+        let parse =
+            |text: &str| ConfigFile::deserialize(toml::from_str::<toml::Value>(text).unwrap());
+        let config = parse("[unstreamed-large-response]\nformat = \"ndjson\"").unwrap();
+        assert_eq!(
+            config.unstreamed_large_response.unwrap().format,
+            StreamFormat::Ndjson
+        );
+        let err = parse("[unstreamed-large-response]\nformat = \"jsonl\"").unwrap_err();
+        assert!(err.to_string().contains("unknown variant `jsonl`"), "{err}");
     }
 
     #[test]
