@@ -226,3 +226,40 @@ fn method_call_on_name<'s>(call: Node, source: &'s str) -> Option<(&'s str, &'s 
         text(callee.child_by_field_name("attribute")?, source),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_words_are_whole_words_of_the_path_or_the_handler() {
+        assert!(is_export_style("/admin/products/export", "products"));
+        assert!(is_export_style("/orders.CSV", "orders"));
+        assert!(is_export_style("/users", "list_all_users"));
+        assert!(!is_export_style("/install-guide", "install_guide"));
+        assert!(!is_export_style("/exporters/{id}", "get_exporter"));
+    }
+
+    #[test]
+    fn string_values_are_plain_literals_only() {
+        let source = "a('/x/{id}', f'/y/{z}', '/a' '/b', r'/raw', '')\n";
+        let tree = crate::parse::parse(source).unwrap();
+        let call = crate::parse::find_node(tree.root_node(), |n| n.kind() == "call").unwrap();
+        let args = crate::syntax::CallArgs::of(call, source);
+        let values: Vec<Option<String>> = args
+            .positional
+            .iter()
+            .map(|a| string_value(*a, source))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                Some("/x/{id}".to_string()),
+                None,
+                None,
+                Some("/raw".to_string()),
+                Some(String::new())
+            ]
+        );
+    }
+}

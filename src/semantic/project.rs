@@ -359,3 +359,29 @@ pub fn compressed_objects(
     });
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(path: &str) -> Vec<String> {
+        path.split('.').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn beanie_documents_are_known_across_files_and_subclasses() {
+        let base = FileFacts::collect(
+            "from beanie import Document\n\nclass AuditedDocument(Document):\n    pass\n",
+            module("shop.base"),
+        );
+        let models = FileFacts::collect(
+            "from shop.base import AuditedDocument\nfrom pydantic import BaseModel\n\nclass Product(AuditedDocument):\n    sku: str\n\nclass ProductOut(BaseModel):\n    sku: str\n",
+            module("shop.models"),
+        );
+        let index = ProjectIndex::from_facts([&models, &base]);
+        assert!(index.is_document("shop.base.AuditedDocument"));
+        assert!(index.is_document("shop.models.Product"));
+        assert!(!index.is_document("shop.models.ProductOut"));
+        assert!(!index.sets_default_response_class());
+    }
+}
