@@ -170,7 +170,7 @@ impl Codemod for UnstreamedLargeResponse {
         if !is_async_def(function) {
             return;
         }
-        let Some(route) = file.fastapi().route(function) else {
+        let Some(route) = file.fastapi().route(function).filter(|r| r.method == "get") else {
             return;
         };
         let Some(name) = function.child_by_field_name("name") else {
@@ -182,7 +182,7 @@ impl Codemod for UnstreamedLargeResponse {
             router_prefix(&route.owner, file).unwrap_or_default(),
             route.path.as_deref().unwrap_or_default()
         );
-        if route.method != "get" || !is_export_style(&path, handler) {
+        if !is_export_style(&path, handler) {
             return;
         }
         for node in own_body_nodes(function) {
@@ -231,18 +231,16 @@ fn beanie_load<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Load<'t>> {
         return None;
     }
     let (methods, model) = method_chain(query, file.source);
-    let (first, _) = methods.last()?;
+    let first = methods.last()?;
     if !BEANIE_QUERIES.contains(first)
-        || methods.iter().any(|(m, _)| BOUNDS.contains(m))
+        || methods.iter().any(|m| BOUNDS.contains(m))
         || text(query, file.source).contains("$limit")
         || !is_document(model, file)
     {
         return None;
     }
     let model_name = text(model, file.source);
-    let filtered = methods
-        .iter()
-        .any(|(m, _)| matches!(*m, "find" | "find_many"));
+    let filtered = methods.iter().any(|m| matches!(*m, "find" | "find_many"));
     let what = if !filtered {
         format!("the whole `{model_name}` collection")
     } else {
@@ -837,7 +835,7 @@ fn unbounded_select<'t>(
     };
     let unbounded_root = |expr: Node<'t>| {
         let (methods, root) = method_chain(expr, file.source);
-        (!methods.iter().any(|(m, _)| BOUNDS.contains(m))).then_some(root)
+        (!methods.iter().any(|m| BOUNDS.contains(m))).then_some(root)
     };
     if statement.kind() != "identifier" {
         return unbounded_root(statement).filter(|root| root.kind() == "call" && is_select(*root));
@@ -853,9 +851,7 @@ fn unbounded_select<'t>(
         if !assigns_name {
             continue;
         }
-        let root = node
-            .child_by_field_name("right")
-            .and_then(|right| unbounded_root(right));
+        let root = node.child_by_field_name("right").and_then(&unbounded_root);
         match root {
             Some(root) if root.kind() == "call" && is_select(root) => {
                 select.get_or_insert(root);
@@ -883,11 +879,11 @@ fn method_call<'t, 's>(call: Node<'t>, source: &'s str) -> Option<(Node<'t>, &'s
 }
 
 /// The methods called along `root.a(...).b(...)`, outermost first, and the root expression.
-fn method_chain<'t, 's>(expr: Node<'t>, source: &'s str) -> (Vec<(&'s str, Node<'t>)>, Node<'t>) {
+fn method_chain<'t, 's>(expr: Node<'t>, source: &'s str) -> (Vec<&'s str>, Node<'t>) {
     let mut methods = Vec::new();
     let mut current = expr;
     while let Some((object, method, _)) = method_call(current, source) {
-        methods.push((method, current));
+        methods.push(method);
         current = object;
     }
     (methods, current)
