@@ -470,7 +470,7 @@ fn stream_fix(load: &Load, function: Node, file: &FileContext) -> Result<Fix, St
     }
     if let Some(parameter) = response_parameter(function, file) {
         return Err(format!(
-            "the handler sets headers or the status on `{parameter}`, which FastAPI does not apply to a returned response"
+            "the handler takes `{parameter}: Response`, whose headers and status FastAPI does not apply to a returned response"
         ));
     }
     if let Some(session) = load.session {
