@@ -26,6 +26,25 @@ pub struct ConfigFile {
     pub sequential_await_in_loop: Option<ConcurrencyOptions>,
     pub uncached_read_endpoint: Option<ReadCacheOptions>,
     pub client_per_request: Option<ClientShareOptions>,
+    pub unstreamed_large_response: Option<StreamingOptions>,
+}
+
+/// Options of PO305 unstreamed-large-response.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct StreamingOptions {
+    /// What the streamed body is: the same JSON array as before, or one JSON document per line.
+    pub format: StreamFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamFormat {
+    /// `[item,item]`, byte for byte what FastAPI sent for the whole list.
+    #[default]
+    JsonArray,
+    /// `item\nitem\n`, `application/x-ndjson`: a new wire format for clients.
+    Ndjson,
 }
 
 /// Options of PO108 client-per-request.
@@ -159,6 +178,7 @@ pub struct CodemodOptions {
     pub concurrency: ConcurrencyOptions,
     pub read_cache: ReadCacheOptions,
     pub client_share: ClientShareOptions,
+    pub streaming: StreamingOptions,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -260,6 +280,7 @@ impl Settings {
         let concurrency = config.sequential_await_in_loop.unwrap_or_default();
         let read_cache = config.uncached_read_endpoint.unwrap_or_default();
         let client_share = config.client_per_request.unwrap_or_default();
+        let streaming = config.unstreamed_large_response.unwrap_or_default();
         if read_cache.expire == 0 {
             bail!("{origin}: uncached-read-endpoint.expire must be at least 1 second");
         }
@@ -304,6 +325,7 @@ impl Settings {
                 concurrency,
                 read_cache,
                 client_share,
+                streaming,
             },
         })
     }
@@ -411,6 +433,19 @@ fn load_config(path: &Path) -> Result<Option<ConfigFile>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stream_format_is_one_of_two() {
+        let parse =
+            |text: &str| ConfigFile::deserialize(toml::from_str::<toml::Value>(text).unwrap());
+        let config = parse("[unstreamed-large-response]\nformat = \"ndjson\"").unwrap();
+        assert_eq!(
+            config.unstreamed_large_response.unwrap().format,
+            StreamFormat::Ndjson
+        );
+        let err = parse("[unstreamed-large-response]\nformat = \"jsonl\"").unwrap_err();
+        assert!(err.to_string().contains("unknown variant `jsonl`"), "{err}");
+    }
 
     #[test]
     fn selectors_take_codes_and_prefixes_and_reject_unknown_ones() {

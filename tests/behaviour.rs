@@ -1,6 +1,7 @@
 //! The behaviour tests: a program calling a local HTTP server with `requests` in many shapes,
-//! and a FastAPI app with every anti-pattern perfopt rewrites, are run before and after
-//! `perfopt fix`; the results must be identical (and the program's calls concurrent).
+//! a FastAPI app with every anti-pattern perfopt rewrites, and a FastAPI app of export routes on
+//! SQLAlchemy and Beanie, are run before and after `perfopt fix`; the results must be identical
+//! (the program's calls concurrent, the exports streamed).
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -56,6 +57,18 @@ fn fixed_fastapi_app_answers_every_endpoint_the_same() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("app-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn streamed_exports_send_the_same_bytes() {
+    let Some((status, report)) = run_driver("run_streaming_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("streaming-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

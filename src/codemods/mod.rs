@@ -13,6 +13,7 @@ mod missing_timeout;
 mod sequential_await_in_loop;
 mod uncached_hot_lookup;
 mod uncached_read_endpoint;
+mod unstreamed_large_response;
 
 use crate::codemod::Codemod;
 
@@ -29,6 +30,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &lru_cache_on_async::LruCacheOnAsync,
     &uncached_hot_lookup::UncachedHotLookup,
     &missing_compression::MissingCompression,
+    &unstreamed_large_response::UnstreamedLargeResponse,
     &missing_timeout::MissingTimeout,
 ];
 

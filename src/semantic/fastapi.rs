@@ -13,6 +13,8 @@ pub struct Route {
     pub method: String,
     /// The app or router object's local name.
     pub owner: String,
+    /// The path, when the decorator gives it as a plain string literal (`"/items/{id}"`).
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -128,10 +130,58 @@ fn route_of_decorator(
 ) -> Option<Route> {
     let call = decorator.named_child(0).filter(|c| c.kind() == "call")?;
     let (owner, method) = method_call_on_name(call, source)?;
-    (ROUTE_METHODS.contains(&method) && is_app(owner)).then(|| Route {
+    if !(ROUTE_METHODS.contains(&method) && is_app(owner)) {
+        return None;
+    }
+    let args = crate::syntax::CallArgs::of(call, source);
+    Some(Route {
         method: method.to_string(),
         owner: owner.to_string(),
+        path: args
+            .keyword("path")
+            .or_else(|| args.positional.first().copied())
+            .and_then(|p| string_value(p, source)),
     })
+}
+
+/// The value of a plain string literal (no f-string, no implicit concatenation, no escapes).
+pub fn string_value(node: Node, source: &str) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let parts = named_children(node);
+    let [start, content, end] = parts.as_slice() else {
+        return (parts.len() == 2).then(String::new);
+    };
+    let prefix = text(*start, source).trim_end_matches(['"', '\'']);
+    let plain = content.kind() == "string_content"
+        && named_children(*content).is_empty()
+        && !prefix.to_ascii_lowercase().contains('f')
+        && end.kind() == "string_end";
+    plain.then(|| text(*content, source).to_string())
+}
+
+/// Words in a route's path or handler name that say it exports a whole collection (`/export`,
+/// `download_orders`, `/products/all`), rather than listing a page of it.
+const EXPORT_WORDS: &[&str] = &[
+    "all",
+    "backup",
+    "backups",
+    "csv",
+    "download",
+    "downloads",
+    "dump",
+    "dumps",
+    "export",
+    "exports",
+];
+
+/// Whether a route looks like an export: its path (with its router's prefix) or its handler's
+/// name contains one of `EXPORT_WORDS` as a whole word.
+pub fn is_export_style(path: &str, handler: &str) -> bool {
+    path.split(|c: char| !c.is_ascii_alphanumeric())
+        .chain(handler.split(|c: char| !c.is_ascii_alphanumeric()))
+        .any(|word| EXPORT_WORDS.contains(&word.to_ascii_lowercase().as_str()))
 }
 
 /// `app.add_api_route("/path", handler, methods=[...])` (or `endpoint=handler`) on an app or router.
@@ -155,6 +205,47 @@ fn registration_of_call(
         Route {
             method: "api_route".into(),
             owner: object.to_string(),
+            path: args
+                .keyword("path")
+                .or_else(|| args.positional.first().copied())
+                .and_then(|p| string_value(p, source)),
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_words_are_whole_words_of_the_path_or_the_handler() {
+        assert!(is_export_style("/admin/products/export", "products"));
+        assert!(is_export_style("/orders.CSV", "orders"));
+        assert!(is_export_style("/users", "list_all_users"));
+        assert!(!is_export_style("/install-guide", "install_guide"));
+        assert!(!is_export_style("/exporters/{id}", "get_exporter"));
+    }
+
+    #[test]
+    fn string_values_are_plain_literals_only() {
+        let source = "a('/x/{id}', f'/y/{z}', '/a' '/b', r'/raw', '')\n";
+        let tree = crate::parse::parse(source).unwrap();
+        let call = crate::parse::find_node(tree.root_node(), |n| n.kind() == "call").unwrap();
+        let args = crate::syntax::CallArgs::of(call, source);
+        let values: Vec<Option<String>> = args
+            .positional
+            .iter()
+            .map(|a| string_value(*a, source))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                Some("/x/{id}".to_string()),
+                None,
+                None,
+                Some("/raw".to_string()),
+                Some(String::new())
+            ]
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The project index, built in a first pass over every file before any codemod runs: facts that
 //! cross files (which names are FastAPI apps and routers, which functions are awaited, which apps
-//! get a compression middleware). Read-only afterwards.
+//! get a compression middleware, which classes are Beanie documents). Read-only afterwards.
 
 use crate::edits::lifespan::startup_site;
 use crate::semantic::imports::ImportMap;
@@ -24,6 +24,10 @@ pub struct ProjectIndex {
     includes: Vec<(String, String)>,
     /// Apps that initialise fastapi-cache2 or have start-up code perfopt can add the init to.
     cache_apps: Vec<String>,
+    /// Qualified names of classes that are Beanie documents, directly or through project classes.
+    documents: HashSet<String>,
+    /// Whether some app, router or `include_router` call sets `default_response_class`.
+    default_response_class: bool,
 }
 
 /// What the first pass learns from one file.
@@ -33,9 +37,18 @@ pub struct FileFacts {
     pub app_objects: Vec<String>,
     pub awaited: Vec<String>,
     pub compressed: Vec<String>,
+    #[serde(default)]
     pub read_routes: Vec<String>,
+    #[serde(default)]
     pub includes: Vec<(String, String)>,
+    #[serde(default)]
     pub cache_apps: Vec<String>,
+    /// Module-level classes (`app.models.Product`) with the qualified names of their bases, in
+    /// files that mention `Document`.
+    #[serde(default)]
+    pub classes: Vec<(String, Vec<String>)>,
+    #[serde(default)]
+    pub default_response_class: bool,
 }
 
 impl FileFacts {
@@ -43,6 +56,7 @@ impl FileFacts {
     pub fn collect(source: &str, module: Vec<String>) -> Self {
         let mut facts = FileFacts {
             awaited: awaited_names(source),
+            default_response_class: source.contains("default_response_class"),
             ..FileFacts::default()
         };
         // Only a file that calls a constructor can define an app or router, and only one that
@@ -52,7 +66,9 @@ impl FileFacts {
             && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
         let routes = has_get_route_decorator(source);
         let includes = source.contains(".include_router(");
-        if defines_apps || compresses || routes || includes {
+        // A Beanie document's file names `Document` (its base, or the base's import).
+        let defines_documents = source.contains("Document");
+        if defines_apps || compresses || routes || includes || defines_documents {
             if let Some(tree) = crate::parse::parse(source) {
                 let imports = ImportMap::build(&tree, source, &module);
                 facts.app_objects = app_object_names(&tree, source, &imports);
@@ -68,6 +84,9 @@ impl FileFacts {
                 if defines_apps {
                     facts.cache_apps = cache_ready_apps(&tree, source, &imports, &module);
                 }
+                if defines_documents {
+                    facts.classes = class_bases(&tree, source, &imports, &module);
+                }
             }
         }
         facts.module = module;
@@ -81,17 +100,39 @@ pub const COMPRESSION_MIDDLEWARE: &[&str] = &["GZip", "Brotli", "Compress", "Zst
 impl ProjectIndex {
     pub fn from_facts<'f>(facts: impl IntoIterator<Item = &'f FileFacts>) -> Self {
         let mut index = ProjectIndex::default();
+        let mut classes = Vec::new();
         for fact in facts {
             index.awaited.extend(fact.awaited.iter().cloned());
             index.compressed.extend(fact.compressed.iter().cloned());
             index.read_routes.extend(fact.read_routes.iter().cloned());
             index.includes.extend(fact.includes.iter().cloned());
             index.cache_apps.extend(fact.cache_apps.iter().cloned());
+            index.default_response_class |= fact.default_response_class;
+            classes.extend(fact.classes.iter());
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
                     .insert(fact.module.clone(), fact.app_objects.clone());
             }
+        }
+        // Documents derive from Beanie's, or from a project class that does: grow the set until
+        // no class joins (each round adds one level of inheritance).
+        loop {
+            let joining: Vec<&String> = classes
+                .iter()
+                .filter(|(class, bases)| {
+                    !index.documents.contains(class)
+                        && bases.iter().any(|base| {
+                            BEANIE_DOCUMENTS.contains(&base.as_str())
+                                || index.documents.iter().any(|d| same_object(d, base))
+                        })
+                })
+                .map(|(class, _)| class)
+                .collect();
+            if joining.is_empty() {
+                break;
+            }
+            index.documents.extend(joining.into_iter().cloned());
         }
         index
     }
@@ -109,6 +150,8 @@ impl ProjectIndex {
         };
         let mut includes = self.includes.clone();
         includes.sort();
+        let mut documents: Vec<_> = self.documents.iter().collect();
+        documents.sort();
         crate::cache::fingerprint((
             apps,
             awaited,
@@ -116,9 +159,21 @@ impl ProjectIndex {
             sorted(&self.read_routes),
             includes,
             sorted(&self.cache_apps),
+            documents,
+            self.default_response_class,
         ))
     }
 
+    /// Whether `qualified` (`app.models.Product`) names a Beanie document class of the project.
+    pub fn is_document(&self, qualified: &str) -> bool {
+        self.documents.iter().any(|d| same_object(d, qualified))
+    }
+
+    /// Whether some app or router of the project replaces FastAPI's default `JSONResponse`
+    /// (`default_response_class=`), which changes how route results are encoded.
+    pub fn sets_default_response_class(&self) -> bool {
+        self.default_response_class
+    }
     /// Whether some app that initialises fastapi-cache2 (or can be made to) serves the routes of
     /// `owner`, directly or through `include_router`.
     pub fn cache_ready(&self, owner: &str) -> bool {
@@ -195,6 +250,49 @@ pub fn module_path(relative: &Path) -> Vec<String> {
         parts.pop();
     }
     parts
+}
+
+/// Beanie's document base classes.
+const BEANIE_DOCUMENTS: &[&str] = &["beanie.Document", "beanie.odm.documents.Document"];
+
+/// Module-level classes, qualified (`app.models.Product`), with their bases qualified through the
+/// imports, or as this module's names.
+fn class_bases(
+    tree: &Tree,
+    source: &str,
+    imports: &ImportMap,
+    module: &[String],
+) -> Vec<(String, Vec<String>)> {
+    let qualify = |name: &str| format!("{}.{name}", module.join("."));
+    named_children(tree.root_node())
+        .into_iter()
+        .filter_map(|statement| {
+            let class = match statement.kind() {
+                "decorated_definition" => statement.child_by_field_name("definition")?,
+                _ => statement,
+            };
+            if class.kind() != "class_definition" {
+                return None;
+            }
+            let name = text(class.child_by_field_name("name")?, source);
+            let bases = class
+                .child_by_field_name("superclasses")
+                .map(named_children)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|base| match base.kind() {
+                    "identifier" => Some(
+                        imports
+                            .resolve(text(base, source))
+                            .map_or_else(|| qualify(text(base, source)), str::to_string),
+                    ),
+                    "attribute" => qualified_static(base, source, imports),
+                    _ => None,
+                })
+                .collect();
+            Some((qualify(name), bases))
+        })
+        .collect()
 }
 
 /// Module-level names bound to `fastapi.FastAPI(...)` or `fastapi.APIRouter(...)`.
@@ -457,4 +555,30 @@ pub fn compressed_objects(
         });
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(path: &str) -> Vec<String> {
+        path.split('.').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn beanie_documents_are_known_across_files_and_subclasses() {
+        let base = FileFacts::collect(
+            "from beanie import Document\n\nclass AuditedDocument(Document):\n    pass\n",
+            module("shop.base"),
+        );
+        let models = FileFacts::collect(
+            "from shop.base import AuditedDocument\nfrom pydantic import BaseModel\n\nclass Product(AuditedDocument):\n    sku: str\n\nclass ProductOut(BaseModel):\n    sku: str\n",
+            module("shop.models"),
+        );
+        let index = ProjectIndex::from_facts([&models, &base]);
+        assert!(index.is_document("shop.base.AuditedDocument"));
+        assert!(index.is_document("shop.models.Product"));
+        assert!(!index.is_document("shop.models.ProductOut"));
+        assert!(!index.sets_default_response_class());
+    }
 }

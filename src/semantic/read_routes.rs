@@ -86,14 +86,8 @@ const NOT_CACHEABLE_WORDS: &[&str] = &[
 /// HTTP methods that write, as a string argument (`client.request("POST", ...)`).
 const WRITE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 
-/// Route paths and handler names that are not cached: those that must answer live (a cached
-/// health check hides outages) and exports (large, rarely repeated; PO305 streams them).
-const UNCACHED_ROUTE_WORDS: &[&str] = &[
-    "backup",
-    "csv",
-    "download",
-    "dump",
-    "export",
+/// Route paths and handler names that must answer live (a cached health check hides outages).
+const LIVE_WORDS: &[&str] = &[
     "health",
     "healthz",
     "live",
@@ -197,18 +191,29 @@ pub fn read_route<'t>(
     }
     let (route_decorator, route_call, object) = route?;
     let arguments = CallArgs::of(route_call, source);
-    let path = arguments
-        .positional
-        .first()
-        .map_or("", |p| text(*p, source));
+    let owner_call = owner_call(decorated, object, source);
+    // The router's prefix counts too (`APIRouter(prefix="/exports")`).
+    let prefix = owner_call
+        .and_then(|c| CallArgs::of(c, source).keyword("prefix"))
+        .map_or("", |p| text(p, source));
+    let path = format!(
+        "{prefix}{}",
+        arguments
+            .positional
+            .first()
+            .map_or("", |p| text(*p, source))
+    );
+    let path = path.as_str();
     let name = function
         .child_by_field_name("name")
         .map_or("", |n| text(n, source));
     if arguments.keyword("response_class").is_some()
-        || has_word(path, UNCACHED_ROUTE_WORDS)
-        || has_word(name, UNCACHED_ROUTE_WORDS)
+        || has_word(path, LIVE_WORDS)
+        || has_word(name, LIVE_WORDS)
+        // Exports are PO305's: large, rarely repeated, better streamed than cached.
+        || crate::semantic::fastapi::is_export_style(path, name)
         || has_auth_dependencies(route_call, source)
-        || owner_call(decorated, object, source).is_some_and(|c| has_auth_dependencies(c, source))
+        || owner_call.is_some_and(|c| has_auth_dependencies(c, source))
     {
         return None;
     }
