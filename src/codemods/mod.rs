@@ -11,6 +11,7 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_timeout;
 mod sequential_await_in_loop;
+mod unbounded_list_endpoint;
 mod uncached_hot_lookup;
 
 use crate::codemod::Codemod;
@@ -24,6 +25,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &sequential_await_in_loop::SequentialAwaitInLoop,
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
+    &unbounded_list_endpoint::UnboundedListEndpoint,
     &lru_cache_on_async::LruCacheOnAsync,
     &uncached_hot_lookup::UncachedHotLookup,
     &missing_compression::MissingCompression,

@@ -5,5 +5,6 @@ pub mod blocking;
 pub mod concurrency;
 pub mod fastapi;
 pub mod imports;
+pub mod models;
 pub mod project;
 pub mod scope;

@@ -3,6 +3,7 @@
 //! get a compression middleware). Read-only afterwards.
 
 use crate::semantic::imports::ImportMap;
+use crate::semantic::models::{class_facts, ClassFacts, OrmModel, MODEL_MARKERS};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -16,6 +17,8 @@ pub struct ProjectIndex {
     awaited: HashSet<String>,
     /// Qualified names of apps given a compression middleware (`app.main.app`).
     compressed: Vec<String>,
+    /// Module-level classes of the files that can declare ORM models.
+    classes: Vec<ClassFacts>,
 }
 
 /// What the first pass learns from one file.
@@ -25,6 +28,8 @@ pub struct FileFacts {
     pub app_objects: Vec<String>,
     pub awaited: Vec<String>,
     pub compressed: Vec<String>,
+    #[serde(default)]
+    pub classes: Vec<ClassFacts>,
 }
 
 impl FileFacts {
@@ -39,12 +44,18 @@ impl FileFacts {
         let defines_apps = source.contains("FastAPI(") || source.contains("APIRouter(");
         let compresses = source.contains("add_middleware")
             && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
-        if defines_apps || compresses {
+        // Only a file with a class that mentions a model marker can declare or extend a model.
+        let declares_models =
+            source.contains("class ") && MODEL_MARKERS.iter().any(|m| source.contains(m));
+        if defines_apps || compresses || declares_models {
             if let Some(tree) = crate::parse::parse(source) {
                 let imports = ImportMap::build(&tree, source, &module);
                 facts.app_objects = app_object_names(&tree, source, &imports);
                 if compresses {
                     facts.compressed = compressed_objects(&tree, source, &imports, &module);
+                }
+                if declares_models {
+                    facts.classes = class_facts(&tree, source, &imports, &module);
                 }
             }
         }
@@ -62,6 +73,7 @@ impl ProjectIndex {
         for fact in facts {
             index.awaited.extend(fact.awaited.iter().cloned());
             index.compressed.extend(fact.compressed.iter().cloned());
+            index.classes.extend(fact.classes.iter().cloned());
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
@@ -79,7 +91,14 @@ impl ProjectIndex {
         awaited.sort();
         let mut compressed = self.compressed.clone();
         compressed.sort();
-        crate::cache::fingerprint((apps, awaited, compressed))
+        let mut classes: Vec<_> = self.classes.iter().collect();
+        classes.sort();
+        crate::cache::fingerprint((apps, awaited, compressed, classes))
+    }
+
+    /// The ORM model class `qualified` (`app.models.Item`) names, if the project defines it.
+    pub fn orm_model(&self, qualified: &str) -> Option<OrmModel> {
+        crate::semantic::models::resolve(&self.classes, qualified)
     }
 
     /// Whether some file awaits a call to a function named `name`.
@@ -207,7 +226,7 @@ pub fn awaited_names(source: &str) -> Vec<String> {
 
 /// Two dotted names for the same object, one possibly rooted higher than the other
 /// (`examples.shop.app.main.app` and `app.main.app`).
-fn same_object(a: &str, b: &str) -> bool {
+pub fn same_object(a: &str, b: &str) -> bool {
     let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
     long == short || long.ends_with(&format!(".{short}"))
 }
