@@ -1,6 +1,7 @@
 //! The behaviour tests: a program calling a local HTTP server with `requests` in many shapes,
 //! and a FastAPI app with every anti-pattern perfopt rewrites, are run before and after
-//! `perfopt fix`; the results must be identical (and the program's calls concurrent).
+//! `perfopt fix`; the results must be identical (and the program's calls concurrent). Listing
+//! routes paged by the fix must give, page after page, the lists they returned whole before.
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -56,6 +57,18 @@ fn fixed_fastapi_app_answers_every_endpoint_the_same() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("app-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn paged_listing_routes_concatenate_to_the_old_lists() {
+    let Some((status, report)) = run_driver("run_pagination_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("pagination-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

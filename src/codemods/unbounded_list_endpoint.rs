@@ -137,10 +137,10 @@ impl Codemod for UnboundedListEndpoint {
 
     fn check(&self, function: Node<'_>, cx: &mut Context<'_>) {
         let file = cx.file;
-        if !file
+        if file
             .fastapi()
             .route(function)
-            .is_some_and(|r| r.method == "get")
+            .is_none_or(|r| r.method != "get")
         {
             return;
         }
@@ -950,7 +950,7 @@ fn build_fix(
         || list_statement.start_byte() > ret.start_byte()
     {
         return Err(
-            "the query, the list and the return are not consecutive statements of one block".into(),
+            "the query, the list and the return are not statements of one block, each on a line of its own".into(),
         );
     }
     if ancestors_below(query_statement, listing.query)
