@@ -147,16 +147,16 @@ impl Codemod for UnboundedListEndpoint {
         let Some(name) = function.child_by_field_name("name") else {
             return;
         };
-        let route = route_decorators(function, file);
-        let path = route
+        let decorators = route_decorators(function, file);
+        let path = decorators
             .first()
             .and_then(|call| route_path(*call, file.source))
-            .unwrap_or("");
+            .unwrap_or_default();
         let is_export = |s: &str| {
             let s = s.to_ascii_lowercase();
             EXPORT_WORDS.iter().any(|w| s.contains(w))
         };
-        if is_export(text(name, file.source)) || is_export(path) {
+        if is_export(text(name, file.source)) || is_export(&path) {
             return;
         }
         let parameters = parameter_names(function, file.source);
@@ -175,15 +175,16 @@ impl Codemod for UnboundedListEndpoint {
                 continue;
             };
             let model = text(listing.model, file.source);
+            let handler = text(name, file.source);
+            let route = if path.is_empty() {
+                format!("route `{handler}`")
+            } else {
+                format!("{path} (`{handler}`)")
+            };
             let message = format!(
-                "GET {} returns every `{model}` in one response: no limit, no pagination",
-                if path.is_empty() {
-                    format!("`{}`", text(name, file.source))
-                } else {
-                    format!("{path} (`{}`)", text(name, file.source))
-                }
+                "GET {route} returns every `{model}` in one response: no limit, no pagination"
             );
-            let fix = build_fix(&listing, &flow, function, &route, file);
+            let fix = build_fix(&listing, &flow, function, &decorators, file);
             cx.report(listing.list, message).with_fix(fix);
         }
     }
@@ -664,16 +665,16 @@ fn route_decorators<'t>(function: Node<'t>, file: &FileContext) -> Vec<Node<'t>>
 
 /// The path a route decorator registers (its first argument, or `path=`): a literal's content,
 /// else the expression as written.
-fn route_path<'s>(call: Node, source: &'s str) -> Option<&'s str> {
+fn route_path(call: Node, source: &str) -> Option<String> {
     let args = CallArgs::of(call, source);
     let path = args.keyword("path").or(args.positional.first().copied())?;
-    let content = named_children(path)
-        .into_iter()
-        .filter(|c| c.kind() == "string_content")
-        .collect::<Vec<_>>();
-    Some(match content.as_slice() {
-        [content] if path.kind() == "string" => text(*content, source),
-        _ => text(path, source),
+    Some(match path.kind() {
+        "string" => named_children(path)
+            .into_iter()
+            .filter(|c| c.kind() == "string_content")
+            .map(|c| text(c, source))
+            .collect(),
+        _ => text(path, source).to_string(),
     })
 }
 

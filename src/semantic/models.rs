@@ -7,9 +7,20 @@ use crate::semantic::project::{qualified_static, same_object};
 use crate::syntax::{named_children, text, CallArgs};
 use tree_sitter::{Node, Tree};
 
-/// Text that a file declaring or extending a model class contains; other files are not parsed
-/// for models.
-pub const MODEL_MARKERS: &[&str] = &["Document", "primary_key", "table=True", "SQLModel"];
+/// Whether a file may declare or extend a model class, judged by its text: a primary-key
+/// column or a SQLModel table, or a `class` line naming a `Document` or `SQLModel` base. Other
+/// files are not parsed for models.
+pub fn may_declare_models(source: &str) -> bool {
+    let mut class_lines = source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("class "))
+        .peekable();
+    class_lines.peek().is_some()
+        && (source.contains("primary_key=True")
+            || source.contains("table=True")
+            || class_lines.any(|line| line.contains("Document") || line.contains("SQLModel")))
+}
 
 /// One class defined at module level, as the first pass records it.
 #[derive(
@@ -254,6 +265,20 @@ mod tests {
         let module = vec!["app".to_string(), "models".to_string()];
         let imports = ImportMap::build(&tree, source, &module);
         class_facts(&tree, source, &imports, &module)
+    }
+
+    #[test]
+    fn only_files_that_may_declare_models_are_parsed_for_them() {
+        assert!(may_declare_models(
+            "class Product(BaseDocument):\n    name: str\n"
+        ));
+        assert!(may_declare_models(
+            "class Item(Base):\n    id = Column(Integer, primary_key=True)\n"
+        ));
+        assert!(!may_declare_models(
+            "# a Document about class names\nx = 1\n"
+        ));
+        assert!(!may_declare_models("class Parser:\n    doc = 'Document'\n"));
     }
 
     #[test]

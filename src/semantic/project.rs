@@ -3,7 +3,7 @@
 //! get a compression middleware). Read-only afterwards.
 
 use crate::semantic::imports::ImportMap;
-use crate::semantic::models::{class_facts, ClassFacts, OrmModel, MODEL_MARKERS};
+use crate::semantic::models::{class_facts, may_declare_models, ClassFacts, OrmModel};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -44,9 +44,7 @@ impl FileFacts {
         let defines_apps = source.contains("FastAPI(") || source.contains("APIRouter(");
         let compresses = source.contains("add_middleware")
             && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
-        // Only a file with a class that mentions a model marker can declare or extend a model.
-        let declares_models =
-            source.contains("class ") && MODEL_MARKERS.iter().any(|m| source.contains(m));
+        let declares_models = may_declare_models(source);
         if defines_apps || compresses || declares_models {
             if let Some(tree) = crate::parse::parse(source) {
                 let imports = ImportMap::build(&tree, source, &module);
