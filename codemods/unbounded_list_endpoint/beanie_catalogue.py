@@ -45,6 +45,12 @@ async def list_active_products() -> list[ProductOut]:
     return [ProductOut(sku=p.sku, name=p.name, price=p.price) for p in products]
 
 
+# fires: the listing is the iterable of the comprehension that maps it
+@router.get("/products/cheap", response_model=list[ProductOut])
+async def list_cheap_products(below: float = 10.0):
+    return [ProductOut(sku=p.sku, name=p.name, price=p.price) for p in await Product.find(Product.price < below).to_list()]
+
+
 # fires: the query is built step by step, then listed; the item model is imported
 @router.get("/reviews", response_model=list[schemas.ReviewOut])
 async def list_reviews(min_stars: int = 1, sku: str | None = None):

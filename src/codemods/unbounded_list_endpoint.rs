@@ -32,16 +32,18 @@ Finds FastAPI GET routes whose response is a whole collection, loaded by a query
 limit: a Beanie `Document`'s `Model.find_all()`, `find(...)` or `find_many(...)` ending in
 `.to_list()`, or a SQLAlchemy/SQLModel `select(Model)` (with `where`/`filter` clauses) run by
 `session.execute(...)`, `session.scalars(...)` or `session.exec(...)` and read with `.all()`;
-the query may be built in a variable first. The list must reach the `return`. Routes that
-already take `limit`, `offset`, `skip`, `cursor`, `page` or `page_size`, and export-style routes
-(their path or name says export, dump, download, csv or backup: PO305 streams those), are left
-alone. The model must be a class of the project that derives from Beanie's `Document`, or one
-that declares a primary key (`primary_key=True`) or `table=True`.
+the query may be built in a variable first. The list must reach the `return` (a list only
+counted or aggregated is not reported). A Beanie query counts only when its model is a class of
+the project derived from `Document`; a SQL `select(Model)` always counts. Routes that already
+take `limit`, `offset`, `skip`, `cursor`, `page`, `page_size` or `per_page`, and export-style
+routes (their path or name says export, dump, download, csv or backup: PO305 streams those),
+are left alone.
 
 ## Why is this slow?
-The response grows with the table. A collection of 50,000 rows is read, turned into objects,
-validated and serialised on every call, holding the worker and its memory for all of it, and
-clients rarely show more than the first screen.
+The response grows with the collection: every call reads all of it, builds an object per row,
+validates and serialises each one, and holds the worker and the memory for all of that, though
+clients rarely show more than the first screen. Measured by `bench/pagination.py` (in process,
+through httpx's ASGI transport, 10,000 rows): PLACEHOLDER
 
 ## Example
 ```python
@@ -79,12 +81,13 @@ annotation) becomes the page model `XPage`, defined once per module.
 
 ## When there is no fix
 The finding is reported without a fix, saying why, when the query is sorted (paging by key
-would change that order), joins or groups, or its model's primary key is unknown (a model
-defined outside the project), composite, or of another type; when the list is sorted, sliced,
-filtered or otherwise reshaped in Python before it is returned (`sorted(...)`, `[x for x in
-items if ...]`), used besides being returned, or returned from several places; when the handler
-already uses the names `cursor` or `limit`; and when the response model is not a list of one
-model.
+would change that order), joins or groups; when the model is not a class the project declares
+with a single primary key (`primary_key=True` on a `mapped_column`, `Column` or SQLModel
+`Field`) of type `int`, `str` or `UUID` (Beanie documents use their `id`); when the list is
+sorted, sliced, filtered or otherwise reshaped in Python before it is returned (`sorted(...)`,
+`[x for x in items if ...]`, `{"items": items, "count": len(items)}`), used besides being
+returned, or returned from several places; when the handler already uses the names `cursor` or
+`limit`; and when the response model is not a list of one model class.
 
 ## Fix safety
 Unsafe: the API contract changes. Clients that expected a JSON array get an object and only
@@ -954,9 +957,19 @@ fn build_fix(
             "the query, the list and the return are not statements of one block, each on a line of its own".into(),
         );
     }
+    // Moved before its statement, the query must not read a comprehension's or lambda's
+    // variables: only a comprehension's first iterable runs outside it.
+    let runs_outside = |scope: &Node| {
+        scope.kind() != "lambda"
+            && named_children(*scope)
+                .into_iter()
+                .find(|c| c.kind() == "for_in_clause")
+                .and_then(|clause| clause.child_by_field_name("right"))
+                .is_some_and(|iterable| within(iterable, listing.query))
+    };
     if ancestors_below(query_statement, listing.query)
         .iter()
-        .any(|a| {
+        .filter(|a| {
             matches!(
                 a.kind(),
                 "list_comprehension"
@@ -966,6 +979,7 @@ fn build_fix(
                     | "lambda"
             )
         })
+        .any(|scope| !runs_outside(scope))
     {
         return Err("the query runs inside a comprehension or lambda".into());
     }

@@ -4,6 +4,7 @@ collections, on SQLAlchemy (async, aiosqlite) and on Beanie (over mongomock-moto
 
 `run_pagination_behaviour.py` imports it, awaits `seed()` and calls the routes. Configuration:
   PAGINATION_DB_URL   SQLAlchemy URL of an empty SQLite database (sqlite+aiosqlite:///...)
+  PAGINATION_ROWS     rows seeded per collection (default 57; bench/pagination.py seeds more)
 """
 import os
 import random
@@ -16,7 +17,7 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROWS = 57
+ROWS = int(os.environ.get("PAGINATION_ROWS", "57"))
 
 engine = create_async_engine(os.environ["PAGINATION_DB_URL"])
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
