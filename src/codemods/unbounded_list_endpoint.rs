@@ -20,11 +20,19 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "unsafe",
     priority: 6,
-    impact: "Each response carries at most `limit` items (20 by default, 100 at most) instead of the whole collection, so its query, memory and serialisation no longer grow with the collection.",
+    impact: "Measured in `bench/pagination.md`: on 10,000 SQLite rows a call took 292 ms and sent 509 KiB before the fix, and 0.9 ms and 1.0 KiB for a page of 20 after; a response no longer grows with the collection.",
     requires: &[".get("],
     gates: &[
-        Gate::imports_and(&[], &[".to_list("]),
-        Gate::imports_and(&["sqlalchemy", "sqlmodel"], &["select("]),
+        Gate {
+            imports: &[],
+            literals: &[".to_list("],
+            shape: Some(has_get_decorator),
+        },
+        Gate {
+            imports: &["sqlalchemy", "sqlmodel"],
+            literals: &["select("],
+            shape: Some(has_get_decorator),
+        },
     ],
     scope: Scope::Module,
     docs: r#"## What it does
@@ -42,8 +50,10 @@ are left alone.
 ## Why is this slow?
 The response grows with the collection: every call reads all of it, builds an object per row,
 validates and serialises each one, and holds the worker and the memory for all of that, though
-clients rarely show more than the first screen. Measured by `bench/pagination.py` (in process,
-through httpx's ASGI transport, 10,000 rows): PLACEHOLDER
+clients rarely show more than the first screen. Measured by `bench/pagination.py` on 10,000
+rows of SQLite (aiosqlite, SQLAlchemy, called in process through httpx's ASGI transport; medians
+of 30 calls): the whole list took 292 ms and 509 KiB per call, the first page of 20 after the
+fix 0.9 ms and 1.0 KiB (`bench/pagination.md`).
 
 ## Example
 ```python
@@ -102,6 +112,15 @@ they would in any cursor pagination. The generated code uses `X | None`, so it n
 3.10 or later.
 "#,
 };
+
+/// Whether a line of the file is a decorator calling `.get(` (`@router.get("/items")`): files
+/// that use the ORMs without declaring GET routes are not parsed for this codemod.
+fn has_get_decorator(source: &str) -> bool {
+    source.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with('@') && line.contains(".get(")
+    })
+}
 
 /// Parameters that show a handler already pages its result.
 const PAGING_PARAMETERS: &[&str] = &[
