@@ -2,24 +2,32 @@
 //! and the primary key they declare, so a query's model can be recognised as a Beanie `Document`
 //! or a mapped SQLAlchemy/SQLModel class in any file, with the name and type of its key.
 
+use crate::codemod::{import_lines, Gate};
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{qualified_static, same_object};
 use crate::syntax::{named_children, text, CallArgs};
 use tree_sitter::{Node, Tree};
 
-/// Whether a file may declare or extend a model class, judged by its text: a primary-key
-/// column or a SQLModel table, or a `class` line naming a `Document` or `SQLModel` base. Other
-/// files are not parsed for models.
+/// Whether a file may declare or extend a model class, judged by its text: a `class` line
+/// with a `Document` or `SQLModel` base, or a class in a file that imports SQLAlchemy or SQLModel
+/// and declares a primary key or a table. Other files are not parsed for models.
 pub fn may_declare_models(source: &str) -> bool {
-    let mut class_lines = source
+    let class_lines: Vec<&str> = source
         .lines()
         .map(str::trim_start)
         .filter(|line| line.starts_with("class "))
-        .peekable();
-    class_lines.peek().is_some()
-        && (source.contains("primary_key=True")
-            || source.contains("table=True")
-            || class_lines.any(|line| line.contains("Document") || line.contains("SQLModel")))
+        .collect();
+    let names_a_model_base = |line: &&str| {
+        line.split_once('(')
+            .is_some_and(|(_, bases)| bases.contains("Document") || bases.contains("SQLModel"))
+    };
+    !class_lines.is_empty()
+        && (class_lines.iter().any(names_a_model_base)
+            || Gate::imports_and(
+                &["sqlalchemy", "sqlmodel"],
+                &["primary_key=True", "table=True"],
+            )
+            .passes(source, &import_lines(source)))
 }
 
 /// One class defined at module level, as the first pass records it.
@@ -272,13 +280,19 @@ mod tests {
         assert!(may_declare_models(
             "class Product(BaseDocument):\n    name: str\n"
         ));
-        assert!(may_declare_models(
-            "class Item(Base):\n    id = Column(Integer, primary_key=True)\n"
-        ));
+        let column = "class Item(Base):\n    id = Column(Integer, primary_key=True)\n";
+        assert!(may_declare_models(&format!(
+            "from sqlalchemy import Column, Integer\n{column}"
+        )));
+        assert!(!may_declare_models(&format!(
+            "from .schema import Column\n{column}"
+        )));
         assert!(!may_declare_models(
             "# a Document about class names\nx = 1\n"
         ));
-        assert!(!may_declare_models("class Parser:\n    doc = 'Document'\n"));
+        assert!(!may_declare_models(
+            "class DocumentParser:\n    doc = 'Document'\n"
+        ));
     }
 
     #[test]
