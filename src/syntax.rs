@@ -95,6 +95,15 @@ pub fn enclosing_statement(node: Node) -> Option<Node> {
     None
 }
 
+/// The tree's root (the module) above `node`.
+pub fn root(node: Node) -> Node {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        current = parent;
+    }
+    current
+}
+
 /// Whether `inner` lies within `outer` (inclusive).
 pub fn contains(outer: Node, inner: Node) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()

@@ -1,7 +1,8 @@
 //! The behaviour tests: a program calling a local HTTP server with `requests` in many shapes,
-//! a FastAPI app with every anti-pattern perfopt rewrites, and a FastAPI app of export routes on
-//! SQLAlchemy and Beanie, are run before and after `perfopt fix`; the results must be identical
-//! (the program's calls concurrent, the exports streamed).
+//! a FastAPI app with every anti-pattern perfopt rewrites, a FastAPI app of export routes and
+//! one of listing routes on SQLAlchemy and Beanie, are run before and after `perfopt fix`; the
+//! results must be identical (the program's calls concurrent, the exports streamed), and listing
+//! routes paged by the fix must give, page after page, the lists they returned whole before.
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -69,6 +70,18 @@ fn streamed_exports_send_the_same_bytes() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("streaming-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn paged_listing_routes_concatenate_to_the_old_lists() {
+    let Some((status, report)) = run_driver("run_pagination_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("pagination-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

@@ -6,7 +6,7 @@ use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::own_body_nodes;
-use crate::semantic::fastapi::{is_export_style, string_value};
+use crate::semantic::fastapi::{full_path, is_export_style, string_value};
 use crate::settings::StreamFormat;
 use crate::syntax::{ancestors_below, is_async_def, named_children, text, CallArgs};
 use tree_sitter::Node;
@@ -176,11 +176,7 @@ impl Codemod for UnstreamedLargeResponse {
             return;
         };
         let handler = text(name, file.source);
-        let path = format!(
-            "{}{}",
-            router_prefix(&route.owner, file).unwrap_or_default(),
-            route.path.as_deref().unwrap_or_default()
-        );
+        let path = full_path(file.tree.root_node(), route, file.source);
         if !is_export_style(&path, handler) {
             return;
         }
@@ -766,18 +762,6 @@ fn route_decorators<'t>(function: Node<'t>, file: &FileContext<'t>) -> Vec<Node<
         .into_iter()
         .filter(|d| d.kind() == "decorator" && file.fastapi().is_route_decorator(*d))
         .collect()
-}
-
-/// The `prefix=` of `owner = APIRouter(prefix="/export")` in this module.
-fn router_prefix(owner: &str, file: &FileContext) -> Option<String> {
-    let assignment = module_assignment(owner, file)?.named_child(0)?;
-    let constructor = assignment
-        .child_by_field_name("right")
-        .filter(|r| r.kind() == "call")?;
-    string_value(
-        CallArgs::of(constructor, file.source).keyword("prefix")?,
-        file.source,
-    )
 }
 
 /// The one plain assignment `name = …` (a statement of its own) that binds `name` in the

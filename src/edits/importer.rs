@@ -15,6 +15,9 @@ pub struct ModuleAdditions<'a> {
     file: &'a FileContext<'a>,
     imports: Vec<String>,
     definitions: Vec<String>,
+    /// Names added to an existing `from module import …`: the offset after its last name, and
+    /// the names.
+    extensions: BTreeMap<usize, Vec<String>>,
 }
 
 impl<'a> ModuleAdditions<'a> {
@@ -23,6 +26,7 @@ impl<'a> ModuleAdditions<'a> {
             file,
             imports: Vec::new(),
             definitions: Vec::new(),
+            extensions: BTreeMap::new(),
         }
     }
 
@@ -53,6 +57,16 @@ impl<'a> ModuleAdditions<'a> {
         if let Some(local) = self.file.imports.access_path(&qualified) {
             return local;
         }
+        if !self.file.imports.is_bound(member) {
+            // `from fastapi import Depends` gains `, Query` rather than a second statement.
+            if let Some(after_last_name) = self.file.imports.from_import_end(module) {
+                let names = self.extensions.entry(after_last_name).or_default();
+                if !names.iter().any(|n| n == member) {
+                    names.push(member.to_string());
+                }
+                return member.to_string();
+            }
+        }
         let (statement, local) = if self.file.imports.is_bound(member) {
             let alias = unique_name(self.file, &format!("{member}_"));
             (format!("from {module} import {member} as {alias}"), alias)
@@ -74,6 +88,16 @@ impl<'a> ModuleAdditions<'a> {
     /// The insertion edits: each import in its isort section of the leading import block (in
     /// order inside it, or as a new section in its place), the definitions after the block.
     pub fn into_edit(self) -> Vec<Edit> {
+        let mut edits: Vec<Edit> = self
+            .extensions
+            .iter()
+            .map(|(&at, names)| Edit::insert(at, format!(", {}", names.join(", "))))
+            .collect();
+        edits.extend(self.insertions());
+        edits
+    }
+
+    fn insertions(&self) -> Vec<Edit> {
         if self.imports.is_empty() && self.definitions.is_empty() {
             return Vec::new();
         }

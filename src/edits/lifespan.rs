@@ -27,7 +27,7 @@ pub fn startup_site<'t>(
     app_call: Node<'t>,
     source: &str,
 ) -> Result<StartupSite<'t>, &'static str> {
-    let module = root(app_call);
+    let module = crate::syntax::root(app_call);
     let arguments = CallArgs::of(app_call, source);
     if arguments.has_splat {
         return Err("the app's arguments are not all visible (`**kwargs`)");
@@ -158,12 +158,4 @@ fn startup_handler_body<'t>(decorated: Node<'t>, app_name: &str, source: &str) -
         .then(|| decorated.child_by_field_name("definition"))
         .flatten()
         .and_then(|f| f.child_by_field_name("body"))
-}
-
-fn root(node: Node) -> Node {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        current = parent;
-    }
-    current
 }

@@ -176,6 +176,30 @@ const EXPORT_WORDS: &[&str] = &[
     "exports",
 ];
 
+/// The call a module-level `name = <call>(...)` binds `name` to (`APIRouter(prefix="/x")`).
+pub fn module_level_call<'t>(root: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+    named_children(root).into_iter().find_map(|statement| {
+        let assignment = statement
+            .named_child(0)
+            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+        let target = assignment.child_by_field_name("left")?;
+        let value = assignment
+            .child_by_field_name("right")
+            .filter(|v| v.kind() == "call")?;
+        (text(target, source) == name).then_some(value)
+    })
+}
+
+/// The route's full path as far as this module tells: its router's literal `prefix=` (when the
+/// module builds the router) followed by the decorator's literal path.
+pub fn full_path(root: Node, route: &Route, source: &str) -> String {
+    let prefix = module_level_call(root, &route.owner, source)
+        .and_then(|call| crate::syntax::CallArgs::of(call, source).keyword("prefix"))
+        .and_then(|prefix| string_value(prefix, source))
+        .unwrap_or_default();
+    format!("{prefix}{}", route.path.as_deref().unwrap_or_default())
+}
+
 /// Whether a route looks like an export: its path (with its router's prefix) or its handler's
 /// name contains one of `EXPORT_WORDS` as a whole word.
 pub fn is_export_style(path: &str, handler: &str) -> bool {

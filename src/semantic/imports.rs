@@ -152,6 +152,31 @@ impl ImportMap {
             .any(|b| is_within(&b.qualified, module))
     }
 
+    /// The end of the last name of a module-level `from module import a, b` (no aliases, no
+    /// star), where another name can join it.
+    pub fn from_import_end(&self, module: &str) -> Option<usize> {
+        let statement = self.bindings.iter().find(|b| {
+            b.top_level
+                && b.dotted.is_none()
+                && b.qualified
+                    .rsplit_once('.')
+                    .is_some_and(|(m, name)| m == module && name == b.local)
+        })?;
+        let clauses: Vec<&ImportBinding> = self
+            .bindings
+            .iter()
+            .filter(|b| b.statement == statement.statement)
+            .collect();
+        let plain = clauses.iter().all(|b| {
+            b.qualified
+                .rsplit_once('.')
+                .is_some_and(|(m, name)| m == module && name == b.local)
+        });
+        plain
+            .then(|| clauses.iter().map(|b| b.clause.1).max())
+            .flatten()
+    }
+
     /// Whether `name` is bound anywhere in the module: an import or a module-level definition.
     pub fn is_bound(&self, name: &str) -> bool {
         self.by_local.contains_key(name) || self.shadowed.contains(name)

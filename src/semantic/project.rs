@@ -4,6 +4,7 @@
 
 use crate::edits::lifespan::startup_site;
 use crate::semantic::imports::ImportMap;
+use crate::semantic::models::{class_facts, may_declare_models, ClassFacts, Orm, OrmModel};
 use crate::semantic::read_routes::read_route;
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
@@ -24,8 +25,8 @@ pub struct ProjectIndex {
     includes: Vec<(String, String)>,
     /// Apps that initialise fastapi-cache2 or have start-up code perfopt can add the init to.
     cache_apps: Vec<String>,
-    /// Qualified names of classes that are Beanie documents, directly or through project classes.
-    documents: HashSet<String>,
+    /// Module-level classes of the files that can declare ORM models.
+    classes: Vec<ClassFacts>,
     /// Whether some app, router or `include_router` call sets `default_response_class`.
     default_response_class: bool,
 }
@@ -43,10 +44,9 @@ pub struct FileFacts {
     pub includes: Vec<(String, String)>,
     #[serde(default)]
     pub cache_apps: Vec<String>,
-    /// Module-level classes (`app.models.Product`) with the qualified names of their bases, in
-    /// files that mention `Document`.
+    /// Module-level classes with their bases and keys, in files that may declare ORM models.
     #[serde(default)]
-    pub classes: Vec<(String, Vec<String>)>,
+    pub classes: Vec<ClassFacts>,
     #[serde(default)]
     pub default_response_class: bool,
 }
@@ -67,8 +67,8 @@ impl FileFacts {
         let routes = has_get_route_decorator(source);
         let includes = source.contains(".include_router(");
         // A Beanie document's file names `Document` (its base, or the base's import).
-        let defines_documents = source.contains("Document");
-        if defines_apps || compresses || routes || includes || defines_documents {
+        let declares_models = may_declare_models(source) || source.contains("Document");
+        if defines_apps || compresses || routes || includes || declares_models {
             if let Some(tree) = crate::parse::parse(source) {
                 let imports = ImportMap::build(&tree, source, &module);
                 facts.app_objects = app_object_names(&tree, source, &imports);
@@ -84,8 +84,8 @@ impl FileFacts {
                 if defines_apps {
                     facts.cache_apps = cache_ready_apps(&tree, source, &imports, &module);
                 }
-                if defines_documents {
-                    facts.classes = class_bases(&tree, source, &imports, &module);
+                if declares_models {
+                    facts.classes = class_facts(&tree, source, &imports, &module);
                 }
             }
         }
@@ -100,7 +100,6 @@ pub const COMPRESSION_MIDDLEWARE: &[&str] = &["GZip", "Brotli", "Compress", "Zst
 impl ProjectIndex {
     pub fn from_facts<'f>(facts: impl IntoIterator<Item = &'f FileFacts>) -> Self {
         let mut index = ProjectIndex::default();
-        let mut classes = Vec::new();
         for fact in facts {
             index.awaited.extend(fact.awaited.iter().cloned());
             index.compressed.extend(fact.compressed.iter().cloned());
@@ -108,31 +107,12 @@ impl ProjectIndex {
             index.includes.extend(fact.includes.iter().cloned());
             index.cache_apps.extend(fact.cache_apps.iter().cloned());
             index.default_response_class |= fact.default_response_class;
-            classes.extend(fact.classes.iter());
+            index.classes.extend(fact.classes.iter().cloned());
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
                     .insert(fact.module.clone(), fact.app_objects.clone());
             }
-        }
-        // Documents derive from Beanie's, or from a project class that does: grow the set until
-        // no class joins (each round adds one level of inheritance).
-        loop {
-            let joining: Vec<&String> = classes
-                .iter()
-                .filter(|(class, bases)| {
-                    !index.documents.contains(class)
-                        && bases.iter().any(|base| {
-                            BEANIE_DOCUMENTS.contains(&base.as_str())
-                                || index.documents.iter().any(|d| same_object(d, base))
-                        })
-                })
-                .map(|(class, _)| class)
-                .collect();
-            if joining.is_empty() {
-                break;
-            }
-            index.documents.extend(joining.into_iter().cloned());
         }
         index
     }
@@ -150,8 +130,8 @@ impl ProjectIndex {
         };
         let mut includes = self.includes.clone();
         includes.sort();
-        let mut documents: Vec<_> = self.documents.iter().collect();
-        documents.sort();
+        let mut classes: Vec<_> = self.classes.iter().collect();
+        classes.sort();
         crate::cache::fingerprint((
             apps,
             awaited,
@@ -159,14 +139,20 @@ impl ProjectIndex {
             sorted(&self.read_routes),
             includes,
             sorted(&self.cache_apps),
-            documents,
+            classes,
             self.default_response_class,
         ))
     }
 
     /// Whether `qualified` (`app.models.Product`) names a Beanie document class of the project.
     pub fn is_document(&self, qualified: &str) -> bool {
-        self.documents.iter().any(|d| same_object(d, qualified))
+        self.orm_model(qualified)
+            .is_some_and(|model| model.orm == Orm::Beanie)
+    }
+
+    /// The ORM model class `qualified` (`app.models.Item`) names, if the project defines it.
+    pub fn orm_model(&self, qualified: &str) -> Option<OrmModel> {
+        crate::semantic::models::resolve(&self.classes, qualified)
     }
 
     /// Whether some app or router of the project replaces FastAPI's default `JSONResponse`
@@ -250,49 +236,6 @@ pub fn module_path(relative: &Path) -> Vec<String> {
         parts.pop();
     }
     parts
-}
-
-/// Beanie's document base classes.
-const BEANIE_DOCUMENTS: &[&str] = &["beanie.Document", "beanie.odm.documents.Document"];
-
-/// Module-level classes, qualified (`app.models.Product`), with their bases qualified through the
-/// imports, or as this module's names.
-fn class_bases(
-    tree: &Tree,
-    source: &str,
-    imports: &ImportMap,
-    module: &[String],
-) -> Vec<(String, Vec<String>)> {
-    let qualify = |name: &str| format!("{}.{name}", module.join("."));
-    named_children(tree.root_node())
-        .into_iter()
-        .filter_map(|statement| {
-            let class = match statement.kind() {
-                "decorated_definition" => statement.child_by_field_name("definition")?,
-                _ => statement,
-            };
-            if class.kind() != "class_definition" {
-                return None;
-            }
-            let name = text(class.child_by_field_name("name")?, source);
-            let bases = class
-                .child_by_field_name("superclasses")
-                .map(named_children)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|base| match base.kind() {
-                    "identifier" => Some(
-                        imports
-                            .resolve(text(base, source))
-                            .map_or_else(|| qualify(text(base, source)), str::to_string),
-                    ),
-                    "attribute" => qualified_static(base, source, imports),
-                    _ => None,
-                })
-                .collect();
-            Some((qualify(name), bases))
-        })
-        .collect()
 }
 
 /// Module-level names bound to `fastapi.FastAPI(...)` or `fastapi.APIRouter(...)`.
@@ -504,7 +447,7 @@ pub fn awaited_names(source: &str) -> Vec<String> {
 
 /// Two dotted names for the same object, one possibly rooted higher than the other
 /// (`examples.shop.app.main.app` and `app.main.app`).
-fn same_object(a: &str, b: &str) -> bool {
+pub fn same_object(a: &str, b: &str) -> bool {
     let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
     long == short || long.ends_with(&format!(".{short}"))
 }

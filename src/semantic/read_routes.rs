@@ -191,7 +191,8 @@ pub fn read_route<'t>(
     }
     let (route_decorator, route_call, object) = route?;
     let arguments = CallArgs::of(route_call, source);
-    let owner_call = owner_call(decorated, object, source);
+    let owner_call =
+        crate::semantic::fastapi::module_level_call(crate::syntax::root(decorated), object, source);
     // The router's prefix counts too (`APIRouter(prefix="/exports")`).
     let prefix = owner_call
         .and_then(|c| CallArgs::of(c, source).keyword("prefix"))
@@ -254,25 +255,6 @@ fn has_auth_dependencies(call: Node, source: &str) -> bool {
     CallArgs::of(call, source)
         .keyword("dependencies")
         .is_some_and(|d| has_word(text(d, source), PER_USER_WORDS))
-}
-
-/// The `object = APIRouter(...)` (or `FastAPI(...)`) call of this module that makes the route's
-/// owner, when the owner is defined here at module level.
-fn owner_call<'t>(route: Node<'t>, object: &str, source: &str) -> Option<Node<'t>> {
-    let mut module = route;
-    while let Some(parent) = module.parent() {
-        module = parent;
-    }
-    named_children(module).into_iter().find_map(|statement| {
-        let assignment = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
-        let target = assignment.child_by_field_name("left")?;
-        let value = assignment
-            .child_by_field_name("right")
-            .filter(|v| v.kind() == "call")?;
-        (text(target, source) == object).then_some(value)
-    })
 }
 
 fn is_per_request(parameter: &str) -> bool {

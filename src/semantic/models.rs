@@ -1,0 +1,338 @@
+//! ORM model classes of the project, learnt in the first pass: their bases (through the imports)
+//! and the primary key they declare, so a query's model can be recognised as a Beanie `Document`
+//! or a mapped SQLAlchemy/SQLModel class in any file, with the name and type of its key.
+
+use crate::codemod::{import_lines, Gate};
+use crate::semantic::imports::ImportMap;
+use crate::semantic::project::{qualified_static, same_object};
+use crate::syntax::{named_children, text, CallArgs};
+use tree_sitter::{Node, Tree};
+
+/// Whether a file may declare or extend a model class, judged by its text: a `class` line
+/// with a `Document` or `SQLModel` base, or a class in a file that imports SQLAlchemy or SQLModel
+/// and declares a primary key or a table. Other files are not parsed for models.
+pub fn may_declare_models(source: &str) -> bool {
+    let class_lines: Vec<&str> = source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("class "))
+        .collect();
+    let names_a_model_base = |line: &&str| {
+        line.split_once('(')
+            .is_some_and(|(_, bases)| bases.contains("Document") || bases.contains("SQLModel"))
+    };
+    !class_lines.is_empty()
+        && (class_lines.iter().any(names_a_model_base)
+            || Gate::imports_and(
+                &["sqlalchemy", "sqlmodel"],
+                &["primary_key=True", "table=True"],
+            )
+            .passes(source, &import_lines(source)))
+}
+
+/// One class defined at module level, as the first pass records it.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct ClassFacts {
+    /// `app.models.Product`.
+    pub qualified: String,
+    /// Qualified names of its bases (a class of the same module as `module.Name`).
+    pub bases: Vec<String>,
+    /// `class Hero(SQLModel, table=True)`.
+    pub table: bool,
+    /// Attributes declared with `primary_key=True`, and their Python type.
+    pub primary_keys: Vec<(String, KeyType)>,
+    /// The type of an `id` annotation (a Beanie document's own id type).
+    pub id_annotation: Option<KeyType>,
+}
+
+/// The Python type of a primary key, as far as paging by it needs to know.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum KeyType {
+    Int,
+    Str,
+    Uuid,
+    ObjectId,
+    Unknown,
+}
+
+/// Which library maps a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orm {
+    Beanie,
+    Sql,
+}
+
+/// A model class the project defines, resolved through its bases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrmModel {
+    pub orm: Orm,
+    /// The attribute holding the primary key and its type; `None` when it is composite or
+    /// declared where perfopt cannot see it.
+    pub key: Option<(String, KeyType)>,
+}
+
+const BEANIE_DOCUMENT: &[&str] = &["beanie.Document", "beanie.odm.documents.Document"];
+
+/// Module-level classes of a file that have bases.
+pub fn class_facts(
+    tree: &Tree,
+    source: &str,
+    imports: &ImportMap,
+    module: &[String],
+) -> Vec<ClassFacts> {
+    let local = |name: &str| format!("{}.{name}", module.join("."));
+    let mut classes = Vec::new();
+    for statement in named_children(tree.root_node()) {
+        let class = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            _ => Some(statement),
+        };
+        let Some(class) = class.filter(|c| c.kind() == "class_definition") else {
+            continue;
+        };
+        let (Some(name), Some(arguments)) = (
+            class.child_by_field_name("name"),
+            class.child_by_field_name("superclasses"),
+        ) else {
+            continue;
+        };
+        let mut facts = ClassFacts {
+            qualified: local(text(name, source)),
+            bases: Vec::new(),
+            table: false,
+            primary_keys: Vec::new(),
+            id_annotation: None,
+        };
+        for base in named_children(arguments) {
+            match base.kind() {
+                "keyword_argument" => {
+                    let keyword = base.child_by_field_name("name").map(|n| text(n, source));
+                    let value = base.child_by_field_name("value").map(|v| text(v, source));
+                    facts.table |= keyword == Some("table") && value == Some("True");
+                }
+                "identifier" | "attribute" => facts.bases.push(
+                    qualified_static(base, source, imports)
+                        .unwrap_or_else(|| local(text(base, source))),
+                ),
+                _ => {}
+            }
+        }
+        if let Some(body) = class.child_by_field_name("body") {
+            read_body(body, source, imports, &mut facts);
+        }
+        classes.push(facts);
+    }
+    classes
+}
+
+/// Primary-key columns and the `id` annotation among the class's attribute declarations.
+fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFacts) {
+    for statement in named_children(body) {
+        let Some(assignment) = statement
+            .named_child(0)
+            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
+        else {
+            continue;
+        };
+        let Some(target) = assignment
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier")
+        else {
+            continue;
+        };
+        let name = text(target, source);
+        let annotation = assignment.child_by_field_name("type");
+        let declared = annotation.map(|a| key_type_of_annotation(text(a, source)));
+        if name == "id" {
+            facts.id_annotation = declared;
+        }
+        let Some(column) = assignment
+            .child_by_field_name("right")
+            .filter(|r| r.kind() == "call")
+        else {
+            continue;
+        };
+        let args = CallArgs::of(column, source);
+        let is_key = args
+            .keyword("primary_key")
+            .is_some_and(|v| text(v, source) == "True");
+        let is_column = column
+            .child_by_field_name("function")
+            .and_then(|f| qualified_static(f, source, imports))
+            .is_some_and(|q| {
+                (q.starts_with("sqlalchemy.") || q.starts_with("sqlmodel."))
+                    && ["mapped_column", "Column", "Field"]
+                        .iter()
+                        .any(|c| q.ends_with(&format!(".{c}")))
+            });
+        if !(is_key && is_column) {
+            continue;
+        }
+        let key_type = match declared {
+            Some(declared) if declared != KeyType::Unknown => declared,
+            _ => args
+                .positional
+                .first()
+                .map_or(KeyType::Unknown, |t| key_type_of_column(text(*t, source))),
+        };
+        facts.primary_keys.push((name.to_string(), key_type));
+    }
+}
+
+/// `Mapped[int]`, `int | None`, `Optional[uuid.UUID]` → the key type.
+fn key_type_of_annotation(annotation: &str) -> KeyType {
+    let mut inner: String = annotation.chars().filter(|c| !c.is_whitespace()).collect();
+    loop {
+        let peeled = ["Mapped[", "Optional[", "typing.Optional[", "orm.Mapped["]
+            .iter()
+            .find_map(|wrapper| inner.strip_prefix(wrapper)?.strip_suffix(']'))
+            .map(str::to_string)
+            .or_else(|| inner.strip_suffix("|None").map(str::to_string))
+            .or_else(|| inner.strip_prefix("None|").map(str::to_string));
+        match peeled {
+            Some(peeled) => inner = peeled,
+            None => break,
+        }
+    }
+    match inner.rsplit('.').next().unwrap_or(&inner) {
+        "int" => KeyType::Int,
+        "str" => KeyType::Str,
+        "UUID" | "UUID4" => KeyType::Uuid,
+        "PydanticObjectId" | "ObjectId" => KeyType::ObjectId,
+        _ => KeyType::Unknown,
+    }
+}
+
+/// `Integer`, `sa.BigInteger`, `String(36)` → the Python type SQLAlchemy gives the column.
+fn key_type_of_column(column_type: &str) -> KeyType {
+    let name = column_type.split('(').next().unwrap_or(column_type);
+    match name.rsplit('.').next().unwrap_or(name) {
+        "Integer" | "BigInteger" | "SmallInteger" | "INTEGER" | "BIGINT" | "SMALLINT" => {
+            KeyType::Int
+        }
+        "String" | "Text" | "Unicode" | "UnicodeText" | "VARCHAR" | "CHAR" | "TEXT" => KeyType::Str,
+        "Uuid" => KeyType::Uuid,
+        _ => KeyType::Unknown,
+    }
+}
+
+/// The model `qualified` names, found among `classes` and resolved through their bases.
+pub fn resolve(classes: &[ClassFacts], qualified: &str) -> Option<OrmModel> {
+    // The class and its ancestors the project defines, most derived first.
+    let mut chain: Vec<&ClassFacts> = Vec::new();
+    let mut pending = vec![qualified.to_string()];
+    let mut is_document = false;
+    while let Some(name) = pending.pop() {
+        if chain.len() > 32 {
+            break;
+        }
+        if BEANIE_DOCUMENT.contains(&name.as_str()) {
+            is_document = true;
+            continue;
+        }
+        let Some(class) = classes
+            .iter()
+            .find(|c| same_object(&c.qualified, &name) && !chain.contains(c))
+        else {
+            continue;
+        };
+        chain.push(class);
+        pending.extend(class.bases.iter().rev().cloned());
+    }
+    if is_document {
+        let id = chain
+            .iter()
+            .find_map(|c| c.id_annotation)
+            .unwrap_or(KeyType::ObjectId);
+        return Some(OrmModel {
+            orm: Orm::Beanie,
+            key: Some(("id".to_string(), id)),
+        });
+    }
+    let declaring = chain.iter().find(|c| !c.primary_keys.is_empty());
+    if declaring.is_none() && !chain.first().is_some_and(|c| c.table) {
+        return None;
+    }
+    let key = declaring
+        .filter(|c| c.primary_keys.len() == 1)
+        .map(|c| c.primary_keys[0].clone());
+    Some(OrmModel { orm: Orm::Sql, key })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn classes(source: &str) -> Vec<ClassFacts> {
+        let tree = parse(source).unwrap();
+        let module = vec!["app".to_string(), "models".to_string()];
+        let imports = ImportMap::build(&tree, source, &module);
+        class_facts(&tree, source, &imports, &module)
+    }
+
+    #[test]
+    fn only_files_that_may_declare_models_are_parsed_for_them() {
+        assert!(may_declare_models(
+            "class Product(BaseDocument):\n    name: str\n"
+        ));
+        let column = "class Item(Base):\n    id = Column(Integer, primary_key=True)\n";
+        assert!(may_declare_models(&format!(
+            "from sqlalchemy import Column, Integer\n{column}"
+        )));
+        assert!(!may_declare_models(&format!(
+            "from .schema import Column\n{column}"
+        )));
+        assert!(!may_declare_models(
+            "# a Document about class names\nx = 1\n"
+        ));
+        assert!(!may_declare_models(
+            "class DocumentParser:\n    doc = 'Document'\n"
+        ));
+    }
+
+    #[test]
+    fn documents_resolve_through_project_bases() {
+        let found = classes(
+            "from beanie import Document\nfrom uuid import UUID\nclass Base(Document):\n    pass\nclass Product(Base):\n    name: str\nclass Tagged(Document):\n    id: UUID\n",
+        );
+        assert_eq!(
+            resolve(&found, "app.models.Product"),
+            Some(OrmModel {
+                orm: Orm::Beanie,
+                key: Some(("id".into(), KeyType::ObjectId))
+            })
+        );
+        assert_eq!(
+            resolve(&found, "models.Tagged").and_then(|m| m.key),
+            Some(("id".into(), KeyType::Uuid))
+        );
+        assert_eq!(resolve(&found, "app.models.Missing"), None);
+    }
+
+    #[test]
+    fn sql_keys_come_from_annotations_or_column_types() {
+        let found = classes(
+            "import sqlalchemy as sa\nfrom sqlalchemy.orm import Mapped, mapped_column, DeclarativeBase\nfrom sqlmodel import SQLModel, Field\nclass Base(DeclarativeBase):\n    pass\nclass Item(Base):\n    __tablename__ = 'items'\n    item_id: Mapped[int] = mapped_column(primary_key=True)\nclass Legacy(Base):\n    code = sa.Column(sa.String(8), primary_key=True)\nclass Hero(SQLModel, table=True):\n    id: int | None = Field(default=None, primary_key=True)\nclass Pair(Base):\n    a: Mapped[int] = mapped_column(primary_key=True)\n    b: Mapped[int] = mapped_column(primary_key=True)\nclass HeroIn(SQLModel):\n    name: str\n",
+        );
+        let key = |name: &str| resolve(&found, name).map(|m| (m.orm, m.key));
+        assert_eq!(
+            key("app.models.Item"),
+            Some((Orm::Sql, Some(("item_id".into(), KeyType::Int))))
+        );
+        assert_eq!(
+            key("app.models.Legacy"),
+            Some((Orm::Sql, Some(("code".into(), KeyType::Str))))
+        );
+        assert_eq!(
+            key("app.models.Hero"),
+            Some((Orm::Sql, Some(("id".into(), KeyType::Int))))
+        );
+        assert_eq!(key("app.models.Pair"), Some((Orm::Sql, None)));
+        assert_eq!(key("app.models.HeroIn"), None);
+    }
+}
