@@ -204,15 +204,18 @@ class Service:
         self.log_file.close()
 
 
-def prepare_apps(perfopt: str, python: Path, workdir: Path) -> dict:
-    """Copies the example twice, rewrites one with `perfopt fix --unsafe`, compiles both."""
+def prepare_apps(perfopt: str, python: Path, workdir: Path, ignore_codes: str | None = None) -> dict:
+    """Copies the example twice, rewrites one with `perfopt fix --unsafe` (without the codemods
+    in `ignore_codes`, if given), compiles both."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for phase in PHASES:
         shutil.copytree(EXAMPLE, workdir / phase, ignore=ignore)
     found = subprocess.run(
         [perfopt, "check", "--format", "json", str(workdir / "before")], capture_output=True, text=True,
     )
-    fix = subprocess.run([perfopt, "fix", "--unsafe", str(workdir / "after")], capture_output=True, text=True)
+    selection = ["--ignore", ignore_codes] if ignore_codes else []
+    fix = subprocess.run([perfopt, "fix", "--unsafe", *selection, str(workdir / "after")],
+                         capture_output=True, text=True)
     if fix.returncode not in (0, 1):
         raise RuntimeError(f"perfopt fix --unsafe failed ({fix.returncode}):\n{fix.stdout}{fix.stderr}")
     left = subprocess.run(
@@ -407,7 +410,8 @@ def markdown(meta: dict, cells: list[dict]) -> str:
     by_key = {(c["endpoint"], c["clients"], c["phase"]): c for c in cells}
     endpoints = {e.name: e for e in ENDPOINTS}
     lines = [
-        "# Impact benchmark: shop-api before and after `perfopt fix --unsafe`",
+        "# Impact benchmark: shop-api before and after `perfopt fix --unsafe"
+        + (f" --ignore {meta['ignore']}" if meta.get("ignore") else "") + "`",
         "",
         f"Run of {meta['date']} on {meta['machine']}; {meta['perfopt']}; load generator {meta['loadgen']}; "
         f"upstream delay {meta['delay_ms']:g} ms; {meta['duration_s']:g} s per cell after a {meta['warmup_s']:g} s "
@@ -466,6 +470,7 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter for the venv (default: this one)")
     parser.add_argument("--out", type=Path, help="output directory (default: bench/impact, target/impact with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (apps, diff, logs)")
+    parser.add_argument("--ignore", help="codes the rewrite leaves out (e.g. PO301,PO205: the I/O fixes alone)")
     args = parser.parse_args()
 
     args.loadgen = args.loadgen or ("python" if args.quick else "oha")
@@ -492,7 +497,7 @@ def main() -> int:
     )
     workdir = Path(tempfile.mkdtemp(prefix="perfopt-impact-"))
     try:
-        fix = prepare_apps(perfopt, python, workdir)
+        fix = prepare_apps(perfopt, python, workdir, args.ignore)
         log(f"{fix['fix_output']}; diff of {fix['diff_lines']} lines")
         cells, checks = measure(args, python, tool, workdir)
     finally:
@@ -512,6 +517,7 @@ def main() -> int:
         "duration_s": args.duration,
         "warmup_s": args.warmup,
         "clients": args.clients,
+        "ignore": args.ignore,
         "wall_s": round(time.monotonic() - started, 1),
         "fix": {key: value for key, value in fix.items() if key != "diff"},
         "requirements": [line for line in REQUIREMENTS.read_text().splitlines() if line and not line.startswith("#")],
