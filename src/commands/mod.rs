@@ -252,14 +252,15 @@ fn exit_code(errors: &[FileError], findings: bool) -> i32 {
 pub fn rules(format: RulesFormat) -> Result<i32> {
     match format {
         RulesFormat::Text => {
-            println!("{:<6} {:<32} {:<22} summary", "code", "name", "fix");
+            let fix_of = |m: &crate::codemod::CodemodMeta| match m.fix {
+                crate::codemod::FixAvailability::Never => "none",
+                _ => m.safety,
+            };
+            let width = ALL.iter().map(|c| fix_of(c.meta()).len()).max().unwrap_or(3);
+            println!("{:<6} {:<32} {:<width$} summary", "code", "name", "fix");
             for codemod in ALL {
                 let m = codemod.meta();
-                let fix = match m.fix {
-                    crate::codemod::FixAvailability::Never => "none".to_string(),
-                    _ => m.safety.to_string(),
-                };
-                println!("{:<6} {:<32} {:<22} {}", m.code, m.name, fix, m.summary);
+                println!("{:<6} {:<32} {:<width$} {}", m.code, m.name, fix_of(m), m.summary);
             }
         }
         RulesFormat::Json => {
