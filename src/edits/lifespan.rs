@@ -54,7 +54,12 @@ pub fn startup_site<'t>(
         }
     });
     if let Some(body) = handler {
-        return Ok(StartupSite::EndOfHandler(body));
+        let has_statements = named_children(body).iter().any(|s| s.kind() != "comment");
+        return if has_statements {
+            Ok(StartupSite::EndOfHandler(body))
+        } else {
+            Err("the app's start-up handler has no statements to follow")
+        };
     }
     Ok(StartupSite::NewLifespan(app_call))
 }
@@ -83,7 +88,7 @@ pub fn add_startup_statement(
                 .filter(|s| s.kind() != "comment")
                 .collect();
             let (Some(first), Some(last)) = (statements.first(), statements.last()) else {
-                return Vec::new();
+                unreachable!("startup_site only gives handlers with statements");
             };
             let indent = indentation_at(source, first.start_byte());
             vec![Edit::insert(

@@ -83,6 +83,9 @@ const NOT_CACHEABLE_WORDS: &[&str] = &[
     "write",
 ];
 
+/// Functions that run their first argument in a worker thread.
+const THREAD_RUNNERS: &[&str] = &["to_thread", "run_in_threadpool", "run_sync"];
+
 /// HTTP methods that write, as a string argument (`client.request("POST", ...)`).
 const WRITE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 
@@ -288,9 +291,16 @@ fn only_reads(body: Node, source: &str, locals: &std::collections::HashSet<Strin
     crate::parse::walk_tree(body, |node| match node.kind() {
         "call" => {
             calls = true;
-            let callee = node
+            let mut callee = node
                 .child_by_field_name("function")
                 .map_or("", |f| text(f, source));
+            // `asyncio.to_thread(subprocess.run, ...)` calls its first argument: judge that,
+            // so the verdict is the same before and after PO103/PO104 move a call to a thread.
+            if THREAD_RUNNERS.iter().any(|r| callee.ends_with(r)) {
+                if let Some(first) = CallArgs::of(node, source).positional.first() {
+                    callee = text(*first, source);
+                }
+            }
             let last = callee.rsplit('.').next().unwrap_or(callee);
             writes |= has_word(callee, NOT_CACHEABLE_WORDS) || RESPONSE_CLASSES.contains(&last);
         }
