@@ -11,6 +11,7 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_timeout;
 mod sequential_await_in_loop;
+mod unbounded_count;
 mod unbounded_list_endpoint;
 mod uncached_hot_lookup;
 mod uncached_read_endpoint;
@@ -29,6 +30,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &client_per_request::ClientPerRequest,
     &uncached_read_endpoint::UncachedReadEndpoint,
     &unbounded_list_endpoint::UnboundedListEndpoint,
+    &unbounded_count::UnboundedCount,
     &lru_cache_on_async::LruCacheOnAsync,
     &uncached_hot_lookup::UncachedHotLookup,
     &missing_compression::MissingCompression,
