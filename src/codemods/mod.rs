@@ -16,6 +16,7 @@ mod unbounded_list_endpoint;
 mod uncached_hot_lookup;
 mod uncached_read_endpoint;
 mod unstreamed_large_response;
+mod write_in_loop;
 
 use crate::codemod::Codemod;
 
@@ -29,6 +30,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
     &uncached_read_endpoint::UncachedReadEndpoint,
+    &write_in_loop::WriteInLoop,
     &unbounded_list_endpoint::UnboundedListEndpoint,
     &unbounded_count::UnboundedCount,
     &lru_cache_on_async::LruCacheOnAsync,

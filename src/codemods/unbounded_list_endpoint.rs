@@ -8,6 +8,7 @@ use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style};
 use crate::semantic::models::{KeyType, Orm, OrmModel};
 use crate::semantic::queries::{chain, is_select, resolve_model, unparenthesize, BEANIE_FINDS};
+use crate::semantic::scope::fresh_local;
 use crate::source::indentation_at;
 use crate::syntax::{ancestors_below, enclosing_statement, named_children, text, CallArgs};
 use std::collections::HashSet;
@@ -752,18 +753,6 @@ fn page_model<'t>(
             None => Ok(None),
         },
     }
-}
-
-/// A name for a new local variable of `function`: `base`, or `base_1`, … when taken.
-fn fresh_local(function: Node, source: &str, base: &str) -> String {
-    let taken: HashSet<&str> = identifiers(function)
-        .into_iter()
-        .map(|i| text(i, source))
-        .collect();
-    std::iter::once(base.to_string())
-        .chain((1..).map(|i| format!("{base}_{i}")))
-        .find(|name| !taken.contains(name.as_str()))
-        .expect("an unused name exists")
 }
 
 /// Whether `node` starts its line (only indentation before it).
