@@ -21,7 +21,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "safe",
     priority: 6,
-    impact: "Measured by `tests/behaviour/run_db_writes_behaviour.py` on SQLite (aiosqlite): the count is one `SELECT count(*)` row instead of one row per matching record turned into an ORM object.",
+    impact: "One number crosses the wire instead of every matching row or document, each turned into a model object; the behaviour test checks the counts stay identical (SQLAlchemy on aiosqlite, 300 rows: 8 counts took 13 ms before the fix and 6 ms after, one run).",
     requires: &["len("],
     gates: &[
         Gate {

@@ -19,7 +19,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "unsafe",
     priority: 6,
-    impact: "Measured by `tests/behaviour/run_db_writes_behaviour.py` on SQLite (aiosqlite), counting statements with SQLAlchemy's `before_cursor_execute` event: see the driver's output for the counts before and after.",
+    impact: "Measured by `tests/behaviour/run_db_writes_behaviour.py` (SQLAlchemy async on an aiosqlite file): importing 300 rows took 300 commits and 5.5 s before the fix, 1 commit and 36 ms after (one run on the development machine; SQLite still sends one INSERT per row).",
     requires: &["for "],
     gates: &[
         Gate {
@@ -43,7 +43,10 @@ Finds a database write awaited once per iteration of a `for` loop: a Beanie docu
 ## Why is this slow?
 Each iteration waits for its own round trip to the database, and for SQL each commit is a
 transaction of its own that the database writes durably to disk before answering. A list of
-n items costs n round trips (n transactions); `insert_many` sends all the documents in one
+n items costs n round trips (n transactions). Measured by perfopt's behaviour test
+(`tests/behaviour/run_db_writes_behaviour.py`, SQLAlchemy async on an aiosqlite file, one run):
+importing 300 rows with a commit each took 5.5 s and 300 commits, after the fix 36 ms and one
+commit. `insert_many` sends all the documents in one
 command (PyMongo splits it into batches of at most 100,000 or 48 MB), and one commit writes all
 the rows in one transaction.
 
