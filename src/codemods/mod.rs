@@ -11,6 +11,7 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_timeout;
 mod sequential_await_in_loop;
+mod sync_driver_in_async;
 mod unbounded_count;
 mod unbounded_list_endpoint;
 mod uncached_hot_lookup;
@@ -33,6 +34,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &write_in_loop::WriteInLoop,
     &unbounded_list_endpoint::UnboundedListEndpoint,
     &unbounded_count::UnboundedCount,
+    &sync_driver_in_async::SyncDriverInAsync,
     &lru_cache_on_async::LruCacheOnAsync,
     &uncached_hot_lookup::UncachedHotLookup,
     &missing_compression::MissingCompression,
