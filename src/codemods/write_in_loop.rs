@@ -38,7 +38,8 @@ static META: CodemodMeta = CodemodMeta {
 Finds a database write awaited once per iteration of a `for` loop: a Beanie document's
 `await doc.insert()` or `await Model.insert_one(doc)` (the model a project class derived from
 `Document`), and a SQLAlchemy/SQLModel `session.add(obj)` followed in the same loop by
-`await session.commit()` or `await session.flush()`.
+`await session.commit()` or `await session.flush()`. A commit that runs only under a condition
+(`if index % 100 == 0:`) already batches and is left alone.
 
 ## Why is this slow?
 Each iteration waits for its own round trip to the database, and for SQL each commit is a
@@ -209,7 +210,8 @@ fn write_of<'t>(awaited: Node<'t>, body: Node<'t>, file: &FileContext) -> Option
                 },
             })
         }
-        "commit" | "flush" => {
+        // A commit under a condition (`if len(batch) == 100`) already batches.
+        "commit" | "flush" if !conditional_in(awaited, body) => {
             let session = text(receiver, source);
             // The `session.add(obj)` of the same session, before the commit in this loop.
             let mut add = None;
@@ -464,6 +466,24 @@ fn dedented(node: Node, unit: &str, source: &str) -> String {
     lines.fold(first, |out, line| {
         format!("{out}\n{}", line.strip_prefix(unit).unwrap_or(line))
     })
+}
+
+/// Whether `node` runs only under a condition inside the loop body.
+fn conditional_in(node: Node, body: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n == body {
+            return false;
+        }
+        if matches!(
+            n.kind(),
+            "if_statement" | "while_statement" | "match_statement" | "conditional_expression"
+        ) {
+            return true;
+        }
+        current = n.parent();
+    }
+    false
 }
 
 /// Whether a `try` statement inside the loop holds `node`.
