@@ -1,8 +1,11 @@
 """Behaviour app for PO204 (write-in-loop) and PO206 (unbounded-count): SQLAlchemy's async ORM
-on aiosqlite, an order import that commits per row and counts that load every row. The driver
-(`run_db_writes_behaviour.py`) runs it before and after `perfopt fix`."""
+on aiosqlite and Beanie on mongomock-motor (an in-memory MongoDB), an order import that commits
+per row, an audit log inserted one document at a time, and counts that load every row. The
+driver (`run_db_writes_behaviour.py`) runs it before and after `perfopt fix`."""
 import os
 
+from beanie import Document, init_beanie
+from mongomock_motor import AsyncMongoMockClient
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -24,9 +27,15 @@ class Order(Base):
     total: Mapped[float]
 
 
+class AuditEntry(Document):
+    action: str
+    ref: str
+
+
 async def create_tables():
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
+    await init_beanie(database=AsyncMongoMockClient()["audit"], document_models=[AuditEntry])
 
 
 async def import_orders(lines):
@@ -57,3 +66,17 @@ async def all_orders():
     async with SessionLocal() as session:
         rows = (await session.scalars(select(Order).order_by(Order.id))).all()
         return [(o.id, o.customer, o.status, o.total) for o in rows]
+
+
+async def record_audit(refs):
+    for ref in refs:
+        await AuditEntry(action="import", ref=ref).insert()
+    return len(refs)
+
+
+async def count_audit(ref):
+    return len(await AuditEntry.find(AuditEntry.ref == ref).to_list())
+
+
+async def all_audit():
+    return [(e.action, e.ref) for e in await AuditEntry.find_all().sort(+AuditEntry.ref).to_list()]
