@@ -9,6 +9,7 @@ from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import AsyncMongoClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import sessionmaker
 
 app = FastAPI()
 mongo = AsyncMongoClient("mongodb://localhost:27017")
@@ -16,6 +17,7 @@ motor = AsyncIOMotorClient("mongodb://localhost:27017")
 cache = aioredis.Redis(host="localhost")
 engine = create_async_engine("sqlite+aiosqlite:///shop.db")
 SessionLocal = async_sessionmaker(engine)
+LegacyAsyncSession = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
 # quiet: PyMongo's async client and Motor
@@ -33,6 +35,13 @@ async def products():
     async with SessionLocal() as session:
         rows = (await session.execute(text("SELECT name FROM products"))).scalars().all()
     return cached or rows
+
+
+# quiet: the pre-2.0 spelling of an async session factory
+@app.get("/legacy-products")
+async def legacy_products():
+    async with LegacyAsyncSession() as session:
+        return (await session.execute(text("SELECT name FROM products"))).scalars().all()
 
 
 # quiet: aiosqlite

@@ -3,7 +3,7 @@
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
 use crate::semantic::asyncness::{drop_async_blocker, own_body_nodes, suspends};
-use crate::syntax::{is_async_def, named_children, text};
+use crate::syntax::{is_async_def, named_children, text, CallArgs};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -32,7 +32,8 @@ static META: CodemodMeta = CodemodMeta {
 Finds a synchronous database or cache driver used inside an `async def`: `sqlite3.connect`,
 `psycopg2.connect` (and its pools), psycopg 3's sync `connect`, PyMongo's `MongoClient`, redis-py's
 `Redis`/`StrictRedis`/`from_url` (not `redis.asyncio`), SQLAlchemy's or SQLModel's sync
-`Session`, `sessionmaker` and `create_engine`; the call itself, or a method called on what it
+`Session`, `sessionmaker` (without `class_=`, which `class_=AsyncSession` makes async) and
+`create_engine`; the call itself, or a method called on what it
 returned (a module-level `client = MongoClient(...)`, `db = client.shop`, then
 `db.orders.find_one(...)` in the handler), or on a parameter annotated with the sync type
 (`db: Session = Depends(get_db)`). One finding per function and driver, at its first use.
@@ -285,6 +286,12 @@ fn driver_of(
 
 fn constructed(call: Node, file: &FileContext) -> Option<Driver> {
     let qualified = file.callee(call)?;
+    // `sessionmaker(engine, class_=AsyncSession)` makes async sessions (the pre-2.0 spelling).
+    if qualified.ends_with("sessionmaker")
+        && CallArgs::of(call, file.source).keyword("class_").is_some()
+    {
+        return None;
+    }
     CONSTRUCTORS
         .iter()
         .find(|(q, _, _)| *q == qualified)
