@@ -2,7 +2,8 @@
 //! a FastAPI app with every anti-pattern perfopt rewrites, a FastAPI app of export routes and
 //! one of listing routes on SQLAlchemy and Beanie, are run before and after `perfopt fix`; the
 //! results must be identical (the program's calls concurrent, the exports streamed), and listing
-//! routes paged by the fix must give, page after page, the lists they returned whole before.
+//! routes paged by the fix must give, page after page, the lists they returned whole before; an
+//! order import batched by PO204 and counts rewritten by PO206 must store and count the same.
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -82,6 +83,18 @@ fn paged_listing_routes_concatenate_to_the_old_lists() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("pagination-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn batched_writes_and_count_queries_keep_the_data_and_the_counts() {
+    let Some((status, report)) = run_driver("run_db_writes_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("db-writes-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

@@ -11,10 +11,13 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_timeout;
 mod sequential_await_in_loop;
+mod sync_driver_in_async;
+mod unbounded_count;
 mod unbounded_list_endpoint;
 mod uncached_hot_lookup;
 mod uncached_read_endpoint;
 mod unstreamed_large_response;
+mod write_in_loop;
 
 use crate::codemod::Codemod;
 
@@ -27,7 +30,10 @@ pub static ALL: &[&dyn Codemod] = &[
     &sequential_await_in_loop::SequentialAwaitInLoop,
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
+    &write_in_loop::WriteInLoop,
     &unbounded_list_endpoint::UnboundedListEndpoint,
+    &unbounded_count::UnboundedCount,
+    &sync_driver_in_async::SyncDriverInAsync,
     &uncached_read_endpoint::UncachedReadEndpoint,
     &uncached_hot_lookup::UncachedHotLookup,
     &lru_cache_on_async::LruCacheOnAsync,

@@ -7,6 +7,8 @@ use crate::fix::{Edit, Fix};
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style};
 use crate::semantic::models::{KeyType, Orm, OrmModel};
+use crate::semantic::queries::{chain, is_select, resolve_model, unparenthesize, BEANIE_FINDS};
+use crate::semantic::scope::fresh_local;
 use crate::source::indentation_at;
 use crate::syntax::{ancestors_below, enclosing_statement, named_children, text, CallArgs};
 use std::collections::HashSet;
@@ -135,18 +137,6 @@ const PAGING_PARAMETERS: &[&str] = &[
     "per_page",
 ];
 
-const SELECT_FUNCTIONS: &[&str] = &[
-    "sqlalchemy.select",
-    "sqlalchemy.future.select",
-    "sqlalchemy.sql.select",
-    "sqlalchemy.sql.expression.select",
-    "sqlmodel.select",
-    "sqlmodel.sql.expression.select",
-];
-
-/// Beanie class methods that start a multi-document query.
-const BEANIE_FINDS: &[&str] = &["find", "find_all", "find_many", "all"];
-
 impl Codemod for UnboundedListEndpoint {
     fn meta(&self) -> &'static CodemodMeta {
         &META
@@ -224,48 +214,6 @@ struct Listing<'t> {
     blocker: Option<String>,
     /// A variable holding the SQL result (`result = await session.execute(...)`), read once.
     result_name: Option<Node<'t>>,
-}
-
-/// The call chain `root.m1(...).m2(...)`: its root and the steps, outermost first. A SQL
-/// `select(...)` call is a root.
-fn chain<'t, 's>(expr: Node<'t>, file: &FileContext<'s>) -> (Node<'t>, Vec<(&'s str, Node<'t>)>) {
-    let mut steps = Vec::new();
-    let mut current = unparenthesize(expr);
-    while current.kind() == "call" {
-        if is_select(current, file) {
-            break;
-        }
-        let Some(function) = current
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "attribute")
-        else {
-            break;
-        };
-        let (Some(object), Some(method)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("attribute"),
-        ) else {
-            break;
-        };
-        steps.push((text(method, file.source), current));
-        current = unparenthesize(object);
-    }
-    (current, steps)
-}
-
-fn unparenthesize(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
-        match node.named_child(0) {
-            Some(inner) if node.named_child_count() == 1 => node = inner,
-            _ => break,
-        }
-    }
-    node
-}
-
-fn is_select(call: Node, file: &FileContext) -> bool {
-    file.callee(call)
-        .is_some_and(|q| SELECT_FUNCTIONS.contains(&q.as_str()))
 }
 
 /// The whole-collection query that `call` completes, if it is one: `X.to_list()` on a Beanie
@@ -514,15 +462,6 @@ fn sql_listing<'t>(
         blocker,
         result_name,
     })
-}
-
-/// The model class a name refers to: imported, or defined at the top of this module.
-fn resolve_model(model: Node, file: &FileContext) -> Option<OrmModel> {
-    let qualified = file.qualified_name(model).or_else(|| {
-        (model.kind() == "identifier" && !file.is_local_name(model, text(model, file.source)))
-            .then(|| format!("{}.{}", file.module.join("."), text(model, file.source)))
-    })?;
-    file.project.orm_model(&qualified)
 }
 
 /// Whether `name` is bound inside `function` (its parameters excluded: those come from outside).
@@ -814,18 +753,6 @@ fn page_model<'t>(
             None => Ok(None),
         },
     }
-}
-
-/// A name for a new local variable of `function`: `base`, or `base_1`, … when taken.
-fn fresh_local(function: Node, source: &str, base: &str) -> String {
-    let taken: HashSet<&str> = identifiers(function)
-        .into_iter()
-        .map(|i| text(i, source))
-        .collect();
-    std::iter::once(base.to_string())
-        .chain((1..).map(|i| format!("{base}_{i}")))
-        .find(|name| !taken.contains(name.as_str()))
-        .expect("an unused name exists")
 }
 
 /// Whether `node` starts its line (only indentation before it).

@@ -7,6 +7,7 @@ use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style, string_value};
+use crate::semantic::queries::{is_document, is_select, method_call, method_chain, BEANIE_FINDS};
 use crate::settings::StreamFormat;
 use crate::syntax::{ancestors_below, is_async_def, named_children, text, CallArgs};
 use tree_sitter::Node;
@@ -130,20 +131,10 @@ comprehension now runs as each element is sent.
 "#,
 };
 
-/// Beanie class methods that start a query over many documents.
-const BEANIE_QUERIES: &[&str] = &["find", "find_all", "find_many", "all"];
 /// How many ORM rows SQLAlchemy builds at a time while streaming.
 const YIELD_PER: u32 = 1000;
 /// Query methods that bound the number of results.
 const BOUNDS: &[&str] = &["limit", "fetch", "slice"];
-const SELECTS: &[&str] = &[
-    "sqlalchemy.select",
-    "sqlalchemy.future.select",
-    "sqlalchemy.sql.select",
-    "sqlalchemy.sql.expression.select",
-    "sqlmodel.select",
-    "sqlmodel.sql.expression.select",
-];
 const DEPENDS: &[&str] = &[
     "fastapi.Depends",
     "fastapi.params.Depends",
@@ -227,7 +218,7 @@ fn beanie_load<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Load<'t>> {
     }
     let (methods, model) = method_chain(query, file.source);
     let first = methods.last()?;
-    if !BEANIE_QUERIES.contains(first)
+    if !BEANIE_FINDS.contains(first)
         || methods.iter().any(|m| BOUNDS.contains(m))
         || text(query, file.source).contains("$limit")
         || !is_document(model, file)
@@ -812,10 +803,7 @@ fn unbounded_select<'t>(
     function: Node<'t>,
     file: &FileContext<'t>,
 ) -> Option<Node<'t>> {
-    let is_select = |call: Node| {
-        file.callee(call)
-            .is_some_and(|q| SELECTS.contains(&q.as_str()))
-    };
+    let is_select = |call: Node| is_select(call, file);
     let unbounded_root = |expr: Node<'t>| {
         let (methods, root) = method_chain(expr, file.source);
         (!methods.iter().any(|m| BOUNDS.contains(m))).then_some(root)
@@ -844,49 +832,6 @@ fn unbounded_select<'t>(
         }
     }
     select.filter(|_| refinable)
-}
-
-/// `(object, method, arguments)` of a call `object.method(arguments)`.
-fn method_call<'t, 's>(call: Node<'t>, source: &'s str) -> Option<(Node<'t>, &'s str, Node<'t>)> {
-    if call.kind() != "call" {
-        return None;
-    }
-    let function = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
-    Some((
-        function.child_by_field_name("object")?,
-        text(function.child_by_field_name("attribute")?, source),
-        call.child_by_field_name("arguments")?,
-    ))
-}
-
-/// The methods called along `root.a(...).b(...)`, outermost first, and the root expression.
-fn method_chain<'t, 's>(expr: Node<'t>, source: &'s str) -> (Vec<&'s str>, Node<'t>) {
-    let mut methods = Vec::new();
-    let mut current = expr;
-    while let Some((object, method, _)) = method_call(current, source) {
-        methods.push(method);
-        current = object;
-    }
-    (methods, current)
-}
-
-/// Whether `model` names a Beanie document class of the project (imported, or defined here).
-fn is_document(model: Node, file: &FileContext) -> bool {
-    let qualified = match model.kind() {
-        "identifier" if file.is_local_name(model, text(model, file.source)) => return false,
-        "identifier" => file.imports.resolve(text(model, file.source)).map_or_else(
-            || format!("{}.{}", file.module.join("."), text(model, file.source)),
-            str::to_string,
-        ),
-        "attribute" => match file.qualified_name(model) {
-            Some(qualified) => qualified,
-            None => return false,
-        },
-        _ => return false,
-    };
-    file.project.is_document(&qualified)
 }
 
 /// `node`'s text with the edits that lie inside it applied.

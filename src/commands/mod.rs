@@ -256,11 +256,21 @@ pub fn rules(format: RulesFormat) -> Result<i32> {
                 crate::codemod::FixAvailability::Never => "none",
                 _ => m.safety,
             };
-            let width = ALL.iter().map(|c| fix_of(c.meta()).len()).max().unwrap_or(3);
+            let width = ALL
+                .iter()
+                .map(|c| fix_of(c.meta()).len())
+                .max()
+                .unwrap_or(3);
             println!("{:<6} {:<32} {:<width$} summary", "code", "name", "fix");
             for codemod in ALL {
                 let m = codemod.meta();
-                println!("{:<6} {:<32} {:<width$} {}", m.code, m.name, fix_of(m), m.summary);
+                println!(
+                    "{:<6} {:<32} {:<width$} {}",
+                    m.code,
+                    m.name,
+                    fix_of(m),
+                    m.summary
+                );
             }
         }
         RulesFormat::Json => {

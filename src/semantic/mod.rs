@@ -8,5 +8,6 @@ pub mod import_sections;
 pub mod imports;
 pub mod models;
 pub mod project;
+pub mod queries;
 pub mod read_routes;
 pub mod scope;

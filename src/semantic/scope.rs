@@ -159,6 +159,21 @@ fn collect_body_bindings(body: Node, source: &str, names: &mut HashSet<String>) 
     names.retain(|name| !declared_outer.contains(name));
 }
 
+/// A name for a new local variable of `function`: `base`, or `base_1`, … when any identifier in
+/// it (nested scopes included) already has that name.
+pub fn fresh_local(function: Node, source: &str, base: &str) -> String {
+    let mut taken = HashSet::new();
+    crate::parse::walk_tree(function, |n| {
+        if n.kind() == "identifier" {
+            taken.insert(text(n, source));
+        }
+    });
+    std::iter::once(base.to_string())
+        .chain((1..).map(|i| format!("{base}_{i}")))
+        .find(|name| !taken.contains(name.as_str()))
+        .expect("an unused name exists")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
