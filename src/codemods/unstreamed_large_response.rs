@@ -88,7 +88,12 @@ becomes `stream` and `scalars` (or SQLModel's `exec`) becomes `stream_scalars`, 
 response is sent, and `yield_per` makes the ORM build 1,000 objects at a time (without it, the
 ORM still builds every object before returning the first: 116 MiB against 2.6 MiB at the peak of
 the 100,000-row export in `bench/streaming_memory.md`). The body is byte for byte the one FastAPI sent: `[`, the elements
-separated by `,`, `]`, each element encoded as FastAPI encodes a list's elements.
+separated by `,`, `]`, each element encoded as FastAPI encodes a list's elements. One
+exception: ORM objects returned without a response model are encoded by `jsonable_encoder` from
+their `__dict__`, whose key order depends on the order the ORM set their attributes, which
+differs between a loaded list and a stream (it already varies between runs of the unchanged
+app); the JSON values are the same, the order of keys inside an object may not be. Declare a
+`response_model` for byte-for-byte output.
 With a `response_model` (or a return annotation) of `list[Item]`, FastAPI validates and encodes
 with Pydantic instead; the fix then encodes each element with `_response_model_encoder(Item,
 by_alias=True)` (a `TypeAdapter(Item)`: `validate_python(item, from_attributes=True)`, then
