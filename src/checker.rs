@@ -4,9 +4,12 @@
 use crate::codemod::{Codemod, Context, FileContext, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
-use crate::parse::walk_tree;
+use crate::outline::{Kind, Outline};
+use crate::parse::{parse_ranges, walk_tree};
+use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
 use crate::settings::CodemodOptions;
+use crate::skeleton::Keep;
 use crate::source::LineIndex;
 use crate::syntax::{enclosing_statement, text};
 use std::collections::{BTreeSet, HashMap};
@@ -20,14 +23,18 @@ pub struct CheckOptions<'a> {
     pub module: &'a [String],
 }
 
+/// PERFOPT_PARSE_ALL=1 turns the text gates off (every file is parsed whole): the benchmark uses
+/// it to show that the gates lose no finding.
+fn gated() -> bool {
+    std::env::var_os("PERFOPT_PARSE_ALL").is_none()
+}
+
 /// The enabled codemods that could match `source`, judged by their literals (no parse needed).
 pub fn candidate_codemods(
     source: &str,
     enabled: &BTreeSet<&'static str>,
 ) -> Vec<&'static dyn Codemod> {
-    // PERFOPT_PARSE_ALL=1 turns the text gates off: the benchmark uses it to show that the
-    // gates lose no finding.
-    let gated = std::env::var_os("PERFOPT_PARSE_ALL").is_none();
+    let gated = gated();
     let mut import_lines = None;
     ALL.iter()
         .copied()
@@ -42,6 +49,71 @@ pub fn candidate_codemods(
                 }
         })
         .collect()
+}
+
+/// Whether [`check_tree`] could report anything for `source`, judged from a parse of only the
+/// statements the candidate `codemods` can find something in or read (see [`Relevance`]):
+/// `false` is certain, `true` asks for the check of the whole file. The parts parse as they
+/// would in the whole file, and what they lack (other definitions, comments, syntax errors) can
+/// only add findings, never hide one.
+pub fn might_find(source: &str, codemods: &[&dyn Codemod], options: &CheckOptions) -> bool {
+    if !gated() {
+        return true;
+    }
+    let ranges = match relevant_parts(source, codemods, options) {
+        Parts::Nothing => return false,
+        Parts::Whole => return true,
+        Parts::Some(ranges) => ranges,
+    };
+    let Some(tree) = parse_ranges(source, &ranges) else {
+        return true;
+    };
+    tree.root_node().has_error() || !check_tree(source, &tree, options).is_empty()
+}
+
+/// What of a file to parse to see whether it has findings.
+pub enum Parts {
+    /// No part can hold a finding.
+    Nothing,
+    /// The whole file: its outline cannot be trusted (see `Outline::well_formed`), or the parts
+    /// that matter are most of it.
+    Whole,
+    Some(Vec<std::ops::Range<usize>>),
+}
+
+/// The parts of `source` that can hold a finding of `codemods` or that they read.
+pub fn relevant_parts(source: &str, codemods: &[&dyn Codemod], options: &CheckOptions) -> Parts {
+    let outline = Outline::scan(source);
+    if !outline.well_formed {
+        return Parts::Whole;
+    }
+    let relevance = Relevance::new(&outline, codemods, options.module, options.project);
+    let mut can_hold = false;
+    let ranges = crate::skeleton::included(&outline, |statement, kind, _| {
+        // A compound statement's block is judged statement by statement, its header alone.
+        let compound = kind == Kind::Other && outline.opens_block(statement);
+        let judged = match compound {
+            true => outline.header_bytes(statement),
+            false => outline.bytes(statement),
+        };
+        let holds = relevance.can_hold(judged);
+        can_hold |= holds;
+        let resolves = || relevance.imports_resolved_names(statement);
+        match kind {
+            Kind::Other if compound => Keep::Members,
+            Kind::Other => Keep::Whole,
+            Kind::Class if holds || resolves() => Keep::Members,
+            Kind::Def if holds || resolves() => Keep::Whole,
+            _ => Keep::Drop,
+        }
+    });
+    let kept: usize = ranges.iter().map(|range| range.len()).sum();
+    match can_hold {
+        false => Parts::Nothing,
+        // Parsing most of the file twice (once in part, then whole) costs more than once whole.
+        true if kept > source.len() / 2 => Parts::Whole,
+        true => Parts::Some(ranges),
+    }
 }
 
 /// All diagnostics for one file, sorted by position, suppressions applied.

@@ -42,6 +42,9 @@ pub struct CodemodMeta {
     /// of `gates`. Files that fail are never parsed for it.
     pub requires: &'static [&'static str],
     pub gates: &'static [Gate],
+    /// What a `def` or `class` must mention for this codemod to find anything in it: one of
+    /// these. The others are not parsed unless a codemod needs them (an empty list keeps all).
+    pub mentions: &'static [Mention],
     /// The part of a file whose nodes `check` must see.
     pub scope: Scope,
 }
@@ -108,9 +111,75 @@ pub fn import_lines(source: &str) -> String {
         .join("\n")
 }
 
+/// A text test on a statement (a `def` or `class` with its decorators, or a module-level
+/// statement for a codemod with `Scope::Module`), run before parsing: it mentions what one of
+/// `imports` is bound to, one of `words` or of the `names` the file gives, or `shape` accepts its
+/// text. A mention in a comment or string counts: findings only need to be possible.
+pub struct Mention {
+    /// Qualified names resolved through the file's imports: `time.sleep` (mentioned as
+    /// `time.sleep` after `import time`, or as `sleep` after `from time import sleep`), or a whole
+    /// module, `requests`.
+    pub imports: &'static [&'static str],
+    /// Names that need no import: builtins (`open`), methods (`read_text`).
+    pub words: &'static [&'static str],
+    /// Names read from the whole file's text (PO302: the functions passed to `Depends`).
+    pub names: Option<fn(&str) -> Vec<&str>>,
+    pub shape: Option<fn(&str) -> bool>,
+    /// Whether a module-level variable whose value starts with one of `imports` (`session =
+    /// requests.Session()`) counts as a mention too: for codemods that follow such variables.
+    pub through_variables: bool,
+}
+
+impl Mention {
+    const NOTHING: Mention = Mention {
+        imports: &[],
+        words: &[],
+        names: None,
+        shape: None,
+        through_variables: false,
+    };
+
+    pub const fn imports(imports: &'static [&'static str]) -> Mention {
+        Mention {
+            imports,
+            ..Mention::NOTHING
+        }
+    }
+
+    pub const fn words(words: &'static [&'static str]) -> Mention {
+        Mention {
+            words,
+            ..Mention::NOTHING
+        }
+    }
+
+    /// [`Mention::imports`], followed through module-level variables.
+    pub const fn imports_and_variables(imports: &'static [&'static str]) -> Mention {
+        Mention {
+            imports,
+            through_variables: true,
+            ..Mention::NOTHING
+        }
+    }
+
+    pub const fn names(names: fn(&str) -> Vec<&str>) -> Mention {
+        Mention {
+            names: Some(names),
+            ..Mention::NOTHING
+        }
+    }
+
+    pub const fn shape(shape: fn(&str) -> bool) -> Mention {
+        Mention {
+            shape: Some(shape),
+            ..Mention::NOTHING
+        }
+    }
+}
+
 /// `word` appears with no identifier character on either side (`time` in `import time`, not in
 /// `from datetime import`).
-fn contains_word(text: &str, word: &str) -> bool {
+pub fn contains_word(text: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(word).any(|(at, _)| {
         let before = text[..at].chars().next_back();

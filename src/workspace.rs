@@ -2,7 +2,7 @@
 //! symlinks), the project-index pass, checking or fixing every file in parallel, atomic writes.
 
 use crate::cache::Cache;
-use crate::checker::{candidate_codemods, check_tree, CheckOptions};
+use crate::checker::{candidate_codemods, check_tree, might_find, CheckOptions};
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 use crate::fixer::fix_parsed;
@@ -339,7 +339,8 @@ fn process(
         applied: BTreeMap::new(),
         errors: Vec::new(),
     };
-    if candidate_codemods(&file.text, &enabled).is_empty() {
+    let codemods = candidate_codemods(&file.text, &enabled);
+    if codemods.is_empty() || !might_find(&file.text, &codemods, &options) {
         return outcome;
     }
     let Some(tree) = parse(&file.text) else {

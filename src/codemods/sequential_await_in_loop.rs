@@ -1,6 +1,8 @@
 //! PO106: a loop that awaits one independent call per item, one after another.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::builders::await_needs_parens;
 use crate::edits::importer::{unique_name, ModuleAdditions};
 use crate::edits::shared_http::existing_definition;
@@ -27,6 +29,7 @@ static META: CodemodMeta = CodemodMeta {
         literals: &[],
         shape: Some(awaits_into_a_list),
     }],
+    mentions: &[Mention::shape(awaits_into_a_list)],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds, in an `async def`, the two shapes that await one call per item and collect the results

@@ -1,7 +1,7 @@
 //! Which calls block the event loop: the shared classification behind PO101–PO105. Callees are
 //! resolved through imports and local bindings, never by their text alone.
 
-use crate::codemod::{FileContext, Gate};
+use crate::codemod::{FileContext, Gate, Mention};
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
 
@@ -95,6 +95,42 @@ pub const BLOCKING_GATES: &[Gate] = &[
     PATHLIB_GATE,
     SUBPROCESS_GATE,
     OS_GATE,
+];
+
+// What a `def` must mention for each kind of blocking call to be possible in it: a name bound
+// to the callee (or to a client built from one), or the method's name.
+const HTTP_MENTION: Mention = Mention::imports_and_variables(&[
+    "requests",
+    "httpx.get",
+    "httpx.post",
+    "httpx.put",
+    "httpx.patch",
+    "httpx.delete",
+    "httpx.head",
+    "httpx.options",
+    "httpx.request",
+    "httpx.Client",
+    "urllib.request.urlopen",
+]);
+const SLEEP_MENTION: Mention = Mention::imports(&["time.sleep"]);
+const OPEN_MENTION: Mention = Mention::words(&["open"]);
+const IO_OPEN_MENTION: Mention = Mention::imports(&["io.open"]);
+const PATH_METHOD_MENTION: Mention = Mention::words(PATH_METHODS);
+const SUBPROCESS_MENTION: Mention = Mention::imports(&["subprocess", "os.system", "os.popen"]);
+
+pub const HTTP_MENTIONS: &[Mention] = &[HTTP_MENTION];
+pub const SLEEP_MENTIONS: &[Mention] = &[SLEEP_MENTION];
+pub const FILE_IO_MENTIONS: &[Mention] = &[OPEN_MENTION, IO_OPEN_MENTION, PATH_METHOD_MENTION];
+pub const SUBPROCESS_MENTIONS: &[Mention] = &[SUBPROCESS_MENTION];
+/// Any blocking call, or a route registered by `add_api_route`: what PO105 needs.
+pub const BLOCKING_MENTIONS: &[Mention] = &[
+    HTTP_MENTION,
+    SLEEP_MENTION,
+    OPEN_MENTION,
+    IO_OPEN_MENTION,
+    PATH_METHOD_MENTION,
+    SUBPROCESS_MENTION,
+    Mention::words(&["add_api_route"]),
 ];
 
 pub const HTTP_VERBS: &[&str] = &[

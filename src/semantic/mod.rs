@@ -5,5 +5,6 @@ pub mod blocking;
 pub mod concurrency;
 pub mod fastapi;
 pub mod imports;
+pub mod mentions;
 pub mod project;
 pub mod scope;

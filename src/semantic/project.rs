@@ -2,7 +2,11 @@
 //! cross files (which names are FastAPI apps and routers, which functions are awaited, which apps
 //! get a compression middleware). Read-only afterwards.
 
-use crate::semantic::imports::ImportMap;
+use crate::codemod::contains_word;
+use crate::outline::{Kind, Outline};
+use crate::semantic::imports::{is_within, ImportMap};
+use crate::semantic::mentions::text_imports;
+use crate::skeleton::{included, Keep};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -28,7 +32,8 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    /// The facts of one file; it is parsed only when its text can hold the parsed facts.
+    /// The facts of one file; it is parsed only when its text can hold the parsed facts, and
+    /// then only in part (see [`fact_parts`]).
     pub fn collect(source: &str, module: Vec<String>) -> Self {
         let mut facts = FileFacts {
             awaited: awaited_names(source),
@@ -40,7 +45,11 @@ impl FileFacts {
         let compresses = source.contains("add_middleware")
             && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
         if defines_apps || compresses {
-            if let Some(tree) = crate::parse::parse(source) {
+            let tree = fact_parts(source, &module)
+                .and_then(|parts| crate::parse::parse_ranges(source, &parts))
+                .filter(|tree| !tree.root_node().has_error())
+                .or_else(|| crate::parse::parse(source));
+            if let Some(tree) = tree {
                 let imports = ImportMap::build(&tree, source, &module);
                 facts.app_objects = app_object_names(&tree, source, &imports);
                 if compresses {
@@ -51,6 +60,44 @@ impl FileFacts {
         facts.module = module;
         facts
     }
+}
+
+/// What the facts are read from: the statements outside definitions (where apps and routers
+/// are assigned), the definitions that call `add_middleware` or import an app or router class
+/// (the import table is the whole file's), and the other module-level definitions as stubs,
+/// which keep their names defined (a name defined in the module is not an import). `None` when
+/// the outline cannot be trusted: then the whole file.
+fn fact_parts(source: &str, module: &[String]) -> Option<Vec<std::ops::Range<usize>>> {
+    let outline = Outline::scan(source);
+    if !outline.well_formed {
+        return None;
+    }
+    let constructor_imports: Vec<usize> = text_imports(&outline, module)
+        .into_iter()
+        .filter(|b| {
+            APP_CONSTRUCTORS
+                .iter()
+                .any(|c| is_within(&b.qualified, c) || is_within(c, &b.qualified))
+        })
+        .map(|b| b.line)
+        .collect();
+    let parts = included(&outline, |statement, kind, module_level| {
+        let needed = || {
+            constructor_imports
+                .iter()
+                .any(|line| (statement.first..statement.end).contains(line))
+                || contains_word(outline.text(statement), "add_middleware")
+        };
+        match kind {
+            Kind::Other if outline.opens_block(statement) => Keep::Members,
+            Kind::Other => Keep::Whole,
+            Kind::Class if needed() => Keep::Members,
+            Kind::Def if needed() => Keep::Whole,
+            _ if module_level => Keep::Stub,
+            _ => Keep::Drop,
+        }
+    });
+    Some(parts)
 }
 
 /// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
@@ -157,14 +204,16 @@ pub fn app_object_names(tree: &Tree, source: &str, imports: &ImportMap) -> Vec<S
     names
 }
 
+/// What `FastAPI()` and `APIRouter()` resolve to.
+const APP_CONSTRUCTORS: &[&str] = &[
+    "fastapi.FastAPI",
+    "fastapi.APIRouter",
+    "fastapi.routing.APIRouter",
+    "fastapi.applications.FastAPI",
+];
+
 pub fn is_app_constructor(qualified: &str) -> bool {
-    matches!(
-        qualified,
-        "fastapi.FastAPI"
-            | "fastapi.APIRouter"
-            | "fastapi.routing.APIRouter"
-            | "fastapi.applications.FastAPI"
-    )
+    APP_CONSTRUCTORS.contains(&qualified)
 }
 
 /// Qualified name of a module-level expression (no function scopes to consult).
