@@ -56,7 +56,7 @@ pub fn candidate_codemods(
 /// `false` is certain, `true` asks for the check of the whole file. The parts parse as they
 /// would in the whole file, and what they lack (other definitions, comments, syntax errors) can
 /// only add findings, never hide one.
-pub fn might_find(source: &str, codemods: &[&dyn Codemod], options: &CheckOptions) -> bool {
+pub fn might_find(source: &str, codemods: &[&'static dyn Codemod], options: &CheckOptions) -> bool {
     if !gated() {
         return true;
     }
@@ -68,7 +68,7 @@ pub fn might_find(source: &str, codemods: &[&dyn Codemod], options: &CheckOption
     let Some(tree) = parse_ranges(source, &ranges) else {
         return true;
     };
-    tree.root_node().has_error() || !check_tree(source, &tree, options).is_empty()
+    tree.root_node().has_error() || !check_with(source, &tree, codemods, options).is_empty()
 }
 
 /// What of a file to parse to see whether it has findings.
@@ -118,7 +118,21 @@ pub fn relevant_parts(source: &str, codemods: &[&dyn Codemod], options: &CheckOp
 
 /// All diagnostics for one file, sorted by position, suppressions applied.
 pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diagnostic> {
-    let codemods = candidate_codemods(source, options.enabled);
+    check_with(
+        source,
+        tree,
+        &candidate_codemods(source, options.enabled),
+        options,
+    )
+}
+
+/// [`check_tree`] for `codemods`, the candidates among the enabled codemods.
+pub fn check_with(
+    source: &str,
+    tree: &Tree,
+    codemods: &[&'static dyn Codemod],
+    options: &CheckOptions,
+) -> Vec<Diagnostic> {
     if codemods.is_empty() {
         return Vec::new();
     }
@@ -131,7 +145,7 @@ pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diag
         options.enabled,
     );
     let mut by_kind: HashMap<&str, Vec<&dyn Codemod>> = HashMap::new();
-    for codemod in &codemods {
+    for codemod in codemods {
         for kind in codemod.node_kinds() {
             by_kind.entry(kind).or_default().push(*codemod);
         }

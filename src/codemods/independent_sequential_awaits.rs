@@ -219,17 +219,26 @@ fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, Stri
 /// `b` not `a`, where the second call does not mention `a` outside strings and comments: what a
 /// run needs. Read from the text's outline, so it misses no run (it may see one that is not).
 fn consecutive_awaited_assignments(source: &str) -> bool {
-    if memchr::memmem::find_iter(source.as_bytes(), "await")
-        .nth(1)
-        .is_none()
-    {
+    // Cheap first: two `=` followed by `await`.
+    let assigned_awaits = memchr::memmem::find_iter(source.as_bytes(), "await").filter(|&at| {
+        source[..at]
+            .trim_end_matches(|c: char| c.is_whitespace() || c == '\\')
+            .ends_with('=')
+    });
+    if assigned_awaits.take(2).count() < 2 {
         return false;
     }
     let outline = Outline::scan(source);
     // The last statement of the previous line, when a statement on this line may follow it.
     let mut previous: Option<(u32, &str)> = None;
     for (index, line) in outline.lines.iter().enumerate() {
-        let (statements, compound) = simple_statements(outline.code(index));
+        let code = outline.code(index);
+        if !code.contains("await") {
+            // Its statements break any run.
+            previous = None;
+            continue;
+        }
+        let (statements, compound) = simple_statements(code);
         let mut earlier = previous
             .filter(|(width, _)| *width == line.width && !compound)
             .map(|(_, statement)| statement);
