@@ -144,19 +144,23 @@ pub fn check_with(
         options.options,
         options.enabled,
     );
-    let mut by_kind: HashMap<&str, Vec<&dyn Codemod>> = HashMap::new();
-    for codemod in codemods {
-        for kind in codemod.node_kinds() {
-            by_kind.entry(kind).or_default().push(*codemod);
-        }
-    }
+    // The codemods that want each node kind, by kind id (cheaper than the kind's name).
+    let language = tree.language();
+    let by_kind: Vec<Vec<&dyn Codemod>> = (0..language.node_kind_count())
+        .map(|id| {
+            let kind = language.node_kind_for_id(id as u16);
+            codemods
+                .iter()
+                .copied()
+                .filter(|c| kind.is_some_and(|kind| c.node_kinds().contains(&kind)))
+                .collect()
+        })
+        .collect();
     let mut cx = Context::new(&file, codemods[0].meta());
     let mut visit = |node: tree_sitter::Node| {
-        if let Some(codemods) = by_kind.get(node.kind()) {
-            for codemod in codemods {
-                cx.switch_to(codemod.meta());
-                codemod.check(node, &mut cx);
-            }
+        for codemod in &by_kind[usize::from(node.kind_id())] {
+            cx.switch_to(codemod.meta());
+            codemod.check(node, &mut cx);
         }
     };
     if codemods

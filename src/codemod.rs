@@ -3,6 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::fix::Fix;
+use crate::semantic::blocking::client_names;
 use crate::semantic::fastapi::FastApiFacts;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::ProjectIndex;
@@ -210,6 +211,9 @@ pub struct FileContext<'a> {
     /// Codes enabled for this run, for codemods that defer to one another.
     pub enabled: &'a BTreeSet<&'static str>,
     locals: RefCell<HashMap<usize, HashSet<String>>>,
+    /// The names bound to an HTTP client, by scope: computed once per scope, so that most
+    /// method calls (`d.get(...)`) need no look at the scope's bindings.
+    clients: RefCell<HashMap<usize, HashSet<String>>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -241,7 +245,19 @@ impl<'a> FileContext<'a> {
             options,
             enabled,
             locals: RefCell::new(HashMap::new()),
+            clients: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether `scope` (a function body, or the module) binds `name` last to an HTTP client.
+    pub fn binds_client(&self, scope: Node, name: &str) -> bool {
+        if let Some(names) = self.clients.borrow().get(&scope.id()) {
+            return names.contains(name);
+        }
+        let names = client_names(scope, self);
+        let binds = names.contains(name);
+        self.clients.borrow_mut().insert(scope.id(), names);
+        binds
     }
 
     /// Routes, computed the first time a codemod asks.
