@@ -10,7 +10,7 @@ use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
 use crate::settings::CodemodOptions;
 use crate::skeleton::Keep;
-use crate::source::LineIndex;
+use crate::source::{contains, find_all, LineIndex};
 use crate::syntax::{enclosing_statement, text};
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Tree;
@@ -42,11 +42,15 @@ pub fn candidate_codemods(
         .filter(|c| {
             let meta = c.meta();
             !gated
-                || meta.requires.iter().all(|literal| source.contains(literal)) && {
-                    let imports =
-                        import_lines.get_or_insert_with(|| crate::codemod::import_lines(source));
-                    meta.gates.iter().any(|gate| gate.passes(source, imports))
-                }
+                || meta
+                    .requires
+                    .iter()
+                    .all(|literal| contains(source, literal))
+                    && {
+                        let imports = import_lines
+                            .get_or_insert_with(|| crate::codemod::import_lines(source));
+                        meta.gates.iter().any(|gate| gate.passes(source, imports))
+                    }
         })
         .collect()
 }
@@ -209,7 +213,7 @@ impl Suppressions {
         let mut lines = HashMap::new();
         let root = tree.root_node();
         for marker in ["noqa", "perfopt:"] {
-            for (at, _) in source.match_indices(marker) {
+            for at in find_all(source, marker) {
                 let Some(hash) = source[..at].rfind('#') else {
                     continue;
                 };

@@ -9,7 +9,7 @@ use crate::semantic::imports::ImportMap;
 use crate::semantic::project::ProjectIndex;
 use crate::semantic::scope::{local_bindings, ExecScope, ScopeIndex};
 use crate::settings::CodemodOptions;
-use crate::source::Stylist;
+use crate::source::{contains, find_all, Stylist};
 use crate::syntax::text;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -97,17 +97,28 @@ impl Gate {
                 .iter()
                 .any(|module| contains_word(import_lines, module)))
             && (self.literals.is_empty()
-                || self.literals.iter().any(|literal| source.contains(literal)))
+                || self
+                    .literals
+                    .iter()
+                    .any(|literal| contains(source, literal)))
             && self.shape.is_none_or(|shape| shape(source))
     }
 }
 
 /// The file's `import …` and `from … import` lines, joined: what `Gate::imports` looks at.
 pub fn import_lines(source: &str) -> String {
-    source
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| line.starts_with("import ") || line.starts_with("from "))
+    // Found from the keywords rather than by reading every line.
+    let mut starts: Vec<usize> = find_all(source, "import ")
+        .chain(find_all(source, "from "))
+        .filter(|&at| {
+            let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+            source[line_start..at].trim_start().is_empty()
+        })
+        .collect();
+    starts.sort_unstable();
+    starts
+        .iter()
+        .map(|&at| source[at..].lines().next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -322,7 +322,7 @@ fn limiter(file: &FileContext, additions: &mut ModuleAdditions, asyncio: &str) -
 /// (`.append(await …`), whitespace, line breaks and comments aside: the text of both shapes.
 fn awaits_into_a_list(source: &str) -> bool {
     let opens = |text: &str| text.ends_with('[') || text.ends_with("append(");
-    source.match_indices("await").any(|(at, _)| {
+    crate::source::find_all(source, "await").any(|at| {
         let mut before = source[..at].trim_end();
         if opens(before) {
             return true;

@@ -7,6 +7,7 @@ use crate::outline::{Kind, Outline};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::semantic::mentions::text_imports;
 use crate::skeleton::{included, Keep};
+use crate::source::{contains, find_all};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -41,9 +42,9 @@ impl FileFacts {
         };
         // Only a file that calls a constructor can define an app or router, and only one that
         // calls `add_middleware` with a compression middleware can compress one.
-        let defines_apps = source.contains("FastAPI(") || source.contains("APIRouter(");
-        let compresses = source.contains("add_middleware")
-            && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
+        let defines_apps = contains(source, "FastAPI(") || contains(source, "APIRouter(");
+        let compresses = contains(source, "add_middleware")
+            && COMPRESSION_MIDDLEWARE.iter().any(|m| contains(source, m));
         if defines_apps || compresses {
             let tree = fact_parts(source, &module)
                 .and_then(|parts| crate::parse::parse_ranges(source, &parts))
@@ -241,7 +242,7 @@ pub fn qualified_static(
 /// give `get_user`. A superset is fine: it only makes PO105 more careful.
 pub fn awaited_names(source: &str) -> Vec<String> {
     let mut names = Vec::new();
-    for (at, _) in source.match_indices("await ") {
+    for at in find_all(source, "await ") {
         let rest = &source[at + 6..];
         let callee: &str = rest
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))

@@ -40,9 +40,9 @@ impl<'t> ScopeIndex<'t> {
         };
         // Definitions are statements; only lambdas hide in expressions, found from their keyword.
         crate::parse::walk_statements(root, &mut collect);
-        for (at, keyword) in source.match_indices("lambda") {
+        for at in crate::source::find_all(source, "lambda") {
             let lambda = root
-                .descendant_for_byte_range(at, at + keyword.len())
+                .descendant_for_byte_range(at, at + "lambda".len())
                 .filter(|token| !token.is_named() && token.kind() == "lambda")
                 .and_then(|token| token.parent());
             if let Some(lambda) = lambda {
