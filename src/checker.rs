@@ -162,7 +162,9 @@ pub fn check_with(
         .collect();
     let mut cx = Context::new(&file, codemods[0].meta());
     let mut visit = |node: tree_sitter::Node| {
-        for codemod in &by_kind[usize::from(node.kind_id())] {
+        // ERROR nodes have an id past the grammar's kinds.
+        let wanting = by_kind.get(usize::from(node.kind_id()));
+        for codemod in wanting.into_iter().flatten() {
             cx.switch_to(codemod.meta());
             codemod.check(node, &mut cx);
         }
