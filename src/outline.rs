@@ -49,59 +49,30 @@ pub struct Outline<'s> {
 
 impl<'s> Outline<'s> {
     pub fn scan(source: &'s str) -> Self {
-        let bytes = source.as_bytes();
         let mut lines: Vec<Line> = Vec::new();
         let mut well_formed = true;
         // The indentation of the enclosing blocks, as the tokenizer keeps it.
         let mut indents = vec![0];
         let mut at = 0;
-        while at < bytes.len() {
-            let start = at;
-            let mut width = 0u32;
-            while at < bytes.len() {
-                match bytes[at] {
-                    b' ' => width += 1,
-                    b'\t' => width += 8,
-                    b'\x0c' => width = 0,
-                    _ => break,
-                }
-                at += 1;
-            }
-            match bytes.get(at) {
-                None => break,
-                // Blank and comment-only lines belong to no statement.
-                Some(b'\n' | b'\r' | b'#') => {
-                    at = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i + 1);
-                    continue;
-                }
-                Some(_) => {}
-            }
-            let code = at;
-            let line = logical_line_end(bytes, code);
-            let last_code = line.last.map_or("", |last| &source[code..=last]);
+        while let Some((line, line_well_formed)) = read_line(source, at) {
             let top = *indents.last().expect("the module level stays");
             if lines.last().is_some_and(|line| line.opens_block) {
-                well_formed &= width > top;
-                indents.push(width);
+                well_formed &= line.width > top;
+                indents.push(line.width);
             } else {
-                while width < *indents.last().expect("the module level stays") && indents.len() > 1
+                while line.width < *indents.last().expect("the module level stays")
+                    && indents.len() > 1
                 {
                     indents.pop();
                 }
-                well_formed &= width == *indents.last().expect("the module level stays");
+                well_formed &= line.width == *indents.last().expect("the module level stays");
             }
-            well_formed &= line.well_formed && reads_complete(last_code, line.colon);
-            lines.push(Line {
-                start,
-                code,
-                end: line.end,
-                width,
-                opens_block: last_code.ends_with(':'),
-            });
+            well_formed &= line_well_formed;
+            lines.push(line);
             at = line.end;
         }
         well_formed &= !lines.last().is_some_and(|line| line.opens_block);
-        well_formed &= !has_invisible_blank(bytes);
+        well_formed &= !has_invisible_blank(source.as_bytes());
         Outline {
             source,
             lines,
@@ -273,6 +244,59 @@ fn split_statements(code: &str, after_header: bool) -> Option<Vec<&str>> {
     Some(statements)
 }
 
+impl Line {
+    /// The first logical line at or after byte `at`, the start of a physical line (blank and
+    /// comment lines skipped): to read a few lines of a text without outlining all of it.
+    pub fn read(source: &str, at: usize) -> Option<Line> {
+        read_line(source, at).map(|(line, _)| line)
+    }
+
+    /// Its code, from its first byte of code to its end.
+    pub fn code<'s>(&self, source: &'s str) -> &'s str {
+        &source[self.code..self.end]
+    }
+}
+
+/// The first logical line at or after `at` (a line start), and whether it is well formed (its
+/// strings, brackets and continuations, and whether it reads as complete statements).
+fn read_line(source: &str, mut at: usize) -> Option<(Line, bool)> {
+    let bytes = source.as_bytes();
+    loop {
+        let start = at;
+        let mut width = 0u32;
+        while at < bytes.len() {
+            match bytes[at] {
+                b' ' => width += 1,
+                b'\t' => width += 8,
+                b'\x0c' => width = 0,
+                _ => break,
+            }
+            at += 1;
+        }
+        match bytes.get(at)? {
+            // Blank and comment-only lines belong to no statement.
+            b'\n' | b'\r' | b'#' => {
+                at = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i + 1);
+            }
+            _ => {
+                let scan = logical_line_end(bytes, at);
+                let last_code = scan.last.map_or("", |last| &source[at..=last]);
+                let line = Line {
+                    start,
+                    code: at,
+                    end: scan.end,
+                    width,
+                    opens_block: last_code.ends_with(':'),
+                };
+                return Some((
+                    line,
+                    scan.well_formed && reads_complete(last_code, scan.colon),
+                ));
+            }
+        }
+    }
+}
+
 fn starts_with_word(text: &str, word: &str) -> bool {
     text.strip_prefix(word)
         .is_some_and(|rest| !rest.starts_with(is_identifier_char))
@@ -286,7 +310,7 @@ pub fn is_identifier_char(c: char) -> bool {
 /// Where the logical line starting at `at` ends (after its newline), its last byte of code
 /// (outside strings and comments), and whether its strings, brackets and line continuations
 /// are well formed.
-fn logical_line_end(bytes: &[u8], mut at: usize) -> LogicalLine {
+fn logical_line_end(bytes: &[u8], mut at: usize) -> LineScan {
     let mut depth = 0usize;
     let mut last = None;
     let (mut colon, mut well_formed) = (false, true);
@@ -327,7 +351,7 @@ fn logical_line_end(bytes: &[u8], mut at: usize) -> LogicalLine {
         }
         at += 1;
     }
-    LogicalLine {
+    LineScan {
         end: (at + 1).min(bytes.len()),
         last,
         colon,
@@ -336,7 +360,7 @@ fn logical_line_end(bytes: &[u8], mut at: usize) -> LogicalLine {
 }
 
 /// What [`logical_line_end`] finds.
-struct LogicalLine {
+struct LineScan {
     end: usize,
     /// Where its last byte of code (outside strings and comments) is.
     last: Option<usize>,

@@ -5,9 +5,10 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
-use crate::outline::{code_tokens, is_identifier_char, simple_statements, Outline};
+use crate::outline::{code_tokens, is_identifier_char, simple_statements, Line};
 use crate::parse::walk_tree;
 use crate::semantic::concurrency::shared_resource;
+use crate::source::find_all;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
 
@@ -217,41 +218,46 @@ fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, Stri
 
 /// Whether the text has two consecutive statements `a = await f(...)` and `b = await g(...)`,
 /// `b` not `a`, where the second call does not mention `a` outside strings and comments: what a
-/// run needs. Read from the text's outline, so it misses no run (it may see one that is not).
+/// run needs. Read around each `= await` (from the start of its line to the end of the next
+/// logical line), so it misses no run; it may see one that is not (in a string, or across a
+/// dedent).
 fn consecutive_awaited_assignments(source: &str) -> bool {
-    // Cheap first: two `=` followed by `await`.
-    let assigned_awaits = memchr::memmem::find_iter(source.as_bytes(), "await").filter(|&at| {
+    let assigned_awaits = find_all(source, "await").filter(|&at| {
         source[..at]
             .trim_end_matches(|c: char| c.is_whitespace() || c == '\\')
             .ends_with('=')
     });
-    if assigned_awaits.take(2).count() < 2 {
-        return false;
-    }
-    let outline = Outline::scan(source);
-    // The last statement of the previous line, when a statement on this line may follow it.
-    let mut previous: Option<(u32, &str)> = None;
-    for (index, line) in outline.lines.iter().enumerate() {
-        let code = outline.code(index);
-        if !code.contains("await") {
-            // Its statements break any run.
-            previous = None;
+    let mut checked_up_to = 0;
+    for at in assigned_awaits {
+        if at < checked_up_to {
             continue;
         }
-        let (statements, compound) = simple_statements(code);
-        let mut earlier = previous
-            .filter(|(width, _)| *width == line.width && !compound)
-            .map(|(_, statement)| statement);
-        for statement in &statements {
-            if earlier.is_some_and(|earlier| independent_awaits(earlier, statement)) {
+        let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        let Some(first) = Line::read(source, line_start) else {
+            continue;
+        };
+        let (statements, compound) = simple_statements(first.code(source));
+        let pairs_in_line = statements
+            .windows(2)
+            .any(|pair| independent_awaits(pair[0], pair[1]));
+        if pairs_in_line {
+            return true;
+        }
+        let next = Line::read(source, first.end);
+        let last = statements
+            .last()
+            .filter(|_| !compound && !first.opens_block);
+        if let (Some(last), Some(next)) = (last, next) {
+            let (following, next_compound) = simple_statements(next.code(source));
+            if !next_compound
+                && following
+                    .first()
+                    .is_some_and(|s| independent_awaits(last, s))
+            {
                 return true;
             }
-            earlier = Some(statement);
         }
-        previous = statements
-            .last()
-            .filter(|_| !compound && !line.opens_block)
-            .map(|last| (line.width, *last));
+        checked_up_to = first.end;
     }
     false
 }

@@ -120,7 +120,7 @@ impl Codemod for UncachedHotLookup {
 fn is_dependency(name: &str, file: &FileContext) -> bool {
     let mut found = false;
     let needle = format!("Depends({name})");
-    if !file.source.contains(&needle) {
+    if !crate::source::contains(file.source, &needle) {
         return false;
     }
     crate::parse::walk_tree(file.tree.root_node(), |node| {
