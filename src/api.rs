@@ -1,7 +1,9 @@
 //! Checking and fixing one source text without touching the file system: what tests and
 //! embedders call.
 
-use crate::checker::{candidate_codemods, check_tree, might_find, CheckOptions};
+use crate::checker::{
+    candidate_codemods, check_tree, check_with, parts_to_check, CheckOptions, Parts,
+};
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 use crate::fixer::{fix_until_stable, FixError, FixOutcome};
@@ -24,10 +26,18 @@ pub fn check_source(
 ) -> Vec<Diagnostic> {
     with_check_options(source, enabled, options, |check_options| {
         let codemods = candidate_codemods(source, enabled);
-        if codemods.is_empty() || !might_find(source, &codemods, check_options) {
+        if codemods.is_empty() {
             return Vec::new();
         }
-        check_whole(source, check_options)
+        let within = match parts_to_check(source, &codemods, check_options) {
+            Parts::Nothing => return Vec::new(),
+            Parts::Whole => None,
+            Parts::Some(ranges) => Some(ranges),
+        };
+        match parse(source) {
+            Some(tree) => check_with(source, &tree, &codemods, check_options, within.as_deref()),
+            None => Vec::new(),
+        }
     })
 }
 
@@ -38,15 +48,11 @@ pub fn check_whole_source(
     options: &CodemodOptions,
 ) -> Vec<Diagnostic> {
     with_check_options(source, enabled, options, |check_options| {
-        check_whole(source, check_options)
+        match parse(source) {
+            Some(tree) => check_tree(source, &tree, check_options),
+            None => Vec::new(),
+        }
     })
-}
-
-fn check_whole(source: &str, check_options: &CheckOptions) -> Vec<Diagnostic> {
-    match parse(source) {
-        Some(tree) => check_tree(source, &tree, check_options),
-        None => Vec::new(),
-    }
 }
 
 /// Runs `run` with the options for checking `source` as a project of its own.

@@ -5,7 +5,7 @@ use crate::codemod::{Codemod, Context, FileContext, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
 use crate::outline::{Kind, Outline};
-use crate::parse::{parse_ranges, walk_tree};
+use crate::parse::{parse_ranges, walk_within};
 use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
 use crate::settings::CodemodOptions;
@@ -13,6 +13,7 @@ use crate::skeleton::Keep;
 use crate::source::{contains, find_all, LineIndex};
 use crate::syntax::{enclosing_statement, text};
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use tree_sitter::Tree;
 
 /// What the checker needs besides the file itself.
@@ -55,34 +56,40 @@ pub fn candidate_codemods(
         .collect()
 }
 
-/// Whether [`check_tree`] could report anything for `source`, judged from a parse of only the
-/// statements the candidate `codemods` can find something in or read (see [`Relevance`]):
-/// `false` is certain, `true` asks for the check of the whole file. The parts parse as they
-/// would in the whole file, and what they lack (other definitions, comments, syntax errors) can
-/// only add findings, never hide one.
-pub fn might_find(source: &str, codemods: &[&'static dyn Codemod], options: &CheckOptions) -> bool {
+/// Where in `source` the codemods can find something, judged from a parse of only the parts
+/// of the file they can find something in or read (see [`relevant_parts`]): nowhere when checking
+/// those parts finds nothing; else the whole file must be checked, visiting only those parts
+/// (`Parts::Some`) or all of it. The parts parse as they would in the whole file, and what they
+/// lack (other definitions, comments) can only add findings, never hide one.
+pub fn parts_to_check(
+    source: &str,
+    codemods: &[&'static dyn Codemod],
+    options: &CheckOptions,
+) -> Parts {
     if !gated() {
-        return true;
+        return Parts::Whole;
     }
     let ranges = match relevant_parts(source, codemods, options) {
-        Parts::Nothing => return false,
-        Parts::Whole => return true,
         Parts::Some(ranges) => ranges,
+        other => return other,
     };
-    let Some(tree) = parse_ranges(source, &ranges) else {
-        return true;
-    };
-    tree.root_node().has_error() || !check_with(source, &tree, codemods, options).is_empty()
+    match parse_ranges(source, &ranges) {
+        Some(tree) if tree.root_node().has_error() => Parts::Whole,
+        Some(tree) if check_with(source, &tree, codemods, options, None).is_empty() => {
+            Parts::Nothing
+        }
+        Some(_) => Parts::Some(ranges),
+        None => Parts::Whole,
+    }
 }
 
-/// What of a file to parse to see whether it has findings.
+/// The parts of a file where findings can be.
 pub enum Parts {
-    /// No part can hold a finding.
     Nothing,
-    /// The whole file: its outline cannot be trusted (see `Outline::well_formed`), or the parts
-    /// that matter are most of it.
+    /// All of it: its outline cannot be trusted (see `Outline::well_formed`), or the parts that
+    /// matter are most of it.
     Whole,
-    Some(Vec<std::ops::Range<usize>>),
+    Some(Vec<Range<usize>>),
 }
 
 /// The parts of `source` that can hold a finding of `codemods` or that they read.
@@ -122,20 +129,18 @@ pub fn relevant_parts(source: &str, codemods: &[&dyn Codemod], options: &CheckOp
 
 /// All diagnostics for one file, sorted by position, suppressions applied.
 pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diagnostic> {
-    check_with(
-        source,
-        tree,
-        &candidate_codemods(source, options.enabled),
-        options,
-    )
+    let codemods = candidate_codemods(source, options.enabled);
+    check_with(source, tree, &codemods, options, None)
 }
 
-/// [`check_tree`] for `codemods`, the candidates among the enabled codemods.
+/// [`check_tree`] for `codemods`, the candidates among the enabled codemods, visiting only the
+/// nodes `within` the byte ranges given (where all findings lie, see [`parts_to_check`]).
 pub fn check_with(
     source: &str,
     tree: &Tree,
     codemods: &[&'static dyn Codemod],
     options: &CheckOptions,
+    within: Option<&[Range<usize>]>,
 ) -> Vec<Diagnostic> {
     if codemods.is_empty() {
         return Vec::new();
@@ -175,10 +180,10 @@ pub fn check_with(
     {
         // Only `async def` bodies can hold a finding: skip the rest of the module.
         for function in file.scopes.outermost_async_functions() {
-            walk_tree(function, &mut visit);
+            walk_within(function, within, &mut visit);
         }
     } else {
-        walk_tree(tree.root_node(), &mut visit);
+        walk_within(tree.root_node(), within, &mut visit);
     }
     let mut diagnostics = cx.diagnostics;
     if tree.root_node().has_error() {

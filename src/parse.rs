@@ -100,6 +100,42 @@ pub fn walk_tree<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
     });
 }
 
+/// [`walk_tree`] over the nodes that overlap one of `ranges` (sorted, not overlapping), or all.
+pub fn walk_within<'t>(
+    root: Node<'t>,
+    ranges: Option<&[Range<usize>]>,
+    mut visit: impl FnMut(Node<'t>),
+) {
+    let Some(ranges) = ranges else {
+        return walk_tree(root, visit);
+    };
+    let overlaps = |node: Node| {
+        let first = ranges.partition_point(|range| range.end <= node.start_byte());
+        ranges
+            .get(first)
+            .is_some_and(|range| range.start < node.end_byte())
+    };
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        let inside = overlaps(node);
+        if inside {
+            visit(node);
+        }
+        if inside && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
 /// Node kinds that contain statements: a statement-level walk descends only into these.
 const STATEMENT_CONTAINERS: &[&str] = &[
     "module",

@@ -2,7 +2,9 @@
 //! symlinks), the project-index pass, checking or fixing every file in parallel, atomic writes.
 
 use crate::cache::Cache;
-use crate::checker::{candidate_codemods, check_tree, check_with, might_find, CheckOptions};
+use crate::checker::{
+    candidate_codemods, check_tree, check_with, parts_to_check, CheckOptions, Parts,
+};
 use crate::codemod::Codemod;
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
@@ -351,9 +353,14 @@ fn process(
         applied: BTreeMap::new(),
         errors: Vec::new(),
     };
-    if file.codemods.is_empty() || !might_find(&file.text, &file.codemods, &options) {
+    if file.codemods.is_empty() {
         return outcome;
     }
+    let within = match parts_to_check(&file.text, &file.codemods, &options) {
+        Parts::Nothing => return outcome,
+        Parts::Whole => None,
+        Parts::Some(ranges) => Some(ranges),
+    };
     let Some(tree) = parse(&file.text) else {
         outcome
             .errors
@@ -366,7 +373,13 @@ fn process(
     let check = |text: &str, tree: &tree_sitter::Tree| check_tree(text, tree, &options);
     match mode {
         Mode::Check => {
-            outcome.diagnostics = check_with(&file.text, &tree, &file.codemods, &options)
+            outcome.diagnostics = check_with(
+                &file.text,
+                &tree,
+                &file.codemods,
+                &options,
+                within.as_deref(),
+            )
         }
         Mode::Fix { required } => match fix_parsed(&file.text, tree.clone(), *required, &check) {
             Ok(fixed) => {
