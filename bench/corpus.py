@@ -25,22 +25,31 @@ import zipfile
 from pathlib import Path
 
 # Pins were checked to exist on PyPI as wheels. Only the `.py` files matter,
-# so a platform-specific wheel (sqlalchemy, litellm) is fine: pip picks the
-# one for this interpreter and the Python sources are the same in all of them.
+# so a platform-specific wheel (litellm, matplotlib, numpy, pydantic-core,
+# sqlalchemy) is fine: pip picks the one for this interpreter and the Python
+# sources are the same in all of them.
 SMALL_PINS = [
     "fastapi==0.165.0",
     "starlette==1.10.0",
     "httpx==0.28.1",
 ]
 
-FULL_PINS = SMALL_PINS + [
-    "pydantic==2.14.4",
-    "requests==2.34.2",
-    "sqlalchemy==2.1.9",
-    "django==5.2.19",
+# The corpus of issue #6: 14 wheels, 7,301 .py files, 2.60 M lines.
+FULL_PINS = [
+    "ansible-core==2.19.14",
+    "boto3==1.44.8",
     "botocore==1.44.8",  # 17 MB wheel, but mostly JSON: only ~80 .py files
-    "prefect==3.9.1",  # ~7 MB wheel, ~860 .py files
+    "django==5.2.19",
+    "fastapi==0.165.0",
     "litellm==1.110.2",  # ~44 MB wheel, ~3,100 .py files: the bulk of the corpus
+    "matplotlib==3.11.2",
+    "numpy==2.4.6",
+    "open-webui==0.12.4",
+    "prefect==3.9.1",  # ~7 MB wheel, ~860 .py files
+    "pydantic==2.14.4",
+    "pydantic-core==2.50.5",  # 2 .py files (the rest is the compiled core)
+    "sqlalchemy==2.1.9",
+    "starlette==1.10.0",
 ]
 
 PINS = {"small": SMALL_PINS, "full": FULL_PINS}

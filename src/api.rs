@@ -1,7 +1,9 @@
 //! Checking and fixing one source text without touching the file system: what tests and
 //! embedders call.
 
-use crate::checker::{check_tree, CheckOptions};
+use crate::checker::{
+    candidate_codemods, check_tree, check_with, parts_to_check, CheckOptions, Parts,
+};
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 use crate::fixer::{fix_until_stable, FixError, FixOutcome};
@@ -15,24 +17,59 @@ fn single_file_project(source: &str, module: &[String]) -> ProjectIndex {
     ProjectIndex::from_facts([&FileFacts::collect(source, module.to_vec())])
 }
 
-/// Diagnostics for `source` with the given codes enabled.
+/// Diagnostics for `source` with the given codes enabled, found as `perfopt check` finds them:
+/// the parts of the file no codemod can match are not parsed.
 pub fn check_source(
     source: &str,
     enabled: &BTreeSet<&'static str>,
     options: &CodemodOptions,
 ) -> Vec<Diagnostic> {
+    with_check_options(source, enabled, options, |check_options| {
+        let codemods = candidate_codemods(source, enabled);
+        if codemods.is_empty() {
+            return Vec::new();
+        }
+        let within = match parts_to_check(source, &codemods, check_options) {
+            Parts::Nothing => return Vec::new(),
+            Parts::Whole => None,
+            Parts::Some(ranges) => Some(ranges),
+        };
+        match parse(source) {
+            Some(tree) => check_with(source, &tree, &codemods, check_options, within.as_deref()),
+            None => Vec::new(),
+        }
+    })
+}
+
+/// [`check_source`] with the whole file parsed: what it must equal.
+pub fn check_whole_source(
+    source: &str,
+    enabled: &BTreeSet<&'static str>,
+    options: &CodemodOptions,
+) -> Vec<Diagnostic> {
+    with_check_options(source, enabled, options, |check_options| {
+        match parse(source) {
+            Some(tree) => check_tree(source, &tree, check_options),
+            None => Vec::new(),
+        }
+    })
+}
+
+/// Runs `run` with the options for checking `source` as a project of its own.
+fn with_check_options<T>(
+    source: &str,
+    enabled: &BTreeSet<&'static str>,
+    options: &CodemodOptions,
+    run: impl FnOnce(&CheckOptions) -> T,
+) -> T {
     let module = vec!["module".to_string()];
     let project = single_file_project(source, &module);
-    let Some(tree) = parse(source) else {
-        return Vec::new();
-    };
-    let check_options = CheckOptions {
+    run(&CheckOptions {
         enabled,
         options,
         project: &project,
         module: &module,
-    };
-    check_tree(source, &tree, &check_options)
+    })
 }
 
 /// Fixes `source` to a fixpoint with the given codes enabled.
@@ -42,15 +79,9 @@ pub fn fix_source(
     options: &CodemodOptions,
     required: Applicability,
 ) -> Result<FixOutcome, FixError> {
-    let module = vec!["module".to_string()];
-    let project = single_file_project(source, &module);
-    let check_options = CheckOptions {
-        enabled,
-        options,
-        project: &project,
-        module: &module,
-    };
-    fix_until_stable(source, required, &|text, tree| {
-        check_tree(text, tree, &check_options)
+    with_check_options(source, enabled, options, |check_options| {
+        fix_until_stable(source, required, &|text, tree| {
+            check_tree(text, tree, check_options)
+        })
     })
 }

@@ -4,12 +4,16 @@
 use crate::codemod::{Codemod, Context, FileContext, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
-use crate::parse::walk_tree;
+use crate::outline::{Kind, Outline};
+use crate::parse::{parse_ranges, walk_within};
+use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
 use crate::settings::CodemodOptions;
-use crate::source::LineIndex;
+use crate::skeleton::Keep;
+use crate::source::{contains, find_all, LineIndex};
 use crate::syntax::{enclosing_statement, text};
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use tree_sitter::Tree;
 
 /// What the checker needs besides the file itself.
@@ -20,14 +24,18 @@ pub struct CheckOptions<'a> {
     pub module: &'a [String],
 }
 
+/// PERFOPT_PARSE_ALL=1 turns the text gates off (every file is parsed whole): the benchmark uses
+/// it to show that the gates lose no finding.
+fn gated() -> bool {
+    std::env::var_os("PERFOPT_PARSE_ALL").is_none()
+}
+
 /// The enabled codemods that could match `source`, judged by their literals (no parse needed).
 pub fn candidate_codemods(
     source: &str,
     enabled: &BTreeSet<&'static str>,
 ) -> Vec<&'static dyn Codemod> {
-    // PERFOPT_PARSE_ALL=1 turns the text gates off: the benchmark uses it to show that the
-    // gates lose no finding.
-    let gated = std::env::var_os("PERFOPT_PARSE_ALL").is_none();
+    let gated = gated();
     let mut import_lines = None;
     ALL.iter()
         .copied()
@@ -35,18 +43,105 @@ pub fn candidate_codemods(
         .filter(|c| {
             let meta = c.meta();
             !gated
-                || meta.requires.iter().all(|literal| source.contains(literal)) && {
-                    let imports =
-                        import_lines.get_or_insert_with(|| crate::codemod::import_lines(source));
-                    meta.gates.iter().any(|gate| gate.passes(source, imports))
-                }
+                || meta
+                    .requires
+                    .iter()
+                    .all(|literal| contains(source, literal))
+                    && {
+                        let imports = import_lines
+                            .get_or_insert_with(|| crate::codemod::import_lines(source));
+                        meta.gates.iter().any(|gate| gate.passes(source, imports))
+                    }
         })
         .collect()
+}
+
+/// Where in `source` the codemods can find something, judged from a parse of only the parts
+/// of the file they can find something in or read (see [`relevant_parts`]): nowhere when checking
+/// those parts finds nothing; else the whole file must be checked, visiting only those parts
+/// (`Parts::Some`) or all of it. The parts parse as they would in the whole file, and what they
+/// lack (other definitions, comments) can only add findings, never hide one.
+pub fn parts_to_check(
+    source: &str,
+    codemods: &[&'static dyn Codemod],
+    options: &CheckOptions,
+) -> Parts {
+    if !gated() {
+        return Parts::Whole;
+    }
+    let ranges = match relevant_parts(source, codemods, options) {
+        Parts::Some(ranges) => ranges,
+        other => return other,
+    };
+    match parse_ranges(source, &ranges) {
+        Some(tree) if tree.root_node().has_error() => Parts::Whole,
+        Some(tree) if check_with(source, &tree, codemods, options, None).is_empty() => {
+            Parts::Nothing
+        }
+        Some(_) => Parts::Some(ranges),
+        None => Parts::Whole,
+    }
+}
+
+/// The parts of a file where findings can be.
+pub enum Parts {
+    Nothing,
+    /// All of it: its outline cannot be trusted (see `Outline::well_formed`), or the parts that
+    /// matter are most of it.
+    Whole,
+    Some(Vec<Range<usize>>),
+}
+
+/// The parts of `source` that can hold a finding of `codemods` or that they read.
+pub fn relevant_parts(source: &str, codemods: &[&dyn Codemod], options: &CheckOptions) -> Parts {
+    let outline = Outline::scan(source);
+    if !outline.well_formed {
+        return Parts::Whole;
+    }
+    let relevance = Relevance::new(&outline, codemods, options.module, options.project);
+    let mut can_hold = false;
+    let ranges = crate::skeleton::included(&outline, |statement, kind, _| {
+        // A compound statement's block is judged statement by statement, its header alone.
+        let compound = kind == Kind::Other && outline.opens_block(statement);
+        let judged = match compound {
+            true => outline.header_bytes(statement),
+            false => outline.bytes(statement),
+        };
+        let holds = relevance.can_hold(judged);
+        can_hold |= holds;
+        let resolves = || relevance.imports_resolved_names(statement);
+        match kind {
+            Kind::Other if compound => Keep::Members,
+            Kind::Other => Keep::Whole,
+            Kind::Class if holds || resolves() => Keep::Members,
+            Kind::Def if holds || resolves() => Keep::Whole,
+            _ => Keep::Drop,
+        }
+    });
+    let kept: usize = ranges.iter().map(|range| range.len()).sum();
+    match can_hold {
+        false => Parts::Nothing,
+        // Parsing most of the file twice (once in part, then whole) costs more than once whole.
+        true if kept > source.len() / 2 => Parts::Whole,
+        true => Parts::Some(ranges),
+    }
 }
 
 /// All diagnostics for one file, sorted by position, suppressions applied.
 pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diagnostic> {
     let codemods = candidate_codemods(source, options.enabled);
+    check_with(source, tree, &codemods, options, None)
+}
+
+/// [`check_tree`] for `codemods`, the candidates among the enabled codemods, visiting only the
+/// nodes `within` the byte ranges given (where all findings lie, see [`parts_to_check`]).
+pub fn check_with(
+    source: &str,
+    tree: &Tree,
+    codemods: &[&'static dyn Codemod],
+    options: &CheckOptions,
+    within: Option<&[Range<usize>]>,
+) -> Vec<Diagnostic> {
     if codemods.is_empty() {
         return Vec::new();
     }
@@ -58,19 +153,25 @@ pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diag
         options.options,
         options.enabled,
     );
-    let mut by_kind: HashMap<&str, Vec<&dyn Codemod>> = HashMap::new();
-    for codemod in &codemods {
-        for kind in codemod.node_kinds() {
-            by_kind.entry(kind).or_default().push(*codemod);
-        }
-    }
+    // The codemods that want each node kind, by kind id (cheaper than the kind's name).
+    let language = tree.language();
+    let by_kind: Vec<Vec<&dyn Codemod>> = (0..language.node_kind_count())
+        .map(|id| {
+            let kind = language.node_kind_for_id(id as u16);
+            codemods
+                .iter()
+                .copied()
+                .filter(|c| kind.is_some_and(|kind| c.node_kinds().contains(&kind)))
+                .collect()
+        })
+        .collect();
     let mut cx = Context::new(&file, codemods[0].meta());
     let mut visit = |node: tree_sitter::Node| {
-        if let Some(codemods) = by_kind.get(node.kind()) {
-            for codemod in codemods {
-                cx.switch_to(codemod.meta());
-                codemod.check(node, &mut cx);
-            }
+        // ERROR nodes have an id past the grammar's kinds.
+        let wanting = by_kind.get(usize::from(node.kind_id()));
+        for codemod in wanting.into_iter().flatten() {
+            cx.switch_to(codemod.meta());
+            codemod.check(node, &mut cx);
         }
     };
     if codemods
@@ -79,10 +180,10 @@ pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diag
     {
         // Only `async def` bodies can hold a finding: skip the rest of the module.
         for function in file.scopes.outermost_async_functions() {
-            walk_tree(function, &mut visit);
+            walk_within(function, within, &mut visit);
         }
     } else {
-        walk_tree(tree.root_node(), &mut visit);
+        walk_within(tree.root_node(), within, &mut visit);
     }
     let mut diagnostics = cx.diagnostics;
     if tree.root_node().has_error() {
@@ -119,7 +220,7 @@ impl Suppressions {
         let mut lines = HashMap::new();
         let root = tree.root_node();
         for marker in ["noqa", "perfopt:"] {
-            for (at, _) in source.match_indices(marker) {
+            for at in find_all(source, marker) {
                 let Some(hash) = source[..at].rfind('#') else {
                     continue;
                 };

@@ -3,12 +3,13 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::fix::Fix;
+use crate::semantic::blocking::client_names;
 use crate::semantic::fastapi::FastApiFacts;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::ProjectIndex;
 use crate::semantic::scope::{local_bindings, ExecScope, ScopeIndex};
 use crate::settings::CodemodOptions;
-use crate::source::Stylist;
+use crate::source::{contains, find_all, Stylist};
 use crate::syntax::text;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -42,6 +43,9 @@ pub struct CodemodMeta {
     /// of `gates`. Files that fail are never parsed for it.
     pub requires: &'static [&'static str],
     pub gates: &'static [Gate],
+    /// What a `def` or `class` must mention for this codemod to find anything in it: one of
+    /// these. The others are not parsed unless a codemod needs them (an empty list keeps all).
+    pub mentions: &'static [Mention],
     /// The part of a file whose nodes `check` must see.
     pub scope: Scope,
 }
@@ -93,24 +97,101 @@ impl Gate {
                 .iter()
                 .any(|module| contains_word(import_lines, module)))
             && (self.literals.is_empty()
-                || self.literals.iter().any(|literal| source.contains(literal)))
+                || self
+                    .literals
+                    .iter()
+                    .any(|literal| contains(source, literal)))
             && self.shape.is_none_or(|shape| shape(source))
     }
 }
 
 /// The file's `import …` and `from … import` lines, joined: what `Gate::imports` looks at.
 pub fn import_lines(source: &str) -> String {
-    source
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| line.starts_with("import ") || line.starts_with("from "))
+    // Found from the keywords rather than by reading every line.
+    let mut starts: Vec<usize> = find_all(source, "import ")
+        .chain(find_all(source, "from "))
+        .filter(|&at| {
+            let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+            source[line_start..at].trim_start().is_empty()
+        })
+        .collect();
+    starts.sort_unstable();
+    starts
+        .iter()
+        .map(|&at| source[at..].lines().next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\n")
 }
 
+/// A text test on a statement (a `def` or `class` with its decorators, or a module-level
+/// statement for a codemod with `Scope::Module`), run before parsing: it mentions what one of
+/// `imports` is bound to, one of `words` or of the `names` the file gives, or `shape` accepts its
+/// text. A mention in a comment or string counts: findings only need to be possible.
+pub struct Mention {
+    /// Qualified names resolved through the file's imports: `time.sleep` (mentioned as
+    /// `time.sleep` after `import time`, or as `sleep` after `from time import sleep`), or a whole
+    /// module, `requests`.
+    pub imports: &'static [&'static str],
+    /// Names that need no import: builtins (`open`), methods (`read_text`).
+    pub words: &'static [&'static str],
+    /// Names read from the whole file's text (PO302: the functions passed to `Depends`).
+    pub names: Option<fn(&str) -> Vec<&str>>,
+    pub shape: Option<fn(&str) -> bool>,
+    /// Whether a module-level variable whose value starts with one of `imports` (`session =
+    /// requests.Session()`) counts as a mention too: for codemods that follow such variables.
+    pub through_variables: bool,
+}
+
+impl Mention {
+    const NOTHING: Mention = Mention {
+        imports: &[],
+        words: &[],
+        names: None,
+        shape: None,
+        through_variables: false,
+    };
+
+    pub const fn imports(imports: &'static [&'static str]) -> Mention {
+        Mention {
+            imports,
+            ..Mention::NOTHING
+        }
+    }
+
+    pub const fn words(words: &'static [&'static str]) -> Mention {
+        Mention {
+            words,
+            ..Mention::NOTHING
+        }
+    }
+
+    /// [`Mention::imports`], followed through module-level variables.
+    pub const fn imports_and_variables(imports: &'static [&'static str]) -> Mention {
+        Mention {
+            imports,
+            through_variables: true,
+            ..Mention::NOTHING
+        }
+    }
+
+    pub const fn names(names: fn(&str) -> Vec<&str>) -> Mention {
+        Mention {
+            names: Some(names),
+            ..Mention::NOTHING
+        }
+    }
+
+    pub const fn shape(shape: fn(&str) -> bool) -> Mention {
+        Mention {
+            shape: Some(shape),
+            ..Mention::NOTHING
+        }
+    }
+}
+
 /// `word` appears with no identifier character on either side (`time` in `import time`, not in
 /// `from datetime import`).
-fn contains_word(text: &str, word: &str) -> bool {
+pub fn contains_word(text: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(word).any(|(at, _)| {
         let before = text[..at].chars().next_back();
@@ -141,6 +222,9 @@ pub struct FileContext<'a> {
     /// Codes enabled for this run, for codemods that defer to one another.
     pub enabled: &'a BTreeSet<&'static str>,
     locals: RefCell<HashMap<usize, HashSet<String>>>,
+    /// The names bound to an HTTP client, by scope: computed once per scope, so that most
+    /// method calls (`d.get(...)`) need no look at the scope's bindings.
+    clients: RefCell<HashMap<usize, HashSet<String>>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -172,7 +256,19 @@ impl<'a> FileContext<'a> {
             options,
             enabled,
             locals: RefCell::new(HashMap::new()),
+            clients: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether `scope` (a function body, or the module) binds `name` last to an HTTP client.
+    pub fn binds_client(&self, scope: Node, name: &str) -> bool {
+        if let Some(names) = self.clients.borrow().get(&scope.id()) {
+            return names.contains(name);
+        }
+        let names = client_names(scope, self);
+        let binds = names.contains(name);
+        self.clients.borrow_mut().insert(scope.id(), names);
+        binds
     }
 
     /// Routes, computed the first time a codemod asks.

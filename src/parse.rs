@@ -2,7 +2,8 @@
 //! syntax errors that the fixer compares before and after every pass.
 
 use std::cell::RefCell;
-use tree_sitter::{Node, Parser, Tree};
+use std::ops::Range;
+use tree_sitter::{Node, Parser, Point, Tree};
 
 thread_local! {
     static PARSER: RefCell<Parser> = RefCell::new(new_parser());
@@ -22,6 +23,45 @@ pub fn parse(text: &str) -> Option<Tree> {
         let mut parser = parser.borrow_mut();
         parser.reset();
         parser.parse(text, None)
+    })
+}
+
+/// Parses only the byte `ranges` of `text` (sorted, not overlapping, cut at line starts or
+/// before a newline) as if they were the whole file; nodes keep their positions in `text`.
+/// `None` if tree-sitter rejects the ranges.
+pub fn parse_ranges(text: &str, ranges: &[Range<usize>]) -> Option<Tree> {
+    if ranges.is_empty() {
+        // No ranges would mean the whole text to tree-sitter.
+        return parse("");
+    }
+    let bytes = text.as_bytes();
+    let (mut row, mut counted) = (0, 0);
+    let mut point = |at: usize| {
+        row += memchr::memchr_iter(b'\n', &bytes[counted..at]).count();
+        counted = at;
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        Point::new(row, at - line_start)
+    };
+    let ranges: Vec<tree_sitter::Range> = ranges
+        .iter()
+        .map(|range| tree_sitter::Range {
+            start_byte: range.start,
+            end_byte: range.end,
+            start_point: point(range.start),
+            end_point: point(range.end),
+        })
+        .collect();
+    PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        parser.reset();
+        let tree = match parser.set_included_ranges(&ranges) {
+            Ok(()) => parser.parse(text, None),
+            Err(_) => None,
+        };
+        parser
+            .set_included_ranges(&[])
+            .expect("no ranges is the whole text");
+        tree
     })
 }
 
@@ -58,6 +98,42 @@ pub fn walk_tree<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
         visit(node);
         false
     });
+}
+
+/// [`walk_tree`] over the nodes that overlap one of `ranges` (sorted, not overlapping), or all.
+pub fn walk_within<'t>(
+    root: Node<'t>,
+    ranges: Option<&[Range<usize>]>,
+    mut visit: impl FnMut(Node<'t>),
+) {
+    let Some(ranges) = ranges else {
+        return walk_tree(root, visit);
+    };
+    let overlaps = |node: Node| {
+        let first = ranges.partition_point(|range| range.end <= node.start_byte());
+        ranges
+            .get(first)
+            .is_some_and(|range| range.start < node.end_byte())
+    };
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        let inside = overlaps(node);
+        if inside {
+            visit(node);
+        }
+        if inside && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
 }
 
 /// Node kinds that contain statements: a statement-level walk descends only into these.

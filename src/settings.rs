@@ -348,6 +348,9 @@ impl Settings {
 
     /// Whether `code` is ignored for this file by `per-file-ignores`.
     pub fn ignored_for_file(&self, path: &Path, code: &str) -> bool {
+        if self.per_file_ignores.is_empty() {
+            return false;
+        }
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let relative = absolute.strip_prefix(&self.root).unwrap_or(path);
         self.per_file_ignores.iter().any(|(matcher, codes)| {

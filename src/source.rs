@@ -62,10 +62,18 @@ impl LineIndex {
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
+    memchr::memchr_iter(b'\n', text.as_bytes())
+}
+
+/// Whether `text` contains `literal`: the vectorised search, for the texts searched before
+/// parsing (whole files, for several literals each).
+pub fn contains(text: &str, literal: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), literal.as_bytes()).is_some()
+}
+
+/// Where `literal` occurs in `text` (the vectorised search, see [`contains`]).
+pub fn find_all<'t>(text: &'t str, literal: &'t str) -> impl Iterator<Item = usize> + 't {
+    memchr::memmem::find_iter(text.as_bytes(), literal.as_bytes())
 }
 
 /// 1-based row and character column.

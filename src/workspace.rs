@@ -2,7 +2,10 @@
 //! symlinks), the project-index pass, checking or fixing every file in parallel, atomic writes.
 
 use crate::cache::Cache;
-use crate::checker::{candidate_codemods, check_tree, CheckOptions};
+use crate::checker::{
+    candidate_codemods, check_tree, check_with, parts_to_check, CheckOptions, Parts,
+};
+use crate::codemod::Codemod;
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 use crate::fixer::fix_parsed;
@@ -44,8 +47,10 @@ pub struct SourceFile {
     /// outcomes, so each file's text is held once.
     pub text: Arc<str>,
     bom: bool,
-    /// Hash of the text: the cache's key.
-    pub hash: u64,
+    /// Hash of the text: the cache's key, computed only when there is a cache.
+    pub hash: Option<u64>,
+    /// The enabled codemods its text can match (see `candidate_codemods`).
+    pub codemods: Vec<&'static dyn Codemod>,
 }
 
 /// What happened to one file.
@@ -190,9 +195,10 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
     }
     Ok(SourceFile {
         path: path.to_path_buf(),
-        hash: crate::cache::fingerprint(&*text),
         text,
         bom,
+        hash: None,
+        codemods: Vec::new(),
     })
 }
 
@@ -215,11 +221,14 @@ pub fn load(
         .par_iter()
         .map(|path| {
             let mut file = read_source(path, settings.max_file_size)?;
+            file.hash = cache.map(|_| crate::cache::fingerprint(&*file.text));
             let facts = cache
-                .and_then(|c| c.facts(&file.path, file.hash))
+                .zip(file.hash)
+                .and_then(|(c, hash)| c.facts(&file.path, hash))
                 .cloned()
                 .unwrap_or_else(|| FileFacts::collect(&file.text, module_of(&file.path, settings)));
-            if candidate_codemods(&file.text, &enabled_for(&file.path, settings)).is_empty() {
+            file.codemods = candidate_codemods(&file.text, &enabled_for(&file.path, settings));
+            if file.codemods.is_empty() {
                 file.text = Arc::from("");
             }
             Ok((file, facts))
@@ -258,7 +267,9 @@ pub fn run(
     files
         .par_iter()
         .map(|file| {
-            let cached = cache.and_then(|c| c.results(&file.path, file.hash, index));
+            let cached = cache
+                .zip(file.hash)
+                .and_then(|(c, hash)| c.results(&file.path, hash, index));
             cached
                 .and_then(|results| from_cache(file, results, mode))
                 .unwrap_or_else(|| process(file, settings, project, mode))
@@ -311,9 +322,12 @@ pub fn update_cache(
             cache.forget(&file.path);
             continue;
         }
-        cache.store_facts(&file.path, file.hash, facts);
+        let hash = file
+            .hash
+            .expect("`load` hashes every file when there is a cache");
+        cache.store_facts(&file.path, hash, facts);
         let errors = outcome.errors.iter().map(|e| e.reason.clone()).collect();
-        cache.store_results(&file.path, file.hash, index, &outcome.diagnostics, errors);
+        cache.store_results(&file.path, hash, index, &outcome.diagnostics, errors);
     }
 }
 
@@ -339,9 +353,14 @@ fn process(
         applied: BTreeMap::new(),
         errors: Vec::new(),
     };
-    if candidate_codemods(&file.text, &enabled).is_empty() {
+    if file.codemods.is_empty() {
         return outcome;
     }
+    let within = match parts_to_check(&file.text, &file.codemods, &options) {
+        Parts::Nothing => return outcome,
+        Parts::Whole => None,
+        Parts::Some(ranges) => Some(ranges),
+    };
     let Some(tree) = parse(&file.text) else {
         outcome
             .errors
@@ -353,7 +372,15 @@ fn process(
     }
     let check = |text: &str, tree: &tree_sitter::Tree| check_tree(text, tree, &options);
     match mode {
-        Mode::Check => outcome.diagnostics = check(&file.text, &tree),
+        Mode::Check => {
+            outcome.diagnostics = check_with(
+                &file.text,
+                &tree,
+                &file.codemods,
+                &options,
+                within.as_deref(),
+            )
+        }
         Mode::Fix { required } => match fix_parsed(&file.text, tree.clone(), *required, &check) {
             Ok(fixed) => {
                 outcome.diagnostics = fixed.remaining;

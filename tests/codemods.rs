@@ -2,7 +2,7 @@
 //! `ok_<case>.py` must not; the fix must converge, parse, compile, be idempotent and give the
 //! same result on a CRLF copy. The findings and the diff are snapshotted under `snapshots/`.
 
-use perfopt::api::{check_source, fix_source};
+use perfopt::api::{check_source, check_whole_source, fix_source};
 use perfopt::codemods::ALL;
 use perfopt::fix::Applicability;
 use perfopt::parse::{parse, syntax_error_count};
@@ -217,15 +217,26 @@ fn catalogue_is_consistent() {
 }
 
 /// Every fixture fixed with every codemod at once: codemods must not break each other's output.
+/// Checked as `perfopt check` does (parsing only the parts a codemod can match), the findings
+/// are those of the whole file, before and after fixing.
 #[test]
 fn fixtures_with_every_codemod_together() {
     let enabled: BTreeSet<&'static str> = ALL.iter().map(|c| c.meta().code).collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("codemods");
+    let same_as_whole = |source: &str, options: &CodemodOptions, what: &Path| {
+        assert_eq!(
+            format!("{:?}", check_source(source, &enabled, options)),
+            format!("{:?}", check_whole_source(source, &enabled, options)),
+            "{}: parsing in part finds what parsing the whole file does",
+            what.display()
+        );
+    };
     for folder in std::fs::read_dir(&root).unwrap() {
         for case in std::fs::read_dir(folder.unwrap().path()).unwrap() {
             let path = case.unwrap().path();
             let source = std::fs::read_to_string(&path).unwrap();
             let options = fixture_options(&source);
+            same_as_whole(&source, &options, &path);
             let fixed = fix_source(&source, &enabled, &options, Applicability::Unsafe)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(
@@ -238,6 +249,7 @@ fn fixtures_with_every_codemod_together() {
                 &fixed.text,
                 &format!("{} with every codemod", path.display()),
             );
+            same_as_whole(&fixed.text, &options, &path);
             let again = fix_source(&fixed.text, &enabled, &options, Applicability::Unsafe).unwrap();
             assert_eq!(again.text, fixed.text, "{}: not idempotent", path.display());
         }

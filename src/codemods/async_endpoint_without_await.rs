@@ -3,7 +3,7 @@
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
 use crate::fix::{Edit, Fix};
 use crate::semantic::asyncness::{drop_async_blocker, first_blocking_call, suspends};
-use crate::semantic::blocking::BLOCKING_GATES;
+use crate::semantic::blocking::{BLOCKING_GATES, BLOCKING_MENTIONS};
 use crate::syntax::is_async_def;
 use tree_sitter::Node;
 
@@ -20,6 +20,7 @@ static META: CodemodMeta = CodemodMeta {
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: BLOCKING_GATES,
+    mentions: BLOCKING_MENTIONS,
     docs: r#"## What it does
 Finds FastAPI route handlers (`@app.get`, `@router.post`, … on a `FastAPI()` or `APIRouter()`
 object, also one imported from another module of the project, or registered with

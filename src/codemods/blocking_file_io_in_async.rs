@@ -6,7 +6,7 @@ use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::handled_by_drop_async;
 use crate::semantic::blocking::with_items;
-use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATES};
+use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATES, FILE_IO_MENTIONS};
 use crate::source::indentation_at;
 use crate::syntax::named_children;
 use tree_sitter::Node;
@@ -24,6 +24,7 @@ static META: CodemodMeta = CodemodMeta {
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: FILE_IO_GATES,
+    mentions: FILE_IO_MENTIONS,
     docs: r#"## What it does
 Finds the builtin `open(...)` (and `io.open`) and the whole-file `pathlib` methods
 `read_text`, `read_bytes`, `write_text`, `write_bytes` called in the body of an `async def`.

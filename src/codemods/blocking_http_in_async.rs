@@ -9,7 +9,7 @@ use crate::edits::shared_http::ssl_context;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
 use crate::semantic::blocking::{
-    classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_GATES,
+    classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_GATES, HTTP_MENTIONS,
 };
 use crate::settings::ClientStrategy;
 use crate::syntax::{ancestors_below, contains, is_string_literal, named_children, text, CallArgs};
@@ -28,6 +28,7 @@ static META: CodemodMeta = CodemodMeta {
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: HTTP_GATES,
+    mentions: HTTP_MENTIONS,
     docs: r#"## What it does
 Finds blocking HTTP calls in the body of an `async def` (comprehensions included; nested plain
 `def`s, lambdas and class bodies excluded): `requests.get/post/put/patch/delete/head/options/request`,

@@ -5,7 +5,7 @@ use crate::edits::builders::{await_blocker, await_call};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::Fix;
 use crate::semantic::asyncness::handled_by_drop_async;
-use crate::semantic::blocking::{classify, BlockingCall, SLEEP_GATES};
+use crate::semantic::blocking::{classify, BlockingCall, SLEEP_GATES, SLEEP_MENTIONS};
 use tree_sitter::Node;
 
 pub struct BlockingSleepInAsync;
@@ -21,6 +21,7 @@ static META: CodemodMeta = CodemodMeta {
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: SLEEP_GATES,
+    mentions: SLEEP_MENTIONS,
     docs: r#"## What it does
 Finds `time.sleep(...)` (also `from time import sleep`, aliases included) called directly in
 the body of an `async def`, including its comprehensions.

@@ -2,7 +2,7 @@
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
 use crate::edits::importer::to_thread_fix;
-use crate::semantic::blocking::{classify, BlockingCall, SUBPROCESS_GATES};
+use crate::semantic::blocking::{classify, BlockingCall, SUBPROCESS_GATES, SUBPROCESS_MENTIONS};
 use tree_sitter::Node;
 
 pub struct BlockingSubprocessInAsync;
@@ -18,6 +18,7 @@ static META: CodemodMeta = CodemodMeta {
     requires: &["async"],
     scope: Scope::AsyncFunctions,
     gates: SUBPROCESS_GATES,
+    mentions: SUBPROCESS_MENTIONS,
     docs: r#"## What it does
 Finds `subprocess.run`, `call`, `check_call`, `check_output`, `getoutput`, `getstatusoutput` and
 `os.system` called in the body of an `async def`, and reports `subprocess.Popen` / `os.popen`

@@ -1,6 +1,8 @@
 //! PO108: an HTTP client built inside a function, once per call.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::builders::append_argument;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::shared_http::ssl_context;
@@ -26,6 +28,11 @@ static META: CodemodMeta = CodemodMeta {
         Gate::imports_and(&["httpx"], &["Client("]),
         Gate::imports_and(&["aiohttp"], &["ClientSession("]),
     ],
+    mentions: &[Mention::imports(&[
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "aiohttp.ClientSession",
+    ])],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds `httpx.AsyncClient(...)`, `httpx.Client(...)` and `aiohttp.ClientSession(...)` opened for

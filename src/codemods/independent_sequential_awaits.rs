@@ -1,10 +1,14 @@
 //! PO107: consecutive awaits that do not depend on each other.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
+use crate::outline::{code_tokens, is_identifier_char, simple_statements, Line};
 use crate::parse::walk_tree;
 use crate::semantic::concurrency::shared_resource;
+use crate::source::find_all;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
 
@@ -24,6 +28,7 @@ static META: CodemodMeta = CodemodMeta {
         literals: &[],
         shape: Some(consecutive_awaited_assignments),
     }],
+    mentions: &[Mention::shape(consecutive_awaited_assignments)],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds two or more consecutive statements in an `async def` that each assign the result of one
@@ -211,8 +216,97 @@ fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, Stri
     ))
 }
 
-/// Whether the file has at least two `… = await …` assignments: the text a run needs
-/// (formatted code puts spaces around `=`).
+/// Whether the text has two consecutive statements `a = await f(...)` and `b = await g(...)`,
+/// `b` not `a`, where the second call does not mention `a` outside strings and comments: what a
+/// run needs. Read around each `= await` (from the start of its line to the end of the next
+/// logical line), so it misses no run; it may see one that is not (in a string, or across a
+/// dedent).
 fn consecutive_awaited_assignments(source: &str) -> bool {
-    source.match_indices("= await ").nth(1).is_some()
+    let assigned_awaits = find_all(source, "await").filter(|&at| {
+        source[..at]
+            .trim_end_matches(|c: char| c.is_whitespace() || c == '\\')
+            .ends_with('=')
+    });
+    let mut checked_up_to = 0;
+    for at in assigned_awaits {
+        if at < checked_up_to {
+            continue;
+        }
+        let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        let Some(first) = Line::read(source, line_start) else {
+            continue;
+        };
+        let (statements, compound) = simple_statements(first.code(source));
+        let pairs_in_line = statements
+            .windows(2)
+            .any(|pair| independent_awaits(pair[0], pair[1]));
+        if pairs_in_line {
+            return true;
+        }
+        let next = Line::read(source, first.end);
+        let last = statements
+            .last()
+            .filter(|_| !compound && !first.opens_block);
+        if let (Some(last), Some(next)) = (last, next) {
+            let (following, next_compound) = simple_statements(next.code(source));
+            if !next_compound
+                && following
+                    .first()
+                    .is_some_and(|s| independent_awaits(last, s))
+            {
+                return true;
+            }
+        }
+        checked_up_to = first.end;
+    }
+    false
+}
+
+/// Whether `second` is `b = await …` that could join a run after `first`, `a = await …`.
+fn independent_awaits(first: &str, second: &str) -> bool {
+    let (Some((a, _)), Some((b, call))) = (awaited_target(first), awaited_target(second)) else {
+        return false;
+    };
+    a != b && code_tokens(call).iter().all(|(_, token)| *token != a)
+}
+
+/// `name = await rest`: the name and the rest.
+fn awaited_target(statement: &str) -> Option<(&str, &str)> {
+    let name_end = statement
+        .find(|c: char| !is_identifier_char(c))
+        .unwrap_or(statement.len());
+    let (name, rest) = statement.split_at(name_end);
+    let rest = rest.trim_start().strip_prefix('=')?;
+    let call = rest.trim_start().strip_prefix("await")?;
+    let is_name = !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit());
+    (is_name && !call.starts_with(is_identifier_char)).then_some((name, call))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::consecutive_awaited_assignments;
+
+    #[test]
+    fn the_gate_wants_two_consecutive_independent_awaits() {
+        let runs = [
+            "a = await f()\nb = await g()\n",
+            "    a = await f(\n        x,\n    )  # c\n    b = await g('a')\n",
+            "if x: a = await f(); b = await g()\n",
+            "x = 1; a = await f()\nb = await g(f\"{a}\")\n",
+        ];
+        for text in runs {
+            assert!(consecutive_awaited_assignments(text), "{text:?}");
+        }
+        let no_runs = [
+            "a = await f()\nb = await g(a)\n",
+            "a = await f()\na = await g()\n",
+            "a = await f()\nif x:\n    b = await g()\n",
+            "if x: a = await f()\nb = await g()\n",
+            "a: int = await f()\nb = await g()\n",
+            "a = await f()\nprint(a)\nb = await g()\n",
+        ];
+        for text in no_runs {
+            assert!(!consecutive_awaited_assignments(text), "{text:?}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! PO303: `functools.lru_cache` / `functools.cache` on an `async def`.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Scope};
+use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Mention, Scope};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::syntax::{is_async_def, text, CallArgs};
@@ -19,6 +19,7 @@ static META: CodemodMeta = CodemodMeta {
     impact: "The dependency stops failing (`cannot reuse already awaited coroutine`) on its second call, and its result is actually cached.",
     requires: &["async"],
     gates: &[Gate::imports_and(&["functools"], &["cache"])],
+    mentions: &[Mention::imports(&["functools.lru_cache", "functools.cache"])],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds `@functools.lru_cache` (bare or called, aliases included) and `@functools.cache` on an

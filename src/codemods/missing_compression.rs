@@ -1,6 +1,6 @@
 //! PO304: a FastAPI app that never compresses its responses.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Scope};
+use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Mention, Scope};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::project::{compressed_objects, COMPRESSION_MIDDLEWARE};
@@ -20,6 +20,7 @@ static META: CodemodMeta = CodemodMeta {
     impact: "Measured in `bench/gzip_levels.md`: a 258 kB JSON listing becomes 5.7× smaller for 2.5 ms of CPU (gzip level 5); it pays over real networks, not on loopback or behind a compressing proxy.",
     requires: &["FastAPI("],
     gates: &[Gate::imports(&["fastapi"])],
+    mentions: &[Mention::imports(&["fastapi.FastAPI", "fastapi.applications.FastAPI"])],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds `FastAPI(...)` apps (at module level or in an app factory) that no file of the project

@@ -1,7 +1,9 @@
 //! PO306: outbound HTTP that can wait forever: no timeout where the library has none by default,
 //! or an explicit `timeout=None`.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::builders::append_argument;
 use crate::fix::{Edit, Fix};
 use crate::semantic::blocking::{client_binding, client_constructor, ClientKind, HTTP_VERBS};
@@ -24,6 +26,24 @@ static META: CodemodMeta = CodemodMeta {
         Gate::imports(&["requests"]),
         Gate::imports_and(&["urllib"], &["urlopen"]),
         Gate::imports_and(&[], &["timeout=None", "timeout = None"]),
+    ],
+    mentions: &[
+        Mention::imports_and_variables(&[
+            "requests",
+            "httpx.get",
+            "httpx.post",
+            "httpx.put",
+            "httpx.patch",
+            "httpx.delete",
+            "httpx.head",
+            "httpx.options",
+            "httpx.request",
+            "httpx.stream",
+            "httpx.Client",
+            "httpx.AsyncClient",
+            "urllib.request.urlopen",
+        ]),
+        Mention::shape(mentions_the_http_helper),
     ],
     scope: Scope::Module,
     docs: r#"## What it does
@@ -175,9 +195,16 @@ fn outbound_kind(call: Node, file: &FileContext) -> Option<Outbound> {
     }
 }
 
+/// The name PO101 gives its per-call helper (with a `_1`, `_2`, … suffix when taken).
+const HTTP_HELPER: &str = "_http_request";
+
+fn mentions_the_http_helper(text: &str) -> bool {
+    text.contains(HTTP_HELPER)
+}
+
 /// Whether `name` is the module-level per-call helper PO101 defines (recognised by its shape).
 fn is_perfopt_http_helper(name: &str, file: &FileContext) -> bool {
-    name.starts_with("_http_request")
+    name.starts_with(HTTP_HELPER)
         && named_children(file.tree.root_node())
             .into_iter()
             .any(|statement| {

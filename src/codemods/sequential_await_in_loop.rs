@@ -1,6 +1,8 @@
 //! PO106: a loop that awaits one independent call per item, one after another.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::builders::await_needs_parens;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
@@ -26,6 +28,7 @@ static META: CodemodMeta = CodemodMeta {
         literals: &[],
         shape: Some(awaits_into_a_list),
     }],
+    mentions: &[Mention::shape(awaits_into_a_list)],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds, in an `async def`, the two shapes that await one call per item and collect the results
@@ -318,7 +321,7 @@ fn limiter(file: &FileContext, additions: &mut ModuleAdditions, asyncio: &str) -
 /// (`.append(await …`), whitespace, line breaks and comments aside: the text of both shapes.
 fn awaits_into_a_list(source: &str) -> bool {
     let opens = |text: &str| text.ends_with('[') || text.ends_with("append(");
-    source.match_indices("await").any(|(at, _)| {
+    crate::source::find_all(source, "await").any(|at| {
         let mut before = source[..at].trim_end();
         if opens(before) {
             return true;

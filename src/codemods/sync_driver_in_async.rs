@@ -27,6 +27,8 @@ static META: CodemodMeta = CodemodMeta {
         "sqlalchemy",
         "sqlmodel",
     ])],
+    // Every statement may hold a finding: parse them all.
+    mentions: &[],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds a synchronous database or cache driver used inside an `async def`: `sqlite3.connect`,

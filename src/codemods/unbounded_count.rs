@@ -35,6 +35,8 @@ static META: CodemodMeta = CodemodMeta {
             shape: None,
         },
     ],
+    // Every statement may hold a finding: parse them all.
+    mentions: &[],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds `len(...)` of a query's whole result: a Beanie document's `find(...)`, `find_many(...)`,

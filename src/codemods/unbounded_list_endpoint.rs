@@ -37,6 +37,8 @@ static META: CodemodMeta = CodemodMeta {
             shape: Some(has_get_decorator),
         },
     ],
+    // Every statement may hold a finding: parse them all.
+    mentions: &[],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds FastAPI GET routes whose response is a whole collection, loaded by a query with no

@@ -1,9 +1,12 @@
 //! PO302: an argument-less lookup (settings, configuration, feature flags) that reads a
 //! database, a file or an upstream on every request.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
+use crate::outline::is_identifier_char;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::blocking::classify;
 use crate::syntax::{is_async_def, named_children, text};
@@ -21,6 +24,7 @@ static META: CodemodMeta = CodemodMeta {
     impact: "The lookup's I/O runs once per cache period instead of once per request that depends on it.",
     requires: &["Depends("],
     gates: &[Gate::imports(&["fastapi"])],
+    mentions: &[Mention::names(dependencies_without_parameters)],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds functions that take no arguments, return a value, do I/O (an `await`, or a blocking file
@@ -116,7 +120,7 @@ impl Codemod for UncachedHotLookup {
 fn is_dependency(name: &str, file: &FileContext) -> bool {
     let mut found = false;
     let needle = format!("Depends({name})");
-    if !file.source.contains(&needle) {
+    if !crate::source::contains(file.source, &needle) {
         return false;
     }
     crate::parse::walk_tree(file.tree.root_node(), |node| {
@@ -135,6 +139,43 @@ fn is_dependency(name: &str, file: &FileContext) -> bool {
     found
 }
 
+/// The names passed as `Depends(name)` that a `def name(` takes no parameters in (only blanks
+/// and comments before its `)`): the dependencies this codemod can report, and where they are used.
+fn dependencies_without_parameters(source: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = source
+        .match_indices("Depends(")
+        .filter_map(|(at, call)| {
+            let rest = &source[at + call.len()..];
+            let (name, after) = rest.split_at(rest.find(|c: char| !is_identifier_char(c))?);
+            (!name.is_empty() && after.starts_with(')')).then_some(name)
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.retain(|name| {
+        source
+            .match_indices(&format!("def {name}"))
+            .any(|(at, def)| {
+                let mut parameters = source[at + def.len()..].trim_start();
+                let Some(inside) = parameters.strip_prefix('(') else {
+                    return false;
+                };
+                parameters = inside;
+                loop {
+                    parameters =
+                        parameters.trim_start_matches(|c: char| c.is_whitespace() || c == '\\');
+                    match parameters.strip_prefix('#') {
+                        Some(comment) => {
+                            parameters = comment.split_once('\n').map_or("", |(_, r)| r)
+                        }
+                        None => return parameters.starts_with(')'),
+                    }
+                }
+            })
+    });
+    names
+}
+
 fn is_decorated(function: Node) -> bool {
     function
         .parent()
@@ -145,4 +186,15 @@ fn returns_a_value(function: Node) -> bool {
     own_body_nodes(function)
         .into_iter()
         .any(|n| n.kind() == "return_statement" && n.named_child(0).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dependencies_without_parameters;
+
+    #[test]
+    fn dependencies_are_names_passed_to_depends_that_take_nothing() {
+        let source = "def settings():\n    ...\ndef db(  # c\n):\n    ...\ndef user(token):\n    ...\nasync def route(s=Depends(settings), d=Depends(db), u=Depends(user), x=Depends(other)):\n    ...\n";
+        assert_eq!(dependencies_without_parameters(source), ["db", "settings"]);
+    }
 }

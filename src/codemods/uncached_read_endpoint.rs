@@ -30,6 +30,8 @@ static META: CodemodMeta = CodemodMeta {
         },
         Gate::imports_and(&["fastapi"], &["FastAPI("]),
     ],
+    // Every statement may hold a finding: parse them all.
+    mentions: &[],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds GET routes (`@app.get`, `@router.get`; `async def` or `def`) that only read: they call

@@ -33,6 +33,8 @@ static META: CodemodMeta = CodemodMeta {
             shape: None,
         },
     ],
+    // Every statement may hold a finding: parse them all.
+    mentions: &[],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds a database write awaited once per iteration of a `for` loop: a Beanie document's

@@ -1,8 +1,9 @@
 //! Which calls block the event loop: the shared classification behind PO101–PO105. Callees are
 //! resolved through imports and local bindings, never by their text alone.
 
-use crate::codemod::{FileContext, Gate};
+use crate::codemod::{FileContext, Gate, Mention};
 use crate::syntax::{named_children, text};
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +96,42 @@ pub const BLOCKING_GATES: &[Gate] = &[
     PATHLIB_GATE,
     SUBPROCESS_GATE,
     OS_GATE,
+];
+
+// What a `def` must mention for each kind of blocking call to be possible in it: a name bound
+// to the callee (or to a client built from one), or the method's name.
+const HTTP_MENTION: Mention = Mention::imports_and_variables(&[
+    "requests",
+    "httpx.get",
+    "httpx.post",
+    "httpx.put",
+    "httpx.patch",
+    "httpx.delete",
+    "httpx.head",
+    "httpx.options",
+    "httpx.request",
+    "httpx.Client",
+    "urllib.request.urlopen",
+]);
+const SLEEP_MENTION: Mention = Mention::imports(&["time.sleep"]);
+const OPEN_MENTION: Mention = Mention::words(&["open"]);
+const IO_OPEN_MENTION: Mention = Mention::imports(&["io.open"]);
+const PATH_METHOD_MENTION: Mention = Mention::words(PATH_METHODS);
+const SUBPROCESS_MENTION: Mention = Mention::imports(&["subprocess", "os.system", "os.popen"]);
+
+pub const HTTP_MENTIONS: &[Mention] = &[HTTP_MENTION];
+pub const SLEEP_MENTIONS: &[Mention] = &[SLEEP_MENTION];
+pub const FILE_IO_MENTIONS: &[Mention] = &[OPEN_MENTION, IO_OPEN_MENTION, PATH_METHOD_MENTION];
+pub const SUBPROCESS_MENTIONS: &[Mention] = &[SUBPROCESS_MENTION];
+/// Any blocking call, or a route registered by `add_api_route`: what PO105 needs.
+pub const BLOCKING_MENTIONS: &[Mention] = &[
+    HTTP_MENTION,
+    SLEEP_MENTION,
+    OPEN_MENTION,
+    IO_OPEN_MENTION,
+    PATH_METHOD_MENTION,
+    SUBPROCESS_MENTION,
+    Mention::words(&["add_api_route"]),
 ];
 
 pub const HTTP_VERBS: &[&str] = &[
@@ -226,32 +263,89 @@ pub fn client_binding<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<Sess
         return None;
     }
     let wanted = text(name, file.source);
+    let root = file.tree.root_node();
     let scope = file
         .scopes
         .function_of(name)
         .and_then(|f| f.child_by_field_name("body"))
-        .unwrap_or_else(|| file.tree.root_node());
+        .unwrap_or(root);
+    let found = binding_in(scope, wanted, file);
+    if found.is_none() && scope != root && !file.is_local_name(name, wanted) {
+        // A module-level client used inside a function.
+        return binding_in(root, wanted, file);
+    }
+    found
+}
+
+/// The client `wanted` is last bound to in `scope`, if it is one.
+fn binding_in<'t>(
+    scope: Node<'t>,
+    wanted: &str,
+    file: &FileContext<'t>,
+) -> Option<SessionBinding<'t>> {
+    if !file.binds_client(scope, wanted) {
+        return None;
+    }
+    let mut found = None;
+    each_binding(scope, file, |name, binding| {
+        if name == wanted {
+            found = binding;
+        }
+    });
+    found
+}
+
+/// The names a scope (a function body, or the module's statements) binds last to an HTTP client.
+pub fn client_names(scope: Node, file: &FileContext) -> HashSet<String> {
+    let mut last = HashMap::new();
+    each_binding(scope, file, |name, binding| {
+        last.insert(name, binding.is_some());
+    });
+    last.into_iter()
+        .filter(|(_, client)| *client)
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// Calls `bind` with every name bound in `scope` by an assignment or a `with … as`, in the
+/// order where the last call for a name is its binding at the end of the scope, with the client
+/// it is bound to, if it is one. At module level only the statements' own assignments count.
+fn each_binding<'t>(
+    scope: Node<'t>,
+    file: &FileContext<'t>,
+    mut bind: impl FnMut(&'t str, Option<SessionBinding<'t>>),
+) {
     let bound = |constructor: Node<'t>, with_statement: Option<Node<'t>>| {
         client_constructor(constructor, file).map(|_| SessionBinding {
             constructor,
             with_statement,
         })
     };
-    let mut found = None;
+    let assigned = |assignment: Node<'t>,
+                    bind: &mut dyn FnMut(&'t str, Option<SessionBinding<'t>>)| {
+        let left = assignment.child_by_field_name("left");
+        let right = assignment.child_by_field_name("right");
+        if let (Some(left), Some(right)) = (left, right) {
+            bind(text(left, file.source), bound(right, None));
+        }
+    };
+    if scope == file.tree.root_node() {
+        for statement in named_children(scope) {
+            for assignment in named_children(statement)
+                .into_iter()
+                .filter(|c| c.kind() == "assignment")
+            {
+                assigned(assignment, &mut bind);
+            }
+        }
+        return;
+    }
     let mut stack = vec![scope];
     while let Some(node) = stack.pop() {
         for child in named_children(node) {
             match child.kind() {
                 "function_definition" | "class_definition" | "lambda" => continue,
-                "assignment" => {
-                    let left = child.child_by_field_name("left");
-                    let right = child.child_by_field_name("right");
-                    if let (Some(left), Some(right)) = (left, right) {
-                        if text(left, file.source) == wanted {
-                            found = bound(right, None);
-                        }
-                    }
-                }
+                "assignment" => assigned(child, &mut bind),
                 "with_statement" => {
                     for item in with_items(child) {
                         let Some(value) = item.child_by_field_name("value") else {
@@ -263,9 +357,7 @@ pub fn client_binding<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<Sess
                         let constructor = value.named_child(0);
                         let alias = value.child_by_field_name("alias");
                         if let (Some(constructor), Some(alias)) = (constructor, alias) {
-                            if text(alias, file.source) == wanted {
-                                found = bound(constructor, Some(child));
-                            }
+                            bind(text(alias, file.source), bound(constructor, Some(child)));
                         }
                     }
                 }
@@ -274,24 +366,6 @@ pub fn client_binding<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<Sess
             stack.push(child);
         }
     }
-    if found.is_none() && scope != file.tree.root_node() && !file.is_local_name(name, wanted) {
-        // A module-level client used inside a function.
-        for statement in named_children(file.tree.root_node()) {
-            for assignment in named_children(statement)
-                .into_iter()
-                .filter(|c| c.kind() == "assignment")
-            {
-                let left = assignment.child_by_field_name("left");
-                let right = assignment.child_by_field_name("right");
-                if let (Some(left), Some(right)) = (left, right) {
-                    if text(left, file.source) == wanted {
-                        found = bound(right, None);
-                    }
-                }
-            }
-        }
-    }
-    found
 }
 
 /// The `with_item`s of a `with` statement.

@@ -6,6 +6,7 @@ pub mod concurrency;
 pub mod fastapi;
 pub mod import_sections;
 pub mod imports;
+pub mod mentions;
 pub mod models;
 pub mod project;
 pub mod queries;

@@ -2,10 +2,15 @@
 //! cross files (which names are FastAPI apps and routers, which functions are awaited, which apps
 //! get a compression middleware, which classes are Beanie documents). Read-only afterwards.
 
+use crate::codemod::contains_word;
 use crate::edits::lifespan::startup_site;
-use crate::semantic::imports::ImportMap;
+use crate::outline::{Kind, Outline};
+use crate::semantic::imports::{is_within, ImportMap};
+use crate::semantic::mentions::text_imports;
 use crate::semantic::models::{class_facts, may_declare_models, ClassFacts, Orm, OrmModel};
 use crate::semantic::read_routes::read_route;
+use crate::skeleton::{included, Keep};
+use crate::source::{contains, find_all};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -52,7 +57,8 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    /// The facts of one file; it is parsed only when its text can hold the parsed facts.
+    /// The facts of one file; it is parsed only when its text can hold the parsed facts, and
+    /// then only in part (see [`fact_parts`]).
     pub fn collect(source: &str, module: Vec<String>) -> Self {
         let mut facts = FileFacts {
             awaited: awaited_names(source),
@@ -61,15 +67,24 @@ impl FileFacts {
         };
         // Only a file that calls a constructor can define an app or router, and only one that
         // calls `add_middleware` with a compression middleware can compress one.
-        let defines_apps = source.contains("FastAPI(") || source.contains("APIRouter(");
-        let compresses = source.contains("add_middleware")
-            && COMPRESSION_MIDDLEWARE.iter().any(|m| source.contains(m));
+        let defines_apps = contains(source, "FastAPI(") || contains(source, "APIRouter(");
+        let compresses = contains(source, "add_middleware")
+            && COMPRESSION_MIDDLEWARE.iter().any(|m| contains(source, m));
         let routes = has_get_route_decorator(source);
-        let includes = source.contains(".include_router(");
+        let includes = contains(source, ".include_router(");
         // A Beanie document's file names `Document` (its base, or the base's import).
-        let declares_models = may_declare_models(source) || source.contains("Document");
+        let declares_models = may_declare_models(source) || contains(source, "Document");
         if defines_apps || compresses || routes || includes || declares_models {
-            if let Some(tree) = crate::parse::parse(source) {
+            // Routes, lifespans and models need whole bodies; the middleware facts alone make do
+            // with module-level statements.
+            let whole = defines_apps || routes || includes || declares_models;
+            let tree = (!whole)
+                .then(|| fact_parts(source, &module))
+                .flatten()
+                .and_then(|parts| crate::parse::parse_ranges(source, &parts))
+                .filter(|tree| !tree.root_node().has_error())
+                .or_else(|| crate::parse::parse(source));
+            if let Some(tree) = tree {
                 let imports = ImportMap::build(&tree, source, &module);
                 facts.app_objects = app_object_names(&tree, source, &imports);
                 if compresses {
@@ -92,6 +107,44 @@ impl FileFacts {
         facts.module = module;
         facts
     }
+}
+
+/// What the facts are read from: the statements outside definitions (where apps and routers
+/// are assigned), the definitions that call `add_middleware` or import an app or router class
+/// (the import table is the whole file's), and the other module-level definitions as stubs,
+/// which keep their names defined (a name defined in the module is not an import). `None` when
+/// the outline cannot be trusted: then the whole file.
+fn fact_parts(source: &str, module: &[String]) -> Option<Vec<std::ops::Range<usize>>> {
+    let outline = Outline::scan(source);
+    if !outline.well_formed {
+        return None;
+    }
+    let constructor_imports: Vec<usize> = text_imports(&outline, module)
+        .into_iter()
+        .filter(|b| {
+            APP_CONSTRUCTORS
+                .iter()
+                .any(|c| is_within(&b.qualified, c) || is_within(c, &b.qualified))
+        })
+        .map(|b| b.line)
+        .collect();
+    let parts = included(&outline, |statement, kind, module_level| {
+        let needed = || {
+            constructor_imports
+                .iter()
+                .any(|line| (statement.first..statement.end).contains(line))
+                || contains_word(outline.text(statement), "add_middleware")
+        };
+        match kind {
+            Kind::Other if outline.opens_block(statement) => Keep::Members,
+            Kind::Other => Keep::Whole,
+            Kind::Class if needed() => Keep::Members,
+            Kind::Def if needed() => Keep::Whole,
+            _ if module_level => Keep::Stub,
+            _ => Keep::Drop,
+        }
+    });
+    Some(parts)
 }
 
 /// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
@@ -268,14 +321,16 @@ pub fn app_object_names(tree: &Tree, source: &str, imports: &ImportMap) -> Vec<S
     names
 }
 
+/// What `FastAPI()` and `APIRouter()` resolve to.
+const APP_CONSTRUCTORS: &[&str] = &[
+    "fastapi.FastAPI",
+    "fastapi.APIRouter",
+    "fastapi.routing.APIRouter",
+    "fastapi.applications.FastAPI",
+];
+
 pub fn is_app_constructor(qualified: &str) -> bool {
-    matches!(
-        qualified,
-        "fastapi.FastAPI"
-            | "fastapi.APIRouter"
-            | "fastapi.routing.APIRouter"
-            | "fastapi.applications.FastAPI"
-    )
+    APP_CONSTRUCTORS.contains(&qualified)
 }
 
 /// Whether a line of the text is a decorator with `.get(` in it: the files whose routes PO301
@@ -432,7 +487,7 @@ pub fn qualified_static(
 /// give `get_user`. A superset is fine: it only makes PO105 more careful.
 pub fn awaited_names(source: &str) -> Vec<String> {
     let mut names = Vec::new();
-    for (at, _) in source.match_indices("await ") {
+    for at in find_all(source, "await ") {
         let rest = &source[at + 6..];
         let callee: &str = rest
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))

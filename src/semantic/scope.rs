@@ -38,12 +38,19 @@ impl<'t> ScopeIndex<'t> {
                 }
             }
         };
-        // Definitions are statements; only lambdas hide in expressions.
-        if source.contains("lambda") {
-            crate::parse::walk_tree(root, &mut collect);
-        } else {
-            crate::parse::walk_statements(root, &mut collect);
+        // Definitions are statements; only lambdas hide in expressions, found from their keyword.
+        crate::parse::walk_statements(root, &mut collect);
+        for at in crate::source::find_all(source, "lambda") {
+            let lambda = root
+                .descendant_for_byte_range(at, at + "lambda".len())
+                .filter(|token| !token.is_named() && token.kind() == "lambda")
+                .and_then(|token| token.parent());
+            if let Some(lambda) = lambda {
+                collect(lambda);
+            }
         }
+        // In document order, a body before those nested in it.
+        bodies.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
         ScopeIndex { bodies }
     }
 

@@ -1,0 +1,505 @@
+//! Which statements of a file can hold a finding, read from the text before parsing: the
+//! [`Mention`](crate::codemod::Mention)s of the candidate codemods, resolved through the imports the text shows. A
+//! statement that mentions nothing a codemod looks for cannot hold its finding, so the parser
+//! may skip it (see `skeleton`).
+
+use crate::codemod::{Codemod, Scope};
+use crate::outline::{code_tokens, Kind, Outline, Statement};
+use crate::semantic::imports::is_within;
+use crate::semantic::project::ProjectIndex;
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// What one codemod looks for in this file.
+struct Wanted {
+    /// Ids of the patterns it looks for.
+    patterns: Vec<usize>,
+    /// Those it follows through module-level variables.
+    followed: Vec<usize>,
+    shapes: Vec<fn(&str) -> bool>,
+    /// It declares no mentions: anything can hold its finding.
+    anything: bool,
+    scope: Scope,
+}
+
+pub struct Relevance<'o, 's> {
+    outline: &'o Outline<'s>,
+    /// How many patterns there are: names, or dotted paths (`time.sleep`); the first is `async`.
+    patterns: usize,
+    /// Where each pattern occurs: (byte offset, pattern id), in order.
+    occurrences: Vec<(usize, usize)>,
+    wanted: Vec<Wanted>,
+    /// Lines with an import of something a codemod resolves (a target, or a FastAPI app or
+    /// router of the project), in order.
+    resolved_imports: Vec<usize>,
+}
+
+const ASYNC: usize = 0;
+
+impl<'o, 's> Relevance<'o, 's> {
+    /// `module` is the file's dotted module path, for relative imports.
+    pub fn new(
+        outline: &'o Outline<'s>,
+        codemods: &[&dyn Codemod],
+        module: &[String],
+        project: &ProjectIndex,
+    ) -> Self {
+        let source = outline.source;
+        let bindings = text_imports(outline, module);
+        let mut resolved_imports: Vec<usize> = bindings
+            .iter()
+            .filter(|b| project.is_app_object(&b.qualified))
+            .map(|b| b.line)
+            .collect();
+        let mut patterns = Patterns::default();
+        patterns.id(&["async"]);
+        let mut wanted: Vec<Wanted> = codemods
+            .iter()
+            .map(|codemod| {
+                let meta = codemod.meta();
+                let (mut ids, mut followed) = (Vec::new(), Vec::new());
+                for mention in meta.mentions {
+                    ids.extend(mention.words.iter().map(|w| patterns.id(&[w])));
+                    for name in mention.names.map_or(Vec::new(), |names| names(source)) {
+                        ids.push(patterns.id(&[name]));
+                    }
+                    for target in mention.imports {
+                        for binding in &bindings {
+                            if let Some(path) =
+                                mentioned_path(&binding.local, &binding.qualified, target)
+                            {
+                                let id = patterns.id(&path);
+                                ids.push(id);
+                                if mention.through_variables {
+                                    followed.push(id);
+                                }
+                                resolved_imports.push(binding.line);
+                            }
+                        }
+                    }
+                }
+                Wanted {
+                    patterns: ids,
+                    followed,
+                    shapes: meta.mentions.iter().filter_map(|m| m.shape).collect(),
+                    anything: meta.mentions.is_empty(),
+                    scope: meta.scope,
+                }
+            })
+            .collect();
+        // A module-level variable whose value starts with what a codemod follows
+        // (`session = requests.Session()`) becomes a mention of it too, to a fixpoint.
+        let assignments = module_assignments(outline);
+        let occurrences = loop {
+            let occurrences = patterns.occurrences(source);
+            let mut grown = false;
+            for wanted in wanted.iter_mut().filter(|w| !w.followed.is_empty()) {
+                for assignment in &assignments {
+                    let at = occurrences.partition_point(|&(at, _)| at < assignment.value);
+                    let follows = occurrences[at..]
+                        .iter()
+                        .take_while(|(at, _)| *at == assignment.value)
+                        .any(|(_, id)| wanted.followed.contains(id));
+                    for target in assignment.targets.iter().filter(|_| follows) {
+                        let id = patterns.id(&[target]);
+                        if !wanted.followed.contains(&id) {
+                            wanted.patterns.push(id);
+                            wanted.followed.push(id);
+                            grown = true;
+                        }
+                    }
+                }
+            }
+            if !grown {
+                break occurrences;
+            }
+        };
+        resolved_imports.sort_unstable();
+        Relevance {
+            outline,
+            patterns: patterns.list.len(),
+            occurrences,
+            wanted,
+            resolved_imports,
+        }
+    }
+
+    /// Whether the bytes of a statement (or its header) can hold a finding of some candidate
+    /// codemod. Codemods that look only in `async def`s need an `async` in them.
+    pub fn can_hold(&self, range: Range<usize>) -> bool {
+        let mut present = vec![false; self.patterns];
+        for &(_, id) in within(&self.occurrences, range.clone()) {
+            present[id] = true;
+        }
+        let text = &self.outline.source[range];
+        self.wanted.iter().any(|wanted| {
+            let in_scope = wanted.scope == Scope::Module || present[ASYNC];
+            in_scope
+                && (wanted.anything
+                    || wanted.patterns.iter().any(|&id| present[id])
+                    || wanted.shapes.iter().any(|shape| shape(text)))
+        })
+    }
+
+    /// Whether a statement imports something a codemod resolves. The import table is the whole
+    /// file's (an import in one function binds the name in all), so such a statement is parsed
+    /// wherever it is; other imports can only make a name ambiguous, hiding findings.
+    pub fn imports_resolved_names(&self, statement: Statement) -> bool {
+        let first = self
+            .resolved_imports
+            .partition_point(|&line| line < statement.first);
+        self.resolved_imports
+            .get(first)
+            .is_some_and(|&line| line < statement.end)
+    }
+}
+
+/// The occurrences that start in `range`.
+fn within(occurrences: &[(usize, usize)], range: Range<usize>) -> &[(usize, usize)] {
+    let first = occurrences.partition_point(|&(at, _)| at < range.start);
+    let last = occurrences.partition_point(|&(at, _)| at < range.end);
+    &occurrences[first..last]
+}
+
+/// The path a statement must mention to reach `target` through the import binding `local` →
+/// `qualified`: `local` alone when it stands for the target or something in it, `local` and the
+/// rest of the path when it stands for a module above it (`time.sleep` through `import time`).
+fn mentioned_path<'a>(local: &'a str, qualified: &str, target: &'a str) -> Option<Vec<&'a str>> {
+    if is_within(qualified, target) {
+        Some(vec![local])
+    } else if is_within(target, qualified) {
+        let rest = &target[qualified.len() + 1..];
+        Some(std::iter::once(local).chain(rest.split('.')).collect())
+    } else {
+        None
+    }
+}
+
+/// Patterns: names, or dotted paths of names, each with an id.
+#[derive(Default)]
+struct Patterns {
+    list: Vec<Vec<String>>,
+    ids: HashMap<Vec<String>, usize>,
+}
+
+impl Patterns {
+    fn id(&mut self, path: &[&str]) -> usize {
+        let path: Vec<String> = path.iter().map(|w| w.to_string()).collect();
+        if let Some(&id) = self.ids.get(&path) {
+            return id;
+        }
+        self.list.push(path.clone());
+        self.ids.insert(path, self.list.len() - 1);
+        self.list.len() - 1
+    }
+
+    /// Where each pattern occurs in `text`: its names as whole words (no identifier character on
+    /// either side), joined by dots (with blanks, line continuations or comments around them).
+    fn occurrences(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut words: Vec<&str> = self.list.iter().flatten().map(String::as_str).collect();
+        words.sort_unstable();
+        words.dedup();
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&words)
+            .expect("a few short words make a small automaton");
+        let bytes = text.as_bytes();
+        // A non-ASCII neighbour may be a blank to the parser (a byte-order mark): not a name.
+        let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let hits: Vec<(usize, usize, &str)> = automaton
+            .find_iter(text)
+            .filter(|m| {
+                let before = m.start().checked_sub(1).map(|i| bytes[i]);
+                !before.is_some_and(is_name) && !bytes.get(m.end()).copied().is_some_and(is_name)
+            })
+            .map(|m| (m.start(), m.end(), words[m.pattern().as_usize()]))
+            .collect();
+        let mut occurrences = Vec::new();
+        for (i, &(start, _, word)) in hits.iter().enumerate() {
+            for (id, path) in self.list.iter().enumerate() {
+                let follows = |(k, part): (usize, &String)| {
+                    hits.get(i + k).is_some_and(|&(next, _, found)| {
+                        found == part && is_attribute_dot(&text[hits[i + k - 1].1..next])
+                    })
+                };
+                if path[0] == word && path.iter().enumerate().skip(1).all(follows) {
+                    occurrences.push((start, id));
+                }
+            }
+        }
+        occurrences
+    }
+}
+
+/// Whether the text between two names joins them as an attribute access: one `.`, and around
+/// it only blanks, line continuations and comments.
+fn is_attribute_dot(gap: &str) -> bool {
+    let mut dots = 0;
+    let mut rest = gap;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '.' => dots += 1,
+            '#' => {
+                rest = rest.split_once('\n').map_or("", |(_, after)| after);
+                continue;
+            }
+            c if c.is_whitespace() || c == '\\' => {}
+            _ => return false,
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    dots == 1
+}
+
+/// The module-level assignments.
+fn module_assignments<'s>(outline: &Outline<'s>) -> Vec<Assignment<'s>> {
+    outline
+        .statements(0..outline.lines.len())
+        .into_iter()
+        .filter(|s| outline.kind(*s) == Kind::Other && !outline.opens_block(*s))
+        .filter_map(|s| Assignment::read(outline.text(s), outline.bytes(s).start))
+        .filter(|assignment| !assignment.targets.is_empty())
+        .collect()
+}
+
+/// A module-level assignment: the names it assigns to (`x` in `x = …`, `x: T = …`, `a = b = …`;
+/// other targets, `a.b`, `a[0]`, `a, b`, never hold a client) and where its value starts.
+struct Assignment<'s> {
+    targets: Vec<&'s str>,
+    value: usize,
+}
+
+impl<'s> Assignment<'s> {
+    /// `None` if the statement (its text starting at byte `start`) assigns nothing.
+    fn read(text: &'s str, start: usize) -> Option<Self> {
+        let tokens = code_tokens(text);
+        let mut depth = 0usize;
+        let mut targets = Vec::new();
+        let (mut first, mut value) = (0, None);
+        for (i, &(_, token)) in tokens.iter().enumerate() {
+            match token {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => depth = depth.saturating_sub(1),
+                "=" if depth == 0 => {
+                    let joined_before = i > 0 && "=<>!:+-*/%&|^@~".contains(tokens[i - 1].1);
+                    let joined_after = tokens.get(i + 1).is_some_and(|(_, t)| *t == "=");
+                    if joined_before || joined_after {
+                        continue;
+                    }
+                    if let [(_, name)] | [(_, name), (_, ":"), ..] = tokens[first..i] {
+                        targets.push(name);
+                    }
+                    first = i + 1;
+                    value = tokens.get(i + 1).map(|(next, _)| start + next);
+                }
+                _ => {}
+            }
+        }
+        Some(Assignment {
+            targets,
+            value: value?,
+        })
+    }
+}
+
+/// An import binding read from the text, as `ImportMap` reads it from the tree.
+pub struct TextBinding {
+    pub local: String,
+    pub qualified: String,
+    /// The outline line of its import statement.
+    pub line: usize,
+}
+
+/// The import bindings the text shows; `module` is the file's dotted module path.
+pub fn text_imports(outline: &Outline, module: &[String]) -> Vec<TextBinding> {
+    let mut bindings = Vec::new();
+    let mut previous = None;
+    for at in memchr::memmem::find_iter(outline.source.as_bytes(), b"import") {
+        let line = outline.line_at(at);
+        if line.is_none() || line == previous {
+            continue;
+        }
+        previous = line;
+        let line = line.expect("checked");
+        let mut read = Vec::new();
+        let tokens: Vec<&str> = code_tokens(outline.code(line))
+            .into_iter()
+            .map(|(_, token)| token)
+            .collect();
+        read_imports(&tokens, module, &mut read);
+        bindings.extend(read.into_iter().map(|(local, qualified)| TextBinding {
+            local,
+            qualified,
+            line,
+        }));
+    }
+    bindings
+}
+
+/// Reads every `import …` and `from … import …` in a logical line's tokens.
+fn read_imports(tokens: &[&str], module: &[String], out: &mut Vec<(String, String)>) {
+    let is_name = |t: &&str| t.starts_with(crate::outline::is_identifier_char);
+    let name_at = |i: usize| tokens.get(i).filter(|t| is_name(t)).copied();
+    for (at, _) in tokens.iter().enumerate().filter(|(_, t)| **t == "import") {
+        // `from <dots and names> import`, else a plain `import`.
+        let mut start = at;
+        while start > 0
+            && tokens[start - 1] != "from"
+            && (tokens[start - 1] == "." || is_name(&tokens[start - 1]))
+        {
+            start -= 1;
+        }
+        let mut i = at + 1;
+        if start > 0 && tokens[start - 1] == "from" {
+            let Some(from) = from_module(&tokens[start..at], module) else {
+                continue;
+            };
+            if tokens.get(i) == Some(&"(") {
+                i += 1;
+            }
+            while let Some(name) = name_at(i) {
+                i += 1;
+                let local = match (tokens.get(i), name_at(i + 1)) {
+                    (Some(&"as"), Some(alias)) => {
+                        i += 2;
+                        alias
+                    }
+                    _ => name,
+                };
+                out.push((local.to_string(), format!("{from}.{name}")));
+                if tokens.get(i) != Some(&",") {
+                    break;
+                }
+                i += 1;
+            }
+        } else {
+            while let Some(head) = name_at(i) {
+                let mut dotted = head.to_string();
+                i += 1;
+                while let (Some(&"."), Some(part)) = (tokens.get(i), name_at(i + 1)) {
+                    dotted.push('.');
+                    dotted.push_str(part);
+                    i += 2;
+                }
+                match (tokens.get(i), name_at(i + 1)) {
+                    (Some(&"as"), Some(alias)) => {
+                        out.push((alias.to_string(), dotted));
+                        i += 2;
+                    }
+                    _ => out.push((head.to_string(), head.to_string())),
+                }
+                if tokens.get(i) != Some(&",") {
+                    break;
+                }
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The module of `from <path> import`, resolved like `ImportMap` does; `None` for
+/// `__future__` and for a relative path above the project.
+fn from_module(path: &[&str], module: &[String]) -> Option<String> {
+    let dots = path.iter().take_while(|t| **t == ".").count();
+    let rest = path[dots..].concat();
+    if dots == 0 {
+        return (rest != "__future__").then_some(rest);
+    }
+    if dots > module.len() {
+        return None;
+    }
+    let mut parts: Vec<&str> = module[..module.len() - dots]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    if !rest.is_empty() {
+        parts.push(&rest);
+    }
+    (!parts.is_empty()).then(|| parts.join("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bindings(source: &str, module: &[&str]) -> Vec<(String, String)> {
+        let module: Vec<String> = module.iter().map(|s| s.to_string()).collect();
+        text_imports(&Outline::scan(source), &module)
+            .into_iter()
+            .map(|b| (b.local, b.qualified))
+            .collect()
+    }
+
+    #[test]
+    fn reads_imports_like_the_import_map() {
+        let source = "import requests as rq, os.path\nfrom time import (sleep,\n  monotonic as now)  # c\ntry: import ujson as json\nexcept ImportError: import json\nfrom ..main import app\nfrom . import deps\nfrom __future__ import annotations\nx = 'import y'\n";
+        let found = bindings(source, &["app", "routers", "items"]);
+        let pairs: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(l, q)| (l.as_str(), q.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("rq", "requests"),
+                ("os", "os"),
+                ("sleep", "time.sleep"),
+                ("now", "time.monotonic"),
+                ("json", "ujson"),
+                ("json", "json"),
+                ("app", "app.main.app"),
+                ("deps", "app.routers.deps"),
+            ]
+        );
+    }
+
+    #[test]
+    fn dotted_paths_allow_blanks_and_comments_around_the_dot() {
+        let mut patterns = Patterns::default();
+        let id = patterns.id(&["time", "sleep"]);
+        let text =
+            "time.sleep(1); time . sleep; (time  # c\n .sleep); time.time(); asyncio.sleep()";
+        let found: Vec<usize> = patterns
+            .occurrences(text)
+            .iter()
+            .filter(|(_, i)| *i == id)
+            .map(|(at, _)| *at)
+            .collect();
+        assert_eq!(found, [0, 15, 30]);
+    }
+
+    #[test]
+    fn paths_through_aliases_and_modules() {
+        assert_eq!(
+            mentioned_path("time", "time", "time.sleep"),
+            Some(vec!["time", "sleep"])
+        );
+        assert_eq!(
+            mentioned_path("pause", "time.sleep", "time.sleep"),
+            Some(vec!["pause"])
+        );
+        assert_eq!(
+            mentioned_path("get", "requests.get", "requests"),
+            Some(vec!["get"])
+        );
+        assert_eq!(mentioned_path("now", "time.monotonic", "time.sleep"), None);
+    }
+
+    #[test]
+    fn assignments_name_plain_targets_and_where_the_value_starts() {
+        let read = |text| Assignment::read(text, 10).map(|a| (a.targets, a.value));
+        assert_eq!(
+            read("session = requests.Session()"),
+            Some((vec!["session"], 20))
+        );
+        assert_eq!(read("a = b = c == d"), Some((vec!["a", "b"], 18)));
+        assert_eq!(
+            read("s: Optional[\"Session\"] = None"),
+            Some((vec!["s"], 35))
+        );
+        assert_eq!(read("x.y, z = (1)"), Some((vec![], 19)));
+        assert_eq!(read("x += 1").map(|a| a.0), None);
+        assert_eq!(read("f(x=1)"), None);
+    }
+}
