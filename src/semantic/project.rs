@@ -4,7 +4,10 @@
 
 use crate::edits::lifespan::startup_site;
 use crate::semantic::imports::ImportMap;
-use crate::semantic::models::{class_facts, may_declare_models, ClassFacts, Orm, OrmModel};
+use crate::semantic::models::{
+    class_facts, lineage, may_declare_models, ClassFacts, Orm, OrmModel,
+};
+use crate::semantic::queries::{queried_fields, QueriedField};
 use crate::semantic::read_routes::read_route;
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
@@ -27,6 +30,8 @@ pub struct ProjectIndex {
     cache_apps: Vec<String>,
     /// Module-level classes of the files that can declare ORM models.
     classes: Vec<ClassFacts>,
+    /// Fields that queries anywhere in the project filter or sort on.
+    queried: Vec<QueriedField>,
     /// Whether some app, router or `include_router` call sets `default_response_class`.
     default_response_class: bool,
 }
@@ -47,6 +52,9 @@ pub struct FileFacts {
     /// Module-level classes with their bases and keys, in files that may declare ORM models.
     #[serde(default)]
     pub classes: Vec<ClassFacts>,
+    /// Fields the file's queries filter or sort on.
+    #[serde(default)]
+    pub queried: Vec<QueriedField>,
     #[serde(default)]
     pub default_response_class: bool,
 }
@@ -68,7 +76,8 @@ impl FileFacts {
         let includes = source.contains(".include_router(");
         // A Beanie document's file names `Document` (its base, or the base's import).
         let declares_models = may_declare_models(source) || source.contains("Document");
-        if defines_apps || compresses || routes || includes || declares_models {
+        let queries = QUERY_CALLS.iter().any(|call| source.contains(call));
+        if defines_apps || compresses || routes || includes || declares_models || queries {
             if let Some(tree) = crate::parse::parse(source) {
                 let imports = ImportMap::build(&tree, source, &module);
                 facts.app_objects = app_object_names(&tree, source, &imports);
@@ -87,12 +96,26 @@ impl FileFacts {
                 if declares_models {
                     facts.classes = class_facts(&tree, source, &imports, &module);
                 }
+                if queries {
+                    facts.queried = queried_fields(&tree, source, &imports, &module);
+                }
             }
         }
         facts.module = module;
         facts
     }
 }
+
+/// Text of the calls whose arguments can name the fields a query filters or sorts on.
+const QUERY_CALLS: &[&str] = &[
+    ".find(",
+    ".find_one(",
+    ".find_many(",
+    ".where(",
+    ".filter(",
+    ".sort(",
+    ".order_by(",
+];
 
 /// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
 pub const COMPRESSION_MIDDLEWARE: &[&str] = &["GZip", "Brotli", "Compress", "Zstd"];
@@ -108,6 +131,7 @@ impl ProjectIndex {
             index.cache_apps.extend(fact.cache_apps.iter().cloned());
             index.default_response_class |= fact.default_response_class;
             index.classes.extend(fact.classes.iter().cloned());
+            index.queried.extend(fact.queried.iter().cloned());
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
@@ -132,6 +156,8 @@ impl ProjectIndex {
         includes.sort();
         let mut classes: Vec<_> = self.classes.iter().collect();
         classes.sort();
+        let mut queried: Vec<_> = self.queried.iter().collect();
+        queried.sort();
         crate::cache::fingerprint((
             apps,
             awaited,
@@ -140,6 +166,7 @@ impl ProjectIndex {
             includes,
             sorted(&self.cache_apps),
             classes,
+            queried,
             self.default_response_class,
         ))
     }
@@ -153,6 +180,19 @@ impl ProjectIndex {
     /// The ORM model class `qualified` (`app.models.Item`) names, if the project defines it.
     pub fn orm_model(&self, qualified: &str) -> Option<OrmModel> {
         crate::semantic::models::resolve(&self.classes, qualified)
+    }
+
+    /// The class `qualified` names and its ancestors the project defines, most derived first.
+    pub fn class_lineage(&self, qualified: &str) -> Vec<&ClassFacts> {
+        lineage(&self.classes, qualified).0
+    }
+
+    /// The fields that queries of the project filter or sort on through the class `qualified`.
+    pub fn queried_fields_of(&self, qualified: &str) -> Vec<&QueriedField> {
+        self.queried
+            .iter()
+            .filter(|q| same_object(&q.model, qualified))
+            .collect()
     }
 
     /// Whether some app or router of the project replaces FastAPI's default `JSONResponse`
