@@ -4,7 +4,7 @@ from bs4 import BeautifulSoup
 from fastapi import APIRouter
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from sqlalchemy import Index, String, UniqueConstraint, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 router = APIRouter()
 
@@ -70,3 +70,21 @@ def lookalikes(html: str, frame: pl.DataFrame, notes: dict):
     title = soup.find("h1", {"description": "x"})
     rows = frame.filter(pl.col("notes") == "x").sort("description")
     return cells, title, rows, notes.get("notes")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    orders: Mapped[list["Invoice"]] = relationship(back_populates="customer")
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+
+
+async def invoices_of(session, customer: Customer):
+    return (await session.scalars(select(Invoice).where(Invoice.customer == customer))).all()

@@ -160,6 +160,9 @@ impl Codemod for MissingIndex {
                 locations(&queries)
             );
             if let Some(&assignment) = declarations.get(field) {
+                if is_relation(assignment, file) {
+                    continue;
+                }
                 let target = assignment.child_by_field_name("left").unwrap_or(assignment);
                 let fix = match model.orm {
                     Orm::Beanie => beanie_fix(assignment, file),
@@ -178,6 +181,20 @@ impl Codemod for MissingIndex {
             }
         }
     }
+}
+
+/// Whether the declaration is a relation rather than a stored value: a Beanie `Link`/`BackLink`
+/// or a SQLAlchemy `relationship(...)`, which a comparison turns into a key or a sub-query.
+fn is_relation(assignment: Node, file: &FileContext) -> bool {
+    let annotation = assignment
+        .child_by_field_name("type")
+        .map_or("", |a| text(a, file.source));
+    annotation.contains("Link[")
+        || assignment
+            .child_by_field_name("right")
+            .filter(|v| v.kind() == "call")
+            .and_then(|v| file.callee(v))
+            .is_some_and(|q| q.ends_with(".relationship") || q.ends_with(".Relationship"))
 }
 
 /// `filter on` / `sort by` / `filter on and sort by`.

@@ -543,6 +543,7 @@ pub fn compressed_objects(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::semantic::queries::FieldUse;
 
     fn module(path: &str) -> Vec<String> {
         path.split('.').map(str::to_string).collect()
@@ -563,5 +564,33 @@ mod tests {
         assert!(index.is_document("shop.models.Product"));
         assert!(!index.is_document("shop.models.ProductOut"));
         assert!(!index.sets_default_response_class());
+    }
+
+    #[test]
+    fn queried_fields_name_their_class_and_models_their_indexes() {
+        let models = FileFacts::collect(
+            "from beanie import Document, Indexed\nfrom pymongo import IndexModel\n\nclass User(Document):\n    email: Indexed(str)\n    team: str\n    created: str\n    class Settings:\n        indexes = [IndexModel([(\"team\", 1), (\"created\", -1)])]\n",
+            module("app.models"),
+        );
+        assert_eq!(models.classes[0].fields, ["email", "team", "created"]);
+        assert_eq!(models.classes[0].indexed, ["email", "team"]);
+        let routes = FileFacts::collect(
+            "from app.models import User\n\nasync def f(soup, x):\n    soup.find(\"td\", {\"class\": x})\n    await User.find({\"team\": x, \"$or\": []}).sort(\"-created\", -User.email).to_list()\n    return x.get(\"name\")\n",
+            module("app.routes"),
+        );
+        let index = ProjectIndex::from_facts([&models, &routes]);
+        let queried: Vec<(&str, FieldUse, &str)> = index
+            .queried_fields_of("app.models.User")
+            .iter()
+            .map(|q| (q.field.as_str(), q.used_as, q.at.as_str()))
+            .collect();
+        assert_eq!(
+            queried,
+            [
+                ("created", FieldUse::Sort, "app.routes:5"),
+                ("email", FieldUse::Sort, "app.routes:5"),
+                ("team", FieldUse::Filter, "app.routes:5"),
+            ]
+        );
     }
 }
