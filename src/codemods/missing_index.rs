@@ -48,7 +48,10 @@ a dict's `.get`, a DataFrame's `.filter` or BeautifulSoup's `find` name no model
 A field counts as indexed when it is the primary key (`id`, `_id`, `primary_key=True`), is
 annotated `Indexed(...)` (or `Annotated[..., Indexed()]`), leads an entry of the Beanie
 `Settings.indexes`, is declared with `index=True` or `unique=True`, or is the first column of an
-`Index(...)`/`UniqueConstraint(...)` in `__table_args__`.
+`Index(...)`/`UniqueConstraint(...)` in `__table_args__`. A query that also filters on an
+indexed field needs no other index (the database narrows it through that one), so its other
+filter fields are not reported for it; nor are boolean fields, which an index rarely narrows
+enough to pay for itself, nor relations (`Link`, `relationship(...)`).
 
 ## Why is this slow?
 Without an index, MongoDB scans every document of the collection (`COLLSCAN`) and a SQL database
@@ -148,9 +151,27 @@ impl Codemod for MissingIndex {
                 || key == Some(field)
                 || lineage.iter().any(|c| c.indexed.iter().any(|i| i == field))
         };
+        // Queries (by location) that already filter on an indexed field: the database narrows
+        // them through that index, so their other filters need none.
+        let narrowed: Vec<&str> = by_field
+            .iter()
+            .filter(|(field, _)| indexed(field))
+            .flat_map(|(_, queries)| queries.iter())
+            .filter(|q| q.used_as == FieldUse::Filter)
+            .map(|q| q.at.as_str())
+            .collect();
         let declarations = field_declarations(body, file.source);
-        for (field, queries) in by_field {
+        for (field, queries) in &by_field {
+            let field = *field;
             if indexed(field) {
+                continue;
+            }
+            let queries: Vec<&QueriedField> = queries
+                .iter()
+                .copied()
+                .filter(|q| q.used_as == FieldUse::Sort || !narrowed.contains(&q.at.as_str()))
+                .collect();
+            if queries.is_empty() {
                 continue;
             }
             let message = format!(
@@ -160,7 +181,7 @@ impl Codemod for MissingIndex {
                 locations(&queries)
             );
             if let Some(&assignment) = declarations.get(field) {
-                if is_relation(assignment, file) {
+                if is_relation(assignment, file) || is_boolean(assignment, file.source) {
                     continue;
                 }
                 let target = assignment.child_by_field_name("left").unwrap_or(assignment);
@@ -195,6 +216,23 @@ fn is_relation(assignment: Node, file: &FileContext) -> bool {
             .filter(|v| v.kind() == "call")
             .and_then(|v| file.callee(v))
             .is_some_and(|q| q.ends_with(".relationship") || q.ends_with(".Relationship"))
+}
+
+/// Whether the field holds a boolean: two values select half the collection each, which an
+/// index rarely narrows enough to be worth its cost.
+fn is_boolean(assignment: Node, source: &str) -> bool {
+    let annotation = assignment
+        .child_by_field_name("type")
+        .map_or("", |a| text(a, source));
+    let column_type = assignment
+        .child_by_field_name("right")
+        .filter(|v| v.kind() == "call")
+        .and_then(|v| CallArgs::of(v, source).positional.first().copied())
+        .map_or("", |t| text(t, source));
+    annotation
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| word == "bool")
+        || column_type.ends_with("Boolean")
 }
 
 /// `filter on` / `sort by` / `filter on and sort by`.
