@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Optional
+from typing import Annotated, Optional
 
 from beanie import Document, Indexed
 from fastapi import APIRouter
@@ -15,6 +15,7 @@ class User(Document):
     created_at: datetime = Field(default_factory=datetime.utcnow)
     nickname: Optional[str] = None
     username: Indexed(str, unique=True)
+    tags: Annotated[list[str], Field(max_length=5)] = []
 
     class Settings:
         name = "users"
@@ -45,3 +46,8 @@ async def by_nickname(nickname: str):
 async def by_username(username: str, nickname: str):
     # narrowed by the unique username index: the nickname needs none here
     return await User.find_one(User.username == username, User.nickname == nickname)
+
+
+@router.get("/users/tagged")
+async def tagged(tag: str):
+    return await User.find({"tags": tag}).to_list()

@@ -76,18 +76,21 @@ class User(Document):
     email: Indexed(str)
     name: str
 ```
+`Indexed(T)` subclasses `T`, so it is written only for `str`, `int`, `float`, `datetime` and
+`date`; any other annotation (`Optional[str]`, `list[str]`, `UUID`, `EmailStr`) becomes
+`Annotated[T, Indexed()]`. `Indexed` is imported from `beanie`, `Annotated` from `typing`.
 For SQLAlchemy, `email: Mapped[str] = mapped_column(String(120), index=True)` (also `Column(...)`
 and SQLModel's `Field(...)`); a `Mapped[...]` annotation with no value gains
-`= mapped_column(index=True)`. `Indexed` is imported from `beanie`.
+`= mapped_column(index=True)`, a SQLModel field with no value `= Field(index=True)` (required as
+before).
 
 ## When there is no fix
-The finding is reported without a fix when the Beanie annotation is not a plain `str`, `int`,
-`float`, `datetime` or `date` (`Indexed(T)` subclasses `T`, which fails for `Optional[...]` and
-some Pydantic types; write `Annotated[T, Indexed()]` by hand), when the column says
-`index=False`, when a SQLModel field or a column has no `Field(...)`/`mapped_column(...)`/
-`Column(...)` to add the flag to, or when the field is declared in a parent class (the finding
-is then on the queried class and names the parent to change). A compound index for a filter and
-a sort used together (`IndexModel([("department", 1), ("created_at", -1)])`) is left to you.
+The finding is reported without a fix when the Beanie annotation is already `Annotated[...]` or
+a string, when the column says `index=...` itself or a SQLModel `Field` passes `sa_column=`,
+when the value is not a `Column(...)`/`mapped_column(...)`/`Field(...)` call, or when the field
+is declared in a parent class (the finding is then on the queried class and names the parent to
+change). A compound index for a filter and a sort used together
+(`IndexModel([("department", 1), ("created_at", -1)])`) is left to you.
 
 ## Fix safety
 Unsafe: queries return exactly the same results, but an index is a change to the database, not
@@ -160,6 +163,9 @@ impl Codemod for MissingIndex {
             .filter(|q| q.used_as == FieldUse::Filter)
             .map(|q| q.at.as_str())
             .collect();
+        let sqlmodel = lineage
+            .iter()
+            .any(|c| c.bases.iter().any(|b| b.starts_with("sqlmodel.")));
         let declarations = field_declarations(body, file.source);
         for (field, queries) in &by_field {
             let field = *field;
@@ -181,13 +187,16 @@ impl Codemod for MissingIndex {
                 locations(&queries)
             );
             if let Some(&assignment) = declarations.get(field) {
-                if is_relation(assignment, file) || is_boolean(assignment, file.source) {
+                if is_relation(assignment, file)
+                    || is_boolean(assignment, file.source)
+                    || declares_index(assignment, file.source)
+                {
                     continue;
                 }
                 let target = assignment.child_by_field_name("left").unwrap_or(assignment);
                 let fix = match model.orm {
                     Orm::Beanie => beanie_fix(assignment, file),
-                    Orm::Sql => sql_fix(assignment, file),
+                    Orm::Sql => sql_fix(assignment, sqlmodel, file),
                 };
                 cx.report(target, message).with_fix(fix);
             } else if let Some(parent) = lineage
@@ -216,6 +225,24 @@ fn is_relation(assignment: Node, file: &FileContext) -> bool {
             .filter(|v| v.kind() == "call")
             .and_then(|v| file.callee(v))
             .is_some_and(|q| q.ends_with(".relationship") || q.ends_with(".Relationship"))
+}
+
+/// Whether the declaration as it stands now indexes the field (the project index was built
+/// before any fix).
+fn declares_index(assignment: Node, source: &str) -> bool {
+    let annotated = assignment
+        .child_by_field_name("type")
+        .is_some_and(|a| text(a, source).contains("Indexed("));
+    let flagged = assignment
+        .child_by_field_name("right")
+        .filter(|v| v.kind() == "call")
+        .is_some_and(|v| {
+            let args = CallArgs::of(v, source);
+            ["index", "unique", "primary_key"]
+                .iter()
+                .any(|k| args.keyword(k).is_some_and(|v| text(v, source) == "True"))
+        });
+    annotated || flagged
 }
 
 /// Whether the field holds a boolean: two values select half the collection each, which an
@@ -280,47 +307,63 @@ fn beanie_fix(assignment: Node, file: &FileContext) -> Result<Fix, String> {
         .child_by_field_name("type")
         .ok_or("the field has no annotation to index")?;
     let written = text(annotation, file.source);
-    if !INDEXABLE_TYPES.contains(&written) {
+    if written.contains("Annotated")
+        || annotation
+            .named_child(0)
+            .is_some_and(|t| t.kind() == "string")
+    {
         return Err(format!(
-            "`Indexed({written})` may not work for this type (it subclasses the type); annotate it `Annotated[{written}, Indexed()]` by hand"
+            "the annotation `{written}` is not a plain type; add `Indexed()` to it by hand"
         ));
     }
     let mut additions = ModuleAdditions::new(file);
     let indexed = additions.member("beanie", "Indexed");
+    // `Indexed(T)` subclasses `T`, which only works for plain classes; `Annotated` works for all.
+    let replacement = if INDEXABLE_TYPES.contains(&written) {
+        format!("{indexed}({written})")
+    } else {
+        let annotated = additions.member("typing", "Annotated");
+        format!("{annotated}[{written}, {indexed}()]")
+    };
     let mut edits = vec![Edit::replace(
         annotation.start_byte(),
         annotation.end_byte(),
-        format!("{indexed}({written})"),
+        replacement.clone(),
     )];
     edits.extend(additions.into_edit());
     Ok(Fix::unsafe_edits(
-        format!(
-            "Index the field: `{indexed}({written})` (built by `init_beanie` at the next start-up)"
-        ),
+        format!("Index the field: `{replacement}` (built by `init_beanie` at the next start-up)"),
         edits,
     ))
 }
 
 /// `mapped_column(String(120))` → `mapped_column(String(120), index=True)`; a bare
-/// `Mapped[T]` annotation gains `= mapped_column(index=True)`.
-fn sql_fix(assignment: Node, file: &FileContext) -> Result<Fix, String> {
+/// `Mapped[T]` annotation gains `= mapped_column(index=True)`, a bare SQLModel field
+/// `= Field(index=True)` (still required, as before).
+fn sql_fix(assignment: Node, sqlmodel: bool, file: &FileContext) -> Result<Fix, String> {
     const MIGRATION: &str = "an existing database needs a migration to create the index";
     let Some(value) = assignment.child_by_field_name("right") else {
         let annotation = assignment
             .child_by_field_name("type")
-            .filter(|a| text(*a, file.source).starts_with("Mapped["))
-            .ok_or(
-                "the field has no `Field(...)` or `mapped_column(...)` to add `index=True` to",
-            )?;
+            .ok_or("the field has no annotation to add a column to")?;
         let mut additions = ModuleAdditions::new(file);
-        let mapped_column = additions.member("sqlalchemy.orm", "mapped_column");
+        let column = if text(annotation, file.source).starts_with("Mapped[") {
+            additions.member("sqlalchemy.orm", "mapped_column")
+        } else if sqlmodel {
+            additions.member("sqlmodel", "Field")
+        } else {
+            return Err(
+                "the field has no `Field(...)` or `mapped_column(...)` to add `index=True` to"
+                    .into(),
+            );
+        };
         let mut edits = vec![Edit::insert(
             annotation.end_byte(),
-            format!(" = {mapped_column}(index=True)"),
+            format!(" = {column}(index=True)"),
         )];
         edits.extend(additions.into_edit());
         return Ok(Fix::unsafe_edits(
-            format!("Index the column: `= {mapped_column}(index=True)`; {MIGRATION}"),
+            format!("Index the column: `= {column}(index=True)`; {MIGRATION}"),
             edits,
         ));
     };
