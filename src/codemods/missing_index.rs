@@ -19,7 +19,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "unsafe",
     priority: 6,
-    impact: "A filter or sort on an indexed field reads the matching entries of the index instead of scanning every document or row of the collection or table; the cost grows with the collection, not with the result.",
+    impact: "A filter or sort on an indexed field reads the matching entries of the index instead of scanning every document or row of the collection or table; the cost grows with the collection, not with the result. The behaviour test checks the results stay identical and SQLite's plan turns from `SCAN orders` into `SEARCH orders USING INDEX ix_orders_customer`, and that `init_beanie` builds the new indexes.",
     requires: &["class "],
     // The files the first pass reads model classes from: a Beanie document's names `Document`.
     gates: &[
