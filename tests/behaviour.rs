@@ -3,7 +3,8 @@
 //! one of listing routes on SQLAlchemy and Beanie, are run before and after `perfopt fix`; the
 //! results must be identical (the program's calls concurrent, the exports streamed), and listing
 //! routes paged by the fix must give, page after page, the lists they returned whole before; an
-//! order import batched by PO204 and counts rewritten by PO206 must store and count the same.
+//! order import batched by PO204 and counts rewritten by PO206 must store and count the same;
+//! fields indexed by PO202 must give the same query results, found through the new indexes.
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -95,6 +96,18 @@ fn batched_writes_and_count_queries_keep_the_data_and_the_counts() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("db-writes-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn indexed_fields_keep_the_query_results_and_turn_scans_into_index_searches() {
+    let Some((status, report)) = run_driver("run_index_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("index-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

@@ -784,3 +784,52 @@ fn cached_routes_of_a_router_get_the_cache_initialised_in_the_app_that_includes_
         stdout(&again)
     );
 }
+
+#[test]
+fn a_missing_index_is_fixed_in_the_models_file_for_queries_in_other_files() {
+    let base = "from datetime import datetime\n\nfrom beanie import Document\n\n\nclass AuditedDocument(Document):\n    created_at: datetime\n";
+    let models = "from app.base import AuditedDocument\n\n\nclass User(AuditedDocument):\n    email: str\n    name: str\n";
+    let routes = "from fastapi import APIRouter\n\nfrom app.models import User\n\nrouter = APIRouter()\n\n\n@router.get(\"/users\")\nasync def by_email(email: str):\n    return await User.find(User.email == email).sort(-User.created_at).to_list()\n\n\n@router.get(\"/login\")\nasync def login(email: str):\n    return await User.find_one({\"email\": email})\n";
+    let dir = project(&[
+        ("app/base.py", base),
+        ("app/models.py", models),
+        ("app/routes.py", routes),
+        ("pyproject.toml", "[tool.perfopt]\nselect = [\"PO202\"]\n"),
+    ]);
+    let check = stdout(&perfopt(dir.path(), &["check"]));
+    assert!(
+        check.contains("app/models.py:5:5 PO202 [unsafe fix] `User.email` has no index but queries filter on it: app.routes:10, app.routes:15"),
+        "{check}"
+    );
+    assert!(
+        check.contains("app/models.py:4:7 PO202 `User.created_at` has no index but queries sort on it: app.routes:10"),
+        "{check}"
+    );
+    assert!(
+        check.contains("`created_at` is declared in `app.base.AuditedDocument`"),
+        "{check}"
+    );
+    assert!(!check.contains("app/routes.py"), "{check}");
+    assert_eq!(
+        perfopt(dir.path(), &["fix", "--unsafe"]).status.code(),
+        Some(1),
+        "the finding without a fix remains"
+    );
+    let fixed = fs::read_to_string(dir.path().join("app/models.py")).unwrap();
+    assert_eq!(
+        fixed,
+        "from beanie import Indexed\n\nfrom app.base import AuditedDocument\n\n\nclass User(AuditedDocument):\n    email: Indexed(str)\n    name: str\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/routes.py")).unwrap(),
+        routes
+    );
+    // Once the query that sorts is gone, the parent's field is no longer reported.
+    fs::write(
+        dir.path().join("app/routes.py"),
+        routes.replace(".sort(-User.created_at)", ""),
+    )
+    .unwrap();
+    let after = perfopt(dir.path(), &["check"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+}

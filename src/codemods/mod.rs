@@ -9,6 +9,7 @@ mod client_per_request;
 mod independent_sequential_awaits;
 mod lru_cache_on_async;
 mod missing_compression;
+mod missing_index;
 mod missing_timeout;
 mod sequential_await_in_loop;
 mod sync_driver_in_async;
@@ -30,6 +31,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &sequential_await_in_loop::SequentialAwaitInLoop,
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
+    &missing_index::MissingIndex,
     &write_in_loop::WriteInLoop,
     &unbounded_list_endpoint::UnboundedListEndpoint,
     &unbounded_count::UnboundedCount,

@@ -45,6 +45,14 @@ pub struct ClassFacts {
     pub primary_keys: Vec<(String, KeyType)>,
     /// The type of an `id` annotation (a Beanie document's own id type).
     pub id_annotation: Option<KeyType>,
+    /// Attributes the class body declares (annotated, or assigned a column).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Attributes that lead an index the class declares: `Indexed(...)` annotations, the first
+    /// key of each `Settings.indexes` entry, `index=True`/`unique=True`/`primary_key=True`
+    /// columns, the first column of an `Index(...)`/`UniqueConstraint(...)` in `__table_args__`.
+    #[serde(default)]
+    pub indexed: Vec<String>,
 }
 
 /// The Python type of a primary key, as far as paging by it needs to know.
@@ -106,6 +114,8 @@ pub fn class_facts(
             table: false,
             primary_keys: Vec::new(),
             id_annotation: None,
+            fields: Vec::new(),
+            indexed: Vec::new(),
         };
         for base in named_children(arguments) {
             match base.kind() {
@@ -129,9 +139,19 @@ pub fn class_facts(
     classes
 }
 
-/// Primary-key columns and the `id` annotation among the class's attribute declarations.
+/// Primary-key columns, the `id` annotation, the declared fields and the indexed ones among the
+/// class's attribute declarations.
 fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFacts) {
     for statement in named_children(body) {
+        if let Some(settings) = statement.child_by_field_name("body").filter(|_| {
+            statement.kind() == "class_definition"
+                && statement
+                    .child_by_field_name("name")
+                    .is_some_and(|n| text(n, source) == "Settings")
+        }) {
+            facts.indexed.extend(settings_index_keys(settings, source));
+            continue;
+        }
         let Some(assignment) = statement
             .named_child(0)
             .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
@@ -150,16 +170,31 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         if name == "id" {
             facts.id_annotation = declared;
         }
-        let Some(column) = assignment
-            .child_by_field_name("right")
-            .filter(|r| r.kind() == "call")
-        else {
+        let value = assignment.child_by_field_name("right");
+        if name == "__table_args__" {
+            facts
+                .indexed
+                .extend(value.map_or_else(Vec::new, |v| table_index_columns(v, source)));
+            continue;
+        }
+        if annotation.is_some() || value.is_some_and(|v| v.kind() == "call") {
+            facts.fields.push(name.to_string());
+        }
+        if annotation.is_some_and(|a| text(a, source).contains("Indexed(")) {
+            facts.indexed.push(name.to_string());
+        }
+        let Some(column) = value.filter(|r| r.kind() == "call") else {
             continue;
         };
         let args = CallArgs::of(column, source);
-        let is_key = args
-            .keyword("primary_key")
-            .is_some_and(|v| text(v, source) == "True");
+        let flag = |keyword: &str| {
+            args.keyword(keyword)
+                .is_some_and(|v| text(v, source) == "True")
+        };
+        let is_key = flag("primary_key");
+        if is_key || flag("index") || flag("unique") {
+            facts.indexed.push(name.to_string());
+        }
         let is_column = column
             .child_by_field_name("function")
             .and_then(|f| qualified_static(f, source, imports))
@@ -181,6 +216,99 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         };
         facts.primary_keys.push((name.to_string(), key_type));
     }
+}
+
+/// The leading key of each entry of `indexes = [...]` in a Beanie `Settings` class: its first
+/// string (`"email"`, `[("email", 1)]`, `IndexModel([("email", ASCENDING)], unique=True)`).
+fn settings_index_keys(settings: Node, source: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for statement in named_children(settings) {
+        let Some(list) = statement
+            .named_child(0)
+            .filter(|a| a.kind() == "assignment")
+            .filter(|a| {
+                a.child_by_field_name("left")
+                    .is_some_and(|l| text(l, source) == "indexes")
+            })
+            .and_then(|a| a.child_by_field_name("right"))
+            .filter(|l| matches!(l.kind(), "list" | "tuple"))
+        else {
+            continue;
+        };
+        for entry in named_children(list) {
+            if let Some(key) = first_string(entry, source) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// The first column of each `Index("ix_name", "email", ...)` or `UniqueConstraint("email", ...)`
+/// in `__table_args__`, named by a string or as `Model.email`/`email`.
+fn table_index_columns(args: Node, source: &str) -> Vec<String> {
+    let mut columns = Vec::new();
+    let entries = match args.kind() {
+        "tuple" | "list" => named_children(args),
+        _ => vec![args],
+    };
+    for entry in entries.into_iter().filter(|e| e.kind() == "call") {
+        let Some(function) = entry.child_by_field_name("function") else {
+            continue;
+        };
+        let callee = text(function, source);
+        let callee = callee.rsplit('.').next().unwrap_or(callee);
+        let position = match callee {
+            "Index" => 1,
+            "UniqueConstraint" | "PrimaryKeyConstraint" => 0,
+            _ => continue,
+        };
+        let Some(column) = CallArgs::of(entry, source)
+            .positional
+            .get(position)
+            .copied()
+        else {
+            continue;
+        };
+        let name = match column.kind() {
+            "string" => string_value(column, source),
+            "identifier" | "attribute" => {
+                let dotted = text(column, source);
+                Some(dotted.rsplit('.').next().unwrap_or(dotted).to_string())
+            }
+            _ => None,
+        };
+        columns.extend(name);
+    }
+    columns
+}
+
+/// The first string literal in `node`, in source order.
+fn first_string(node: Node, source: &str) -> Option<String> {
+    if node.kind() == "string" {
+        return string_value(node, source);
+    }
+    named_children(node)
+        .into_iter()
+        .find_map(|child| first_string(child, source))
+}
+
+/// The value of a plain string literal (`"email"`, `'email'`); `None` for f-strings and
+/// concatenations.
+pub fn string_value(node: Node, source: &str) -> Option<String> {
+    if node.kind() != "string"
+        || named_children(node)
+            .iter()
+            .any(|c| c.kind() == "interpolation")
+    {
+        return None;
+    }
+    let literal = text(node, source).trim_start_matches(['r', 'R', 'u', 'U']);
+    let quote = literal.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    literal
+        .strip_prefix(quote)?
+        .strip_suffix(quote)
+        .map(str::to_string)
 }
 
 /// `Mapped[int]`, `int | None`, `Optional[uuid.UUID]` → the key type.
@@ -220,9 +348,9 @@ fn key_type_of_column(column_type: &str) -> KeyType {
     }
 }
 
-/// The model `qualified` names, found among `classes` and resolved through their bases.
-pub fn resolve(classes: &[ClassFacts], qualified: &str) -> Option<OrmModel> {
-    // The class and its ancestors the project defines, most derived first.
+/// The class `qualified` names and its ancestors the project defines, most derived first, and
+/// whether one of them derives from Beanie's `Document`.
+pub fn lineage<'c>(classes: &'c [ClassFacts], qualified: &str) -> (Vec<&'c ClassFacts>, bool) {
     let mut chain: Vec<&ClassFacts> = Vec::new();
     let mut pending = vec![qualified.to_string()];
     let mut is_document = false;
@@ -243,6 +371,12 @@ pub fn resolve(classes: &[ClassFacts], qualified: &str) -> Option<OrmModel> {
         chain.push(class);
         pending.extend(class.bases.iter().rev().cloned());
     }
+    (chain, is_document)
+}
+
+/// The model `qualified` names, found among `classes` and resolved through their bases.
+pub fn resolve(classes: &[ClassFacts], qualified: &str) -> Option<OrmModel> {
+    let (chain, is_document) = lineage(classes, qualified);
     if is_document {
         let id = chain
             .iter()

@@ -7,7 +7,10 @@ use crate::edits::lifespan::startup_site;
 use crate::outline::{Kind, Outline};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::semantic::mentions::text_imports;
-use crate::semantic::models::{class_facts, may_declare_models, ClassFacts, Orm, OrmModel};
+use crate::semantic::models::{
+    class_facts, lineage, may_declare_models, ClassFacts, Orm, OrmModel,
+};
+use crate::semantic::queries::{queried_fields, QueriedField};
 use crate::semantic::read_routes::read_route;
 use crate::skeleton::{included, Keep};
 use crate::source::{contains, find_all};
@@ -32,6 +35,8 @@ pub struct ProjectIndex {
     cache_apps: Vec<String>,
     /// Module-level classes of the files that can declare ORM models.
     classes: Vec<ClassFacts>,
+    /// Fields that queries anywhere in the project filter or sort on.
+    queried: Vec<QueriedField>,
     /// Whether some app, router or `include_router` call sets `default_response_class`.
     default_response_class: bool,
 }
@@ -52,6 +57,9 @@ pub struct FileFacts {
     /// Module-level classes with their bases and keys, in files that may declare ORM models.
     #[serde(default)]
     pub classes: Vec<ClassFacts>,
+    /// Fields the file's queries filter or sort on.
+    #[serde(default)]
+    pub queried: Vec<QueriedField>,
     #[serde(default)]
     pub default_response_class: bool,
 }
@@ -74,10 +82,11 @@ impl FileFacts {
         let includes = contains(source, ".include_router(");
         // A Beanie document's file names `Document` (its base, or the base's import).
         let declares_models = may_declare_models(source) || contains(source, "Document");
-        if defines_apps || compresses || routes || includes || declares_models {
-            // Routes, lifespans and models need whole bodies; the middleware facts alone make do
-            // with module-level statements.
-            let whole = defines_apps || routes || includes || declares_models;
+        let queries = may_query_models(source);
+        if defines_apps || compresses || routes || includes || declares_models || queries {
+            // Routes, lifespans, models and queries need whole bodies; the middleware facts
+            // alone make do with module-level statements.
+            let whole = defines_apps || routes || includes || declares_models || queries;
             let tree = (!whole)
                 .then(|| fact_parts(source, &module))
                 .flatten()
@@ -101,6 +110,9 @@ impl FileFacts {
                 }
                 if declares_models {
                     facts.classes = class_facts(&tree, source, &imports, &module);
+                }
+                if queries {
+                    facts.queried = queried_fields(&tree, source, &imports, &module);
                 }
             }
         }
@@ -147,6 +159,41 @@ fn fact_parts(source: &str, module: &[String]) -> Option<Vec<std::ops::Range<usi
     Some(parts)
 }
 
+/// Text of the calls whose arguments can name the fields a query filters or sorts on.
+const QUERY_CALLS: &[&str] = &[
+    ".find(",
+    ".find_one(",
+    ".find_many(",
+    ".where(",
+    ".filter(",
+    ".sort(",
+    ".order_by(",
+];
+
+/// Whether a file may query a model: one of `QUERY_CALLS`, in a file that imports an ORM or calls
+/// one on a capitalised name (`Product.find(`). Most files with `.sort(` or `.filter(` are not
+/// parsed for it.
+fn may_query_models(source: &str) -> bool {
+    let imports_orm = || {
+        let lines = crate::codemod::import_lines(source);
+        ["beanie", "sqlalchemy", "sqlmodel", "motor"]
+            .iter()
+            .any(|orm| contains_word(&lines, orm))
+    };
+    let on_a_class = || {
+        QUERY_CALLS.iter().any(|call| {
+            find_all(source, call).any(|at| {
+                let receiver = source[..at]
+                    .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or("");
+                receiver.starts_with(|c: char| c.is_ascii_uppercase())
+            })
+        })
+    };
+    QUERY_CALLS.iter().any(|call| contains(source, call)) && (imports_orm() || on_a_class())
+}
+
 /// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
 pub const COMPRESSION_MIDDLEWARE: &[&str] = &["GZip", "Brotli", "Compress", "Zstd"];
 
@@ -161,6 +208,7 @@ impl ProjectIndex {
             index.cache_apps.extend(fact.cache_apps.iter().cloned());
             index.default_response_class |= fact.default_response_class;
             index.classes.extend(fact.classes.iter().cloned());
+            index.queried.extend(fact.queried.iter().cloned());
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
@@ -185,6 +233,8 @@ impl ProjectIndex {
         includes.sort();
         let mut classes: Vec<_> = self.classes.iter().collect();
         classes.sort();
+        let mut queried: Vec<_> = self.queried.iter().collect();
+        queried.sort();
         crate::cache::fingerprint((
             apps,
             awaited,
@@ -193,6 +243,7 @@ impl ProjectIndex {
             includes,
             sorted(&self.cache_apps),
             classes,
+            queried,
             self.default_response_class,
         ))
     }
@@ -206,6 +257,19 @@ impl ProjectIndex {
     /// The ORM model class `qualified` (`app.models.Item`) names, if the project defines it.
     pub fn orm_model(&self, qualified: &str) -> Option<OrmModel> {
         crate::semantic::models::resolve(&self.classes, qualified)
+    }
+
+    /// The class `qualified` names and its ancestors the project defines, most derived first.
+    pub fn class_lineage(&self, qualified: &str) -> Vec<&ClassFacts> {
+        lineage(&self.classes, qualified).0
+    }
+
+    /// The fields that queries of the project filter or sort on through the class `qualified`.
+    pub fn queried_fields_of(&self, qualified: &str) -> Vec<&QueriedField> {
+        self.queried
+            .iter()
+            .filter(|q| same_object(&q.model, qualified))
+            .collect()
     }
 
     /// Whether some app or router of the project replaces FastAPI's default `JSONResponse`
@@ -558,6 +622,7 @@ pub fn compressed_objects(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::semantic::queries::FieldUse;
 
     fn module(path: &str) -> Vec<String> {
         path.split('.').map(str::to_string).collect()
@@ -578,5 +643,33 @@ mod tests {
         assert!(index.is_document("shop.models.Product"));
         assert!(!index.is_document("shop.models.ProductOut"));
         assert!(!index.sets_default_response_class());
+    }
+
+    #[test]
+    fn queried_fields_name_their_class_and_models_their_indexes() {
+        let models = FileFacts::collect(
+            "from beanie import Document, Indexed\nfrom pymongo import IndexModel\n\nclass User(Document):\n    email: Indexed(str)\n    team: str\n    created: str\n    class Settings:\n        indexes = [IndexModel([(\"team\", 1), (\"created\", -1)])]\n",
+            module("app.models"),
+        );
+        assert_eq!(models.classes[0].fields, ["email", "team", "created"]);
+        assert_eq!(models.classes[0].indexed, ["email", "team"]);
+        let routes = FileFacts::collect(
+            "from app.models import User\n\nasync def f(soup, x):\n    soup.find(\"td\", {\"class\": x})\n    await User.find({\"team\": x, \"$or\": []}).sort(\"-created\", -User.email).to_list()\n    return x.get(\"name\")\n",
+            module("app.routes"),
+        );
+        let index = ProjectIndex::from_facts([&models, &routes]);
+        let queried: Vec<(&str, FieldUse, &str)> = index
+            .queried_fields_of("app.models.User")
+            .iter()
+            .map(|q| (q.field.as_str(), q.used_as, q.at.as_str()))
+            .collect();
+        assert_eq!(
+            queried,
+            [
+                ("created", FieldUse::Sort, "app.routes:5"),
+                ("email", FieldUse::Sort, "app.routes:5"),
+                ("team", FieldUse::Filter, "app.routes:5"),
+            ]
+        );
     }
 }

@@ -120,3 +120,175 @@ pub fn is_document(model: Node, file: &FileContext) -> bool {
     };
     file.project.is_document(&qualified)
 }
+
+/// How a query uses a model field.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum FieldUse {
+    Filter,
+    Sort,
+}
+
+/// A model field a query filters or sorts on, as the first pass finds it in a file.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct QueriedField {
+    /// The class the query names, qualified through the imports (`app.models.User`); whether it
+    /// is a model is decided against the project index.
+    pub model: String,
+    pub field: String,
+    pub used_as: FieldUse,
+    /// `app.routes:12`: the module and line of the query.
+    pub at: String,
+}
+
+/// Query methods whose arguments filter.
+const FILTER_METHODS: &[&str] = &["find", "find_one", "find_many", "where", "filter"];
+/// Query methods whose arguments sort.
+const SORT_METHODS: &[&str] = &["sort", "order_by"];
+/// Column methods a filter or sort calls on a field (`User.id.in_(ids)`, `Order.created.desc()`).
+const COLUMN_METHODS: &[&str] = &[
+    "in_",
+    "not_in",
+    "is_",
+    "is_not",
+    "isnot",
+    "like",
+    "ilike",
+    "between",
+    "startswith",
+    "desc",
+    "asc",
+];
+
+/// The fields `Model.find(Model.email == x)`, `Model.find({"email": x})`, `.sort(-Model.created)`,
+/// `.sort("-created")`, `select(M).where(M.email == x)` and `.order_by(M.created.desc())` use,
+/// with the class named as written: `Name.field` operands name their class, dictionary keys and
+/// sort strings the class at the root of the `find` chain.
+pub fn queried_fields(
+    tree: &tree_sitter::Tree,
+    source: &str,
+    imports: &crate::semantic::imports::ImportMap,
+    module: &[String],
+) -> Vec<QueriedField> {
+    let qualify = |name: Node| {
+        imports.resolve(text(name, source)).map_or_else(
+            || format!("{}.{}", module.join("."), text(name, source)),
+            str::to_string,
+        )
+    };
+    let mut found = Vec::new();
+    crate::parse::walk_tree(tree.root_node(), |call| {
+        let Some((_, method, arguments)) = method_call(call, source) else {
+            return;
+        };
+        let used_as = if FILTER_METHODS.contains(&method) {
+            FieldUse::Filter
+        } else if SORT_METHODS.contains(&method) {
+            FieldUse::Sort
+        } else {
+            return;
+        };
+        let at = format!("{}:{}", module.join("."), call.start_position().row + 1);
+        let mut record = |model: String, field: String| {
+            found.push(QueriedField {
+                model,
+                field,
+                used_as,
+                at: at.clone(),
+            })
+        };
+        crate::parse::walk_tree(arguments, |node| {
+            if let Some((class, field)) = field_operand(node, source) {
+                record(qualify(class), text(field, source).to_string());
+            }
+        });
+        // Dictionary filters and sort strings name fields of the class the chain starts from.
+        let (methods, root) = method_chain(call, source);
+        if root.kind() != "identifier"
+            || !methods
+                .iter()
+                .any(|m| BEANIE_FINDS.contains(m) || *m == "find_one")
+        {
+            return;
+        }
+        let positional = crate::syntax::CallArgs::of(call, source).positional;
+        let names: Vec<String> = match used_as {
+            FieldUse::Filter => positional
+                .first()
+                .filter(|d| d.kind() == "dictionary" && methods.len() == 1)
+                .map(|d| dictionary_keys(*d, source))
+                .unwrap_or_default(),
+            FieldUse::Sort => positional
+                .iter()
+                .flat_map(|s| sort_keys(*s, source))
+                .collect(),
+        };
+        for name in names {
+            record(qualify(root), name);
+        }
+    });
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `(Class, field)` of an attribute `Class.field` used as a filter or sort operand: compared,
+/// negated, passed to a function (`In(...)`, `desc(...)`) or given a column method.
+fn field_operand<'t>(node: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
+    if node.kind() != "attribute" {
+        return None;
+    }
+    let class = node
+        .child_by_field_name("object")
+        .filter(|o| o.kind() == "identifier")?;
+    let field = node.child_by_field_name("attribute")?;
+    let parent = node.parent()?;
+    let operand = match parent.kind() {
+        "comparison_operator" | "unary_operator" | "argument_list" | "list" | "tuple" => true,
+        "attribute" => {
+            parent.child_by_field_name("object") == Some(node)
+                && parent
+                    .child_by_field_name("attribute")
+                    .is_some_and(|m| COLUMN_METHODS.contains(&text(m, source)))
+                && parent.parent().is_some_and(|c| c.kind() == "call")
+        }
+        _ => false,
+    };
+    operand.then_some((class, field))
+}
+
+/// Top-level field names of a MongoDB filter document (`{"email": x}`); operators (`$or`) and
+/// dotted paths into sub-documents are left out.
+fn dictionary_keys(dictionary: Node, source: &str) -> Vec<String> {
+    crate::syntax::named_children(dictionary)
+        .into_iter()
+        .filter(|pair| pair.kind() == "pair")
+        .filter_map(|pair| pair.child_by_field_name("key"))
+        .filter_map(|key| crate::semantic::models::string_value(key, source))
+        .filter(|key| !key.starts_with('$') && !key.contains('.') && !key.is_empty())
+        .collect()
+}
+
+/// Field names of a Beanie sort argument: `"-created_at"`, `"+name"`, `("created_at", -1)` or a
+/// list of those.
+fn sort_keys(argument: Node, source: &str) -> Vec<String> {
+    match argument.kind() {
+        "string" => crate::semantic::models::string_value(argument, source)
+            .map(|key| key.trim_start_matches(['-', '+']).to_string())
+            .filter(|key| !key.is_empty() && !key.contains('.'))
+            .into_iter()
+            .collect(),
+        "tuple" => argument
+            .named_child(0)
+            .map(|key| sort_keys(key, source))
+            .unwrap_or_default(),
+        "list" => crate::syntax::named_children(argument)
+            .into_iter()
+            .flat_map(|entry| sort_keys(entry, source))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
