@@ -80,8 +80,8 @@ impl FileFacts {
             && COMPRESSION_MIDDLEWARE.iter().any(|m| contains(source, m));
         let routes = has_get_route_decorator(source);
         let includes = contains(source, ".include_router(");
-        // A Beanie document's file names `Document` (its base, or the base's import).
-        let declares_models = may_declare_models(source) || contains(source, "Document");
+        // A Beanie document's class line names `Document` (its base, or a base named after it).
+        let declares_models = may_declare_models(source);
         let queries = may_query_models(source);
         if defines_apps || compresses || routes || includes || declares_models || queries {
             // Routes, lifespans, models and queries need whole bodies; the middleware facts
@@ -191,7 +191,8 @@ fn may_query_models(source: &str) -> bool {
             })
         })
     };
-    QUERY_CALLS.iter().any(|call| contains(source, call)) && (imports_orm() || on_a_class())
+    // SQL queries need `select(` from the ORM; Beanie queries start from a document class.
+    (contains(source, "select(") && imports_orm()) || on_a_class()
 }
 
 /// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
