@@ -7,7 +7,7 @@ use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::models::Orm;
 use crate::semantic::queries::{
-    chain, is_document, is_select, method_call, resolve_model, unparenthesize, BEANIE_FINDS,
+    chain, is_document, is_select, method_call, selected_entity, unparenthesize, BEANIE_FINDS,
 };
 use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
@@ -369,22 +369,7 @@ fn sql_count<'t>(all_call: Node<'t>, file: &FileContext) -> Option<Counted<'t>> 
     if select.kind() != "call" || !is_select(select, file) {
         return None;
     }
-    let select_args = CallArgs::of(select, source);
-    let [model] = select_args.positional.as_slice() else {
-        return None;
-    };
-    if !select_args.keywords.is_empty() || !matches!(model.kind(), "identifier" | "attribute") {
-        return None;
-    }
-    let resolved = resolve_model(*model, file);
-    let is_column = || {
-        model
-            .child_by_field_name("object")
-            .is_some_and(|o| resolve_model(o, file).is_some())
-    };
-    if resolved.as_ref().is_some_and(|m| m.orm != Orm::Sql) || resolved.is_none() && is_column() {
-        return None;
-    }
+    let (model, _) = selected_entity(select, file)?;
     let mut filters = Vec::new();
     for (method, step) in steps.iter().rev() {
         if SQL_FILTERS.contains(method) {
@@ -394,7 +379,7 @@ fn sql_count<'t>(all_call: Node<'t>, file: &FileContext) -> Option<Counted<'t>> 
         } else if RESHAPING.contains(method) {
             blocker.get_or_insert(format!(
                 "the query uses `.{method}(...)`, so its rows are not the rows of `{}` it filters; count by hand",
-                text(*model, source)
+                text(model, source)
             ));
         } else if !SQL_NEUTRAL.contains(method) {
             blocker.get_or_insert(format!(
@@ -403,7 +388,7 @@ fn sql_count<'t>(all_call: Node<'t>, file: &FileContext) -> Option<Counted<'t>> 
         }
     }
     Some(Counted {
-        model: *model,
+        model,
         orm: Orm::Sql,
         count: blocker.map_or(
             Ok(CountQuery::Sql {

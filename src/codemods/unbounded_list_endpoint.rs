@@ -7,7 +7,9 @@ use crate::fix::{Edit, Fix};
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style};
 use crate::semantic::models::{KeyType, Orm, OrmModel};
-use crate::semantic::queries::{chain, is_select, resolve_model, unparenthesize, BEANIE_FINDS};
+use crate::semantic::queries::{
+    chain, is_select, resolve_model, selected_entity, unparenthesize, BEANIE_FINDS,
+};
 use crate::semantic::scope::fresh_local;
 use crate::source::indentation_at;
 use crate::syntax::{ancestors_below, enclosing_statement, named_children, text, CallArgs};
@@ -438,26 +440,11 @@ fn sql_listing<'t>(
         }
         (root, None)
     };
-    let args = CallArgs::of(select, file.source);
-    let [model] = args.positional.as_slice() else {
-        return None;
-    };
-    if !args.keywords.is_empty() || !matches!(model.kind(), "identifier" | "attribute") {
-        return None;
-    }
-    let resolved = resolve_model(*model, file);
-    let is_column = || {
-        model
-            .child_by_field_name("object")
-            .is_some_and(|o| resolve_model(o, file).is_some())
-    };
-    if resolved.as_ref().is_some_and(|m| m.orm != Orm::Sql) || resolved.is_none() && is_column() {
-        return None;
-    }
+    let (model, resolved) = selected_entity(select, file)?;
     Some(Listing {
         list: all_call,
         query: statement,
-        model: *model,
+        model,
         orm: Orm::Sql,
         resolved,
         builder,

@@ -3,8 +3,8 @@
 //! model index. Shared by the database codemods (PO204, PO205, PO206, PO305).
 
 use crate::codemod::FileContext;
-use crate::semantic::models::OrmModel;
-use crate::syntax::text;
+use crate::semantic::models::{Orm, OrmModel};
+use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
 
 /// The `select` functions of SQLAlchemy and SQLModel.
@@ -93,6 +93,32 @@ pub fn method_chain<'t, 's>(expr: Node<'t>, source: &'s str) -> (Vec<&'s str>, N
         current = object;
     }
     (methods, current)
+}
+
+/// The one entity of `select(Model)`, and the mapped class it resolves to (`None` when the
+/// project does not declare it). `None` for anything else: several entities, keywords, a column
+/// (`select(User.email)`) or a Beanie document.
+pub fn selected_entity<'t>(
+    select: Node<'t>,
+    file: &FileContext,
+) -> Option<(Node<'t>, Option<OrmModel>)> {
+    let args = CallArgs::of(select, file.source);
+    let [model] = args.positional.as_slice() else {
+        return None;
+    };
+    if !args.keywords.is_empty() || !matches!(model.kind(), "identifier" | "attribute") {
+        return None;
+    }
+    let resolved = resolve_model(*model, file);
+    let is_column = || {
+        model
+            .child_by_field_name("object")
+            .is_some_and(|o| resolve_model(o, file).is_some())
+    };
+    if resolved.as_ref().is_some_and(|m| m.orm != Orm::Sql) || resolved.is_none() && is_column() {
+        return None;
+    }
+    Some((*model, resolved))
 }
 
 /// The model class a name refers to: imported, or defined at the top of this module.
