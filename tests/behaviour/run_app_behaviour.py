@@ -20,19 +20,17 @@ import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 import httpx
 
 import upstream
+from harness import Failure, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "fastapi_app.py"
-RUN_TIMEOUT_S = 60
 PHASE_TIMEOUT_S = 60
 
 # (name, method, path, request options). Each is called once per phase, in this order.
@@ -59,10 +57,6 @@ CALLS = [
 SETTINGS = ("/settings", 2)  # PO303: called twice per phase
 CACHED = "/stock/A1"  # PO301: called twice per phase
 LARGE = "catalogue, large body (PO304)"
-
-
-class Failure(Exception):
-    """A step failed so that the later checks cannot run."""
 
 
 def write_data(data_dir):
@@ -132,15 +126,6 @@ def run_phase(label, path, module_name):
     for note in notes:
         print(f"note: {label} warned: {note}")
     return results, notes
-
-
-def run_perfopt(perfopt, target, *args):
-    """Runs perfopt from the app's temporary folder, so that its cache for re-runs lands there."""
-    try:
-        return subprocess.run([perfopt, *args, str(target)], cwd=target.parent,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-    except OSError as exc:
-        raise Failure(f"cannot run perfopt: {exc}")
 
 
 def rewrite(target, perfopt):
@@ -268,28 +253,18 @@ def main():
     args = parser.parse_args()
 
     server = upstream.start()
-    passed = failed = 0
+
+    def checks(workdir):
+        write_data(workdir / "data")
+        os.environ["UPSTREAM_URL"] = f"http://127.0.0.1:{server.server_address[1]}"
+        os.environ["APP_DATA_DIR"] = str(workdir / "data")
+        yield from app_checks(args, workdir)
+
     try:
-        with tempfile.TemporaryDirectory(prefix="perfopt-app-behaviour-") as tmp:
-            workdir = Path(tmp)
-            write_data(workdir / "data")
-            os.environ["UPSTREAM_URL"] = f"http://127.0.0.1:{server.server_address[1]}"
-            os.environ["APP_DATA_DIR"] = str(workdir / "data")
-            for name, problem in app_checks(args, workdir):
-                if problem:
-                    failed += 1
-                    print(f"FAIL {name}\n{problem}")
-                else:
-                    passed += 1
-                    print(f"ok   {name}")
-    except (Failure, subprocess.TimeoutExpired) as exc:
-        failed += 1
-        print(f"FAIL {exc}")
+        return run_checks("app-behaviour", checks)
     finally:
         server.shutdown()
         server.server_close()
-    print(f"app-behaviour: {passed} passed, {failed} failed")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

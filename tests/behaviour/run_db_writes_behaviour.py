@@ -19,26 +19,21 @@ import asyncio
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import event
 
+from harness import Failure, run_checks, run_perfopt
+
 HERE = Path(__file__).resolve().parent
 APP = HERE / "db_writes_app.py"
-RUN_TIMEOUT_S = 60
 STATUSES = ["open", "paid", "shipped", "cancelled"]
 LINES = [
     {"customer": f"customer-{i % 17}", "status": STATUSES[i % 4 if i % 5 else 1], "total": round(i * 1.25, 2)}
     for i in range(300)
 ]
-
-
-class Failure(Exception):
-    """A step failed so that the later checks cannot run."""
 
 
 def load(path, module_name, database):
@@ -113,12 +108,7 @@ async def scenario(module):
         await module.engine.dispose()
 
 
-def run_perfopt(perfopt, target, *args):
-    try:
-        return subprocess.run([perfopt, *args, str(target)], cwd=target.parent,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-    except OSError as exc:
-        raise Failure(f"cannot run perfopt: {exc}")
+
 
 
 def checks(perfopt, workdir):
@@ -157,21 +147,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--perfopt", required=True, help="perfopt binary")
     args = parser.parse_args()
-    passed = failed = 0
-    try:
-        with tempfile.TemporaryDirectory(prefix="perfopt-db-writes-") as tmp:
-            for name, problem in checks(args.perfopt, Path(tmp)):
-                if problem:
-                    failed += 1
-                    print(f"FAIL {name}\n{problem}")
-                else:
-                    passed += 1
-                    print(f"ok   {name}")
-    except (Failure, subprocess.TimeoutExpired) as exc:
-        failed += 1
-        print(f"FAIL {exc}")
-    print(f"db-writes-behaviour: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_checks("db-writes-behaviour", lambda workdir: checks(args.perfopt, workdir))
 
 
 if __name__ == "__main__":

@@ -18,22 +18,17 @@ import asyncio
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
+
+from harness import Failure, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "pagination_app.py"
 ROUTES = ["/parts", "/parts/in-stock", "/suppliers", "/suppliers/outside-us"]
 LIMITS = [20, 7, 19]
-RUN_TIMEOUT_S = 60
-
-
-class Failure(Exception):
-    """A step failed so that the later checks cannot run."""
 
 
 def load(path, module_name, database):
@@ -115,12 +110,7 @@ async def paged_checks(client, before):
     return results
 
 
-def run_perfopt(perfopt, target, *args):
-    try:
-        return subprocess.run([perfopt, *args, str(target)], cwd=target.parent,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-    except OSError as exc:
-        raise Failure(f"cannot run perfopt: {exc}")
+
 
 
 def checks(perfopt, workdir):
@@ -155,21 +145,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--perfopt", required=True, help="perfopt binary")
     args = parser.parse_args()
-    passed = failed = 0
-    try:
-        with tempfile.TemporaryDirectory(prefix="perfopt-pagination-") as tmp:
-            for name, problem in checks(args.perfopt, Path(tmp)):
-                if problem:
-                    failed += 1
-                    print(f"FAIL {name}\n{problem}")
-                else:
-                    passed += 1
-                    print(f"ok   {name}")
-    except (Failure, subprocess.TimeoutExpired) as exc:
-        failed += 1
-        print(f"FAIL {exc}")
-    print(f"pagination-behaviour: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_checks("pagination-behaviour", lambda workdir: checks(args.perfopt, workdir))
 
 
 if __name__ == "__main__":

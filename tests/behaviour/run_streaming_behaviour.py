@@ -18,18 +18,17 @@ import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 import httpx
 
+from harness import Failure, run_checks, run_perfopt
+
 HERE = Path(__file__).resolve().parent
 APP = HERE / "streaming_app.py"
 ROWS = 300
-RUN_TIMEOUT_S = 60
 PHASE_TIMEOUT_S = 60
 
 # (path, query parameters) of the routes PO305 rewrites.
@@ -50,10 +49,6 @@ UNCHANGED = [("/products/export/by-name", {})]
 # object's `__dict__`, whose key order differs between a loaded list and a stream (and between
 # runs of the unchanged app), so these are compared as JSON values, never byte for byte.
 KEY_ORDER_VARIES = {"/orders/export"}
-
-
-class Failure(Exception):
-    """A step failed so that the later checks cannot run."""
 
 
 def load_module(path, name):
@@ -96,12 +91,7 @@ def run_phase(label, path, module_name):
             raise Failure(f"{label}: the calls did not finish within {PHASE_TIMEOUT_S} s")
 
 
-def run_perfopt(perfopt, target, *args):
-    try:
-        return subprocess.run([perfopt, *args, str(target)], cwd=target.parent,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-    except OSError as exc:
-        raise Failure(f"cannot run perfopt: {exc}")
+
 
 
 def rewrite(perfopt, target, *args):
@@ -210,21 +200,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--perfopt", required=True, help="perfopt binary")
     args = parser.parse_args()
-    passed = failed = 0
-    with tempfile.TemporaryDirectory(prefix="perfopt-streaming-behaviour-") as tmp:
-        try:
-            for name, problem in checks(args, Path(tmp)):
-                if problem:
-                    failed += 1
-                    print(f"FAIL {name}\n{problem}")
-                else:
-                    passed += 1
-                    print(f"ok   {name}")
-        except (Failure, subprocess.TimeoutExpired) as exc:
-            failed += 1
-            print(f"FAIL {exc}")
-    print(f"streaming-behaviour: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_checks("streaming-behaviour", lambda workdir: checks(args, workdir))
 
 
 if __name__ == "__main__":
