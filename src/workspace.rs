@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A problem with one file (or path) that is reported while the run goes on.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct SourceFile {
     bom: bool,
     /// Hash of the text: the cache's key, computed only when there is a cache.
     pub hash: Option<u64>,
-    /// The enabled codemods its text can match (see `candidate_codemods`).
+    /// The enabled codemods its text can match (see `candidate_codemods`; kept in the cache).
     pub codemods: Vec<&'static dyn Codemod>,
 }
 
@@ -202,8 +202,22 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
     })
 }
 
+/// `std::path::absolute`, reading the current directory once per run instead of once per call
+/// (a file's path is made absolute several times).
+pub fn absolute(path: &Path) -> PathBuf {
+    static CURRENT_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    match CURRENT_DIR.get_or_init(|| std::env::current_dir().ok()) {
+        Some(current) if path.is_relative() => {
+            let mut absolute = current.clone();
+            absolute.extend(path.strip_prefix(".").unwrap_or(path).components());
+            absolute
+        }
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
 fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let absolute = absolute(path);
     let relative = absolute.strip_prefix(&settings.root).unwrap_or(path);
     module_path(relative)
 }
@@ -222,12 +236,20 @@ pub fn load(
         .map(|path| {
             let mut file = read_source(path, settings.max_file_size)?;
             file.hash = cache.map(|_| crate::cache::fingerprint(&*file.text));
-            let facts = cache
+            let cached = cache
                 .zip(file.hash)
-                .and_then(|(c, hash)| c.facts(&file.path, hash))
-                .cloned()
-                .unwrap_or_else(|| FileFacts::collect(&file.text, module_of(&file.path, settings)));
-            file.codemods = candidate_codemods(&file.text, &enabled_for(&file.path, settings));
+                .and_then(|(c, hash)| c.facts(&file.path, hash));
+            let facts = match cached {
+                Some((facts, codemods)) => {
+                    file.codemods = codemods;
+                    facts.clone()
+                }
+                None => {
+                    let enabled = enabled_for(&file.path, settings);
+                    file.codemods = candidate_codemods(&file.text, &enabled);
+                    FileFacts::collect(&file.text, module_of(&file.path, settings))
+                }
+            };
             if file.codemods.is_empty() {
                 file.text = Arc::from("");
             }
@@ -325,7 +347,7 @@ pub fn update_cache(
         let hash = file
             .hash
             .expect("`load` hashes every file when there is a cache");
-        cache.store_facts(&file.path, hash, facts);
+        cache.store_facts(&file.path, hash, facts, &file.codemods);
         let errors = outcome.errors.iter().map(|e| e.reason.clone()).collect();
         cache.store_results(&file.path, hash, index, &outcome.diagnostics, errors);
     }
