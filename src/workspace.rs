@@ -16,7 +16,7 @@ use crate::source::LineIndex;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -45,7 +45,7 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Text without a UTF-8 byte-order mark; `bom` remembers it for writing. Shared with the
     /// outcomes, so each file's text is held once.
-    pub text: Arc<str>,
+    pub text: Arc<String>,
     bom: bool,
     /// Hash of the text: the cache's key, computed only when there is a cache.
     pub hash: Option<u64>,
@@ -56,7 +56,7 @@ pub struct SourceFile {
 /// What happened to one file.
 pub struct FileOutcome {
     pub path: PathBuf,
-    pub source: Arc<str>,
+    pub source: Arc<String>,
     /// Diagnostics of the checked text (check), or those left after fixing (fix).
     pub diagnostics: Vec<Diagnostic>,
     /// The fixed text, when fixing changed it.
@@ -116,7 +116,7 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Fi
                                     .flatten();
                                 if let Some(bad_link) = bad_link.filter(|_| is_py) {
                                     errors.lock().unwrap().push(bad_link);
-                                } else if is_py && fs::metadata(p).is_ok_and(|m| m.is_file()) {
+                                } else if is_py && is_file(&entry) {
                                     found.lock().unwrap().push(p.to_path_buf());
                                 }
                             }
@@ -155,6 +155,15 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Fi
     (found, errors)
 }
 
+/// Whether a walked entry is a regular file (a link's target is looked at; other entries are
+/// known from the directory listing, without a system call).
+fn is_file(entry: &ignore::DirEntry) -> bool {
+    match entry.file_type() {
+        Some(kind) if !kind.is_symlink() => kind.is_file(),
+        _ => fs::metadata(entry.path()).is_ok_and(|m| m.is_file()),
+    }
+}
+
 /// The error for a symbolic link whose target cannot be reached, if it cannot.
 fn unreadable_link(path: &Path) -> Option<FileError> {
     let err = fs::metadata(path).err()?;
@@ -167,35 +176,36 @@ fn unreadable_link(path: &Path) -> Option<FileError> {
 
 /// Reads a file with the guards: size limit, UTF-8, readable.
 pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> {
-    let size = fs::metadata(path)
-        .map_err(|e| error(path, format!("cannot read: {e}")))?
-        .len();
+    let cannot_read = |e: std::io::Error| error(path, format!("cannot read: {e}"));
+    let mut file = fs::File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map_err(cannot_read)?.len();
     if size > max_size {
         return Err(error(
             path,
             format!("skipped: {size} bytes is over the {max_size}-byte limit (max-file-size)"),
         ));
     }
-    let bytes = fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.read_to_end(&mut bytes).map_err(cannot_read)?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         error(
             path,
             format!(
                 "not valid UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
+                e.utf8_error().valid_up_to()
             ),
         )
     })?;
-    let (text, bom): (Arc<str>, bool) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => (Arc::from(rest), true),
-        None => (Arc::from(text), false),
-    };
+    let bom = text.starts_with('\u{feff}');
+    if bom {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
     if text.contains('\0') {
         return Err(error(path, "skipped: contains NUL bytes (a binary file?)"));
     }
     Ok(SourceFile {
         path: path.to_path_buf(),
-        text,
+        text: Arc::new(text),
         bom,
         hash: None,
         codemods: Vec::new(),
@@ -251,7 +261,7 @@ pub fn load(
                 }
             };
             if file.codemods.is_empty() {
-                file.text = Arc::from("");
+                file.text = Arc::default();
             }
             Ok((file, facts))
         })
