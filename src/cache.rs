@@ -20,6 +20,12 @@ pub fn fingerprint(value: impl Hash) -> u64 {
     hasher.finish()
 }
 
+/// The cache's key for a file's text: XXH3, several times faster than [`fingerprint`] on the
+/// megabytes a warm run hashes.
+pub fn content_hash(text: &str) -> u64 {
+    twox_hash::XxHash3_64::oneshot(text.as_bytes())
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Store {
     files: HashMap<String, Entry>,

@@ -245,7 +245,7 @@ pub fn load(
         .par_iter()
         .map(|path| {
             let mut file = read_source(path, settings.max_file_size)?;
-            file.hash = cache.map(|_| crate::cache::fingerprint(&*file.text));
+            file.hash = cache.map(|_| crate::cache::content_hash(&file.text));
             let cached = cache
                 .zip(file.hash)
                 .and_then(|(c, hash)| c.facts(&file.path, hash));
