@@ -4,8 +4,8 @@
 # real-world Python, the .py files of pinned PyPI wheels. See bench/README.md.
 #
 # Besides Ruff and a cold `perfopt check`, it times perfopt with a warm cache,
-# `perfopt fix --dry-run` and `perfopt check` with PERFOPT_PARSE_ALL=1 (no
-# literal gates), checks that the gates lose no finding, and counts
+# `perfopt fix --dry-run` and `perfopt check` with PERFOPT_PARSE_ALL=1 (every
+# file parsed whole), checks that parsing less loses no finding, and counts
 # instructions with valgrind's cachegrind (stable under machine load).
 #
 # Usage: bench/check_throughput.sh [--small] [--runs N] [--warmup N] [--rss-runs N] [--no-valgrind]

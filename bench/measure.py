@@ -9,8 +9,8 @@ machines this runs on are small (2 cores) and noisy, and a mean is dragged
 around by the odd slow run.
 
 Besides Ruff and a cold `perfopt check`, the same session times perfopt with
-its cache warm, `perfopt fix --dry-run`, and `perfopt check` with the literal
-gates off (PERFOPT_PARSE_ALL=1); checks that the gates lose no finding; and,
+its cache warm, `perfopt fix --dry-run`, and `perfopt check` parsing every file
+whole (PERFOPT_PARSE_ALL=1); checks that parsing less loses no finding; and,
 when valgrind is given, counts instructions (cachegrind) for Ruff and perfopt,
 a figure that machine load hardly moves.
 """
@@ -275,8 +275,8 @@ def render(args, stats, tools: dict[str, Tool], timer: str, rss_ok: bool, load: 
         "- Throughput = corpus size / median wall time. MB = 10^6 bytes, MiB = 2^20.",
         ("- Rows: `perfopt` is the cold check (cache off); `warm (cache)` runs in a fresh "
          "temporary directory, where the cache lands, after one untimed priming run; "
-         "`PERFOPT_PARSE_ALL=1` turns off the literal gates that let perfopt skip "
-         "parsing files that cannot match."),
+         "`PERFOPT_PARSE_ALL=1` turns off the text gates and partial parsing that let "
+         "perfopt skip parsing files, and parts of files, that cannot match."),
         "",
         ("| tool | command | median wall | min-max | files/s | MB/s | lines/s "
          "| peak RSS (MiB) | wall vs ruff |"),
@@ -305,7 +305,7 @@ def render(args, stats, tools: dict[str, Tool], timer: str, rss_ok: bool, load: 
         ratio_line("perfopt fix --dry-run / check wall time", med(fix), med(cold),
                    "both `--no-cache`"),
         ratio_line("perfopt parse-all / gated wall time", med(parse_all), med(cold),
-                   "what the literal gates save: parsing every file vs skipping"),
+                   "what the gates and partial parsing save: parsing every file whole vs not"),
         ratio_line("peak RSS perfopt / ruff", med_rss(cold), med_rss(ruff),
                    ("target ≤ 2x: " + ("met" if rss_ratio <= 2 else "**not met**"))
                    if rss_ratio else ""),
@@ -323,7 +323,7 @@ def render(args, stats, tools: dict[str, Tool], timer: str, rss_ok: bool, load: 
             "",
             f"identical: **{'yes' if same['identical'] else 'no'}**",
         ]
-        for key, title in (("only_parse_all", "only with PERFOPT_PARSE_ALL=1 (the gates lost them)"),
+        for key, title in (("only_parse_all", "only with PERFOPT_PARSE_ALL=1 (parsing less lost them)"),
                            ("only_gated", "only with the gates (parse-all lost them)")):
             diff = same[key]
             if diff:

@@ -200,8 +200,10 @@ pub fn check_with(
             }
         }
     }
-    let suppressions = Suppressions::collect(source, tree);
-    diagnostics.retain(|d| !suppressions.suppresses(d));
+    if !diagnostics.is_empty() {
+        let suppressions = Suppressions::collect(source, tree);
+        diagnostics.retain(|d| !suppressions.suppresses(d));
+    }
     diagnostics.sort_by(|a, b| (a.start, a.code).cmp(&(b.start, b.code)));
     diagnostics
 }

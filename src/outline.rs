@@ -72,7 +72,7 @@ impl<'s> Outline<'s> {
             at = line.end;
         }
         well_formed &= !lines.last().is_some_and(|line| line.opens_block);
-        well_formed &= !has_invisible_blank(source.as_bytes());
+        well_formed &= !has_invisible_blank(source.as_bytes()) && !has_lone_carriage_return(source);
         Outline {
             source,
             lines,
@@ -130,8 +130,8 @@ impl<'s> Outline<'s> {
         let code = self.code(statement.header);
         let after_async = code
             .strip_prefix("async")
-            .filter(|rest| rest.starts_with([' ', '\t']))
-            .map(str::trim_start);
+            .map(skip_blanks)
+            .filter(|rest| rest.len() < code.len() - "async".len());
         if starts_with_word(after_async.unwrap_or(code), "def") {
             Kind::Def
         } else if starts_with_word(code, "class") {
@@ -297,6 +297,12 @@ fn read_line(source: &str, mut at: usize) -> Option<(Line, bool)> {
     }
 }
 
+/// `text` after its leading blanks and line continuations (newlines too: the parser reads on
+/// where a statement is incomplete).
+pub fn skip_blanks(text: &str) -> &str {
+    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\\')
+}
+
 fn starts_with_word(text: &str, word: &str) -> bool {
     text.strip_prefix(word)
         .is_some_and(|rest| !rest.starts_with(is_identifier_char))
@@ -376,6 +382,13 @@ fn has_invisible_blank(bytes: &[u8]) -> bool {
     ["\u{feff}", "\u{2060}", "\u{200b}"]
         .iter()
         .any(|blank| memchr::memmem::find(bytes, blank.as_bytes()).is_some())
+}
+
+/// Whether a carriage return ends a line on its own (an old Mac line break), which the outline
+/// would not see as one.
+fn has_lone_carriage_return(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n'))
 }
 
 /// Keywords a statement cannot end with.
@@ -519,6 +532,7 @@ mod tests {
             "def f() -> int\n: pass\n",
             "x = a +\n",
             "x = \u{feff}requests.get(u)\n",
+            "x = 1\ry = 2\n",
             "def f():\n",
         ] {
             assert!(!well_formed(broken), "{broken:?}");
@@ -528,7 +542,7 @@ mod tests {
     #[test]
     fn blocks_nest_by_indentation() {
         let source =
-            "class K:\n\tdef f(self):\n\t\tpass\n\n        async def g(self): ...\n\tx = 1\ny = 2";
+            "class K:\n\tdef f(self):\n\t\tpass\n\n        async \\\n def g(self): ...\n\tx = 1\ny = 2";
         let outline = Outline::scan(source);
         let top = outline.statements(0..outline.lines.len());
         assert_eq!(top.len(), 2);

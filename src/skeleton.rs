@@ -10,9 +10,10 @@ use std::ops::Range;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
     Whole,
-    /// A compound statement's header and the statements of its block the test keeps (a stub
-    /// when it keeps none).
+    /// A compound statement's header and the statements of its block the test keeps (with a
+    /// one-token body when it keeps none).
     Members,
+    /// A `def` or `class` line and a one-token body, without decorators: the name stays defined.
     Stub,
     Drop,
 }
@@ -59,10 +60,13 @@ fn add_block(
                 out.push(outline.header_bytes(statement));
                 if !add_block(outline, outline.body(statement), false, keep, out) {
                     out.truncate(mark);
-                    add_stub(outline, statement, out);
+                    add_stub(outline, statement, outline.header_bytes(statement), out);
                 }
             }
-            Keep::Stub => add_stub(outline, statement, out),
+            Keep::Stub => {
+                let header = outline.lines[statement.header];
+                add_stub(outline, statement, header.start..header.end, out)
+            }
             Keep::Whole | Keep::Members => out.push(outline.bytes(statement)),
         }
         kept = true;
@@ -70,10 +74,15 @@ fn add_block(
     kept
 }
 
-/// The header, then the first token of the first body line that is a statement on its own
-/// (`x`, `return`, a word of a docstring: any such token parses as the body), then a newline.
-/// The whole statement when no line has one.
-fn add_stub(outline: &Outline, statement: Statement, out: &mut Vec<Range<usize>>) {
+/// `header`, then the first token of the first body line that is a statement on its own (`x`,
+/// `return`, a word of a docstring: any such token parses as the body), then a newline. The whole
+/// statement when no line has one.
+fn add_stub(
+    outline: &Outline,
+    statement: Statement,
+    header: Range<usize>,
+    out: &mut Vec<Range<usize>>,
+) {
     let bytes = outline.source.as_bytes();
     for line in outline.body(statement) {
         let line = outline.lines[line];
@@ -84,7 +93,7 @@ fn add_stub(outline: &Outline, statement: Statement, out: &mut Vec<Range<usize>>
         let Some(newline) = memchr::memchr(b'\n', &bytes[token_end..line.end]) else {
             continue;
         };
-        out.push(outline.header_bytes(statement));
+        out.push(header);
         out.push(line.start..token_end);
         out.push(token_end + newline..token_end + newline + 1);
         return;
@@ -138,7 +147,7 @@ mod tests {
         });
         assert_eq!(
             text,
-            "import x\n@dec(1)\ndef f(a,\n      b):\n        pass\nclass K(B):\n        y\nz = 2\n"
+            "import x\ndef f(a,\n      b):\n        pass\nclass K(B):\n        y\nz = 2\n"
         );
     }
 

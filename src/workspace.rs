@@ -16,9 +16,9 @@ use crate::source::LineIndex;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A problem with one file (or path) that is reported while the run goes on.
 #[derive(Debug, Clone)]
@@ -45,18 +45,18 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Text without a UTF-8 byte-order mark; `bom` remembers it for writing. Shared with the
     /// outcomes, so each file's text is held once.
-    pub text: Arc<str>,
+    pub text: Arc<String>,
     bom: bool,
     /// Hash of the text: the cache's key, computed only when there is a cache.
     pub hash: Option<u64>,
-    /// The enabled codemods its text can match (see `candidate_codemods`).
+    /// The enabled codemods its text can match (see `candidate_codemods`; kept in the cache).
     pub codemods: Vec<&'static dyn Codemod>,
 }
 
 /// What happened to one file.
 pub struct FileOutcome {
     pub path: PathBuf,
-    pub source: Arc<str>,
+    pub source: Arc<String>,
     /// Diagnostics of the checked text (check), or those left after fixing (fix).
     pub diagnostics: Vec<Diagnostic>,
     /// The fixed text, when fixing changed it.
@@ -116,7 +116,7 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Fi
                                     .flatten();
                                 if let Some(bad_link) = bad_link.filter(|_| is_py) {
                                     errors.lock().unwrap().push(bad_link);
-                                } else if is_py && fs::metadata(p).is_ok_and(|m| m.is_file()) {
+                                } else if is_py && is_file(&entry) {
                                     found.lock().unwrap().push(p.to_path_buf());
                                 }
                             }
@@ -155,6 +155,15 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Fi
     (found, errors)
 }
 
+/// Whether a walked entry is a regular file (a link's target is looked at; other entries are
+/// known from the directory listing, without a system call).
+fn is_file(entry: &ignore::DirEntry) -> bool {
+    match entry.file_type() {
+        Some(kind) if !kind.is_symlink() => kind.is_file(),
+        _ => fs::metadata(entry.path()).is_ok_and(|m| m.is_file()),
+    }
+}
+
 /// The error for a symbolic link whose target cannot be reached, if it cannot.
 fn unreadable_link(path: &Path) -> Option<FileError> {
     let err = fs::metadata(path).err()?;
@@ -167,43 +176,58 @@ fn unreadable_link(path: &Path) -> Option<FileError> {
 
 /// Reads a file with the guards: size limit, UTF-8, readable.
 pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> {
-    let size = fs::metadata(path)
-        .map_err(|e| error(path, format!("cannot read: {e}")))?
-        .len();
+    let cannot_read = |e: std::io::Error| error(path, format!("cannot read: {e}"));
+    let mut file = fs::File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map_err(cannot_read)?.len();
     if size > max_size {
         return Err(error(
             path,
             format!("skipped: {size} bytes is over the {max_size}-byte limit (max-file-size)"),
         ));
     }
-    let bytes = fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.read_to_end(&mut bytes).map_err(cannot_read)?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         error(
             path,
             format!(
                 "not valid UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
+                e.utf8_error().valid_up_to()
             ),
         )
     })?;
-    let (text, bom): (Arc<str>, bool) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => (Arc::from(rest), true),
-        None => (Arc::from(text), false),
-    };
+    let bom = text.starts_with('\u{feff}');
+    if bom {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
     if text.contains('\0') {
         return Err(error(path, "skipped: contains NUL bytes (a binary file?)"));
     }
     Ok(SourceFile {
         path: path.to_path_buf(),
-        text,
+        text: Arc::new(text),
         bom,
         hash: None,
         codemods: Vec::new(),
     })
 }
 
+/// `std::path::absolute`, reading the current directory once per run instead of once per call
+/// (a file's path is made absolute several times).
+pub fn absolute(path: &Path) -> PathBuf {
+    static CURRENT_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    match CURRENT_DIR.get_or_init(|| std::env::current_dir().ok()) {
+        Some(current) if path.is_relative() => {
+            let mut absolute = current.clone();
+            absolute.extend(path.strip_prefix(".").unwrap_or(path).components());
+            absolute
+        }
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
 fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let absolute = absolute(path);
     let relative = absolute.strip_prefix(&settings.root).unwrap_or(path);
     module_path(relative)
 }
@@ -221,15 +245,23 @@ pub fn load(
         .par_iter()
         .map(|path| {
             let mut file = read_source(path, settings.max_file_size)?;
-            file.hash = cache.map(|_| crate::cache::fingerprint(&*file.text));
-            let facts = cache
+            file.hash = cache.map(|_| crate::cache::content_hash(&file.text));
+            let cached = cache
                 .zip(file.hash)
-                .and_then(|(c, hash)| c.facts(&file.path, hash))
-                .cloned()
-                .unwrap_or_else(|| FileFacts::collect(&file.text, module_of(&file.path, settings)));
-            file.codemods = candidate_codemods(&file.text, &enabled_for(&file.path, settings));
+                .and_then(|(c, hash)| c.facts(&file.path, hash));
+            let facts = match cached {
+                Some((facts, codemods)) => {
+                    file.codemods = codemods;
+                    facts.clone()
+                }
+                None => {
+                    let enabled = enabled_for(&file.path, settings);
+                    file.codemods = candidate_codemods(&file.text, &enabled);
+                    FileFacts::collect(&file.text, module_of(&file.path, settings))
+                }
+            };
             if file.codemods.is_empty() {
-                file.text = Arc::from("");
+                file.text = Arc::default();
             }
             Ok((file, facts))
         })
@@ -325,7 +357,7 @@ pub fn update_cache(
         let hash = file
             .hash
             .expect("`load` hashes every file when there is a cache");
-        cache.store_facts(&file.path, hash, facts);
+        cache.store_facts(&file.path, hash, facts, &file.codemods);
         let errors = outcome.errors.iter().map(|e| e.reason.clone()).collect();
         cache.store_results(&file.path, hash, index, &outcome.diagnostics, errors);
     }

@@ -6,10 +6,12 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
-use crate::outline::is_identifier_char;
+use crate::outline::{is_identifier_char, skip_blanks};
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::blocking::classify;
+use crate::source::find_all;
 use crate::syntax::{is_async_def, named_children, text};
+use std::collections::HashSet;
 use tree_sitter::Node;
 
 pub struct UncachedHotLookup;
@@ -142,38 +144,45 @@ fn is_dependency(name: &str, file: &FileContext) -> bool {
 /// The names passed as `Depends(name)` that a `def name(` takes no parameters in (only blanks
 /// and comments before its `)`): the dependencies this codemod can report, and where they are used.
 fn dependencies_without_parameters(source: &str) -> Vec<&str> {
-    let mut names: Vec<&str> = source
-        .match_indices("Depends(")
-        .filter_map(|(at, call)| {
-            let rest = &source[at + call.len()..];
+    let depends: HashSet<&str> = find_all(source, "Depends(")
+        .filter_map(|at| {
+            let rest = &source[at + "Depends(".len()..];
             let (name, after) = rest.split_at(rest.find(|c: char| !is_identifier_char(c))?);
             (!name.is_empty() && after.starts_with(')')).then_some(name)
         })
         .collect();
+    if depends.is_empty() {
+        return Vec::new();
+    }
+    let mut names: Vec<&str> = find_all(source, "def")
+        .filter(|&at| !source[..at].ends_with(is_identifier_char))
+        .filter_map(|at| {
+            let after_def = &source[at + "def".len()..];
+            let rest = skip_blanks(after_def);
+            let name_end = rest.find(|c: char| !is_identifier_char(c))?;
+            let (name, after_name) = rest.split_at(name_end);
+            let blank_after_def = rest.len() < after_def.len();
+            (blank_after_def && depends.contains(name) && takes_nothing(after_name)).then_some(name)
+        })
+        .collect();
     names.sort_unstable();
     names.dedup();
-    names.retain(|name| {
-        source
-            .match_indices(&format!("def {name}"))
-            .any(|(at, def)| {
-                let mut parameters = source[at + def.len()..].trim_start();
-                let Some(inside) = parameters.strip_prefix('(') else {
-                    return false;
-                };
-                parameters = inside;
-                loop {
-                    parameters =
-                        parameters.trim_start_matches(|c: char| c.is_whitespace() || c == '\\');
-                    match parameters.strip_prefix('#') {
-                        Some(comment) => {
-                            parameters = comment.split_once('\n').map_or("", |(_, r)| r)
-                        }
-                        None => return parameters.starts_with(')'),
-                    }
-                }
-            })
-    });
     names
+}
+
+/// Whether the text after a `def`'s name opens a parameter list with nothing but blanks and
+/// comments in it.
+fn takes_nothing(after_name: &str) -> bool {
+    let Some(mut parameters) = skip_blanks(after_name).strip_prefix('(') else {
+        return false;
+    };
+    loop {
+        parameters = skip_blanks(parameters);
+        match parameters.strip_prefix('#') {
+            Some(comment) => parameters = comment.split_once('\n').map_or("", |(_, r)| r),
+            None => return parameters.starts_with(')'),
+        }
+    }
 }
 
 fn is_decorated(function: Node) -> bool {
@@ -194,7 +203,7 @@ mod tests {
 
     #[test]
     fn dependencies_are_names_passed_to_depends_that_take_nothing() {
-        let source = "def settings():\n    ...\ndef db(  # c\n):\n    ...\ndef user(token):\n    ...\nasync def route(s=Depends(settings), d=Depends(db), u=Depends(user), x=Depends(other)):\n    ...\n";
+        let source = "def settings():\n    ...\ndef   db(  # c\n):\n    ...\ndef user(token):\n    ...\nasync def route(s=Depends(settings), d=Depends(db), u=Depends(user), x=Depends(other)):\n    ...\n";
         assert_eq!(dependencies_without_parameters(source), ["db", "settings"]);
     }
 }

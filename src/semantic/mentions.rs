@@ -358,16 +358,23 @@ fn read_imports(tokens: &[&str], module: &[String], out: &mut Vec<(String, Strin
             if tokens.get(i) == Some(&"(") {
                 i += 1;
             }
-            while let Some(name) = name_at(i) {
+            while let Some(first) = name_at(i) {
+                // The parser takes a dotted name here too (`from a import b.c`).
+                let mut name = first.to_string();
                 i += 1;
+                while let (Some(&"."), Some(part)) = (tokens.get(i), name_at(i + 1)) {
+                    name.push('.');
+                    name.push_str(part);
+                    i += 2;
+                }
                 let local = match (tokens.get(i), name_at(i + 1)) {
                     (Some(&"as"), Some(alias)) => {
                         i += 2;
-                        alias
+                        alias.to_string()
                     }
-                    _ => name,
+                    _ => name.clone(),
                 };
-                out.push((local.to_string(), format!("{from}.{name}")));
+                out.push((local, format!("{from}.{name}")));
                 if tokens.get(i) != Some(&",") {
                     break;
                 }
@@ -433,7 +440,7 @@ mod tests {
 
     #[test]
     fn reads_imports_like_the_import_map() {
-        let source = "import requests as rq, os.path\nfrom time import (sleep,\n  monotonic as now)  # c\ntry: import ujson as json\nexcept ImportError: import json\nfrom ..main import app\nfrom . import deps\nfrom __future__ import annotations\nx = 'import y'\n";
+        let source = "import requests as rq, os.path\nfrom time import (sleep,\n  monotonic as now, a.b)  # c\ntry: import ujson as json\nexcept ImportError: import json\nfrom ..main import app\nfrom . import deps\nfrom __future__ import annotations\nx = 'import y'\n";
         let found = bindings(source, &["app", "routers", "items"]);
         let pairs: Vec<(&str, &str)> = found
             .iter()
@@ -446,6 +453,7 @@ mod tests {
                 ("os", "os"),
                 ("sleep", "time.sleep"),
                 ("now", "time.monotonic"),
+                ("a.b", "time.a.b"),
                 ("json", "ujson"),
                 ("json", "json"),
                 ("app", "app.main.app"),
