@@ -101,6 +101,12 @@ fn fixtures() {
             assert_compiles(&source, case);
 
             let diagnostics = check_source(&source, &enabled, &options);
+            let padded = padded(&source);
+            assert_eq!(
+                format!("{:?}", check_source(&padded, &enabled, &options)),
+                format!("{:?}", check_whole_source(&padded, &enabled, &options)),
+                "{folder}/{case}: parsing in part finds what parsing the whole file does"
+            );
             if case.starts_with("ok_") {
                 assert!(
                     diagnostics.is_empty(),
@@ -216,6 +222,26 @@ fn catalogue_is_consistent() {
     }
 }
 
+/// `source` followed by more bytes of definitions no codemod looks at than it has itself: a
+/// file perfopt parses in part (it parses small files whole), with the same findings.
+fn padded(source: &str) -> String {
+    let newline = if source.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut padded = source.to_string();
+    if !padded.ends_with('\n') {
+        padded.push_str(newline);
+    }
+    for n in 0..source.len() / 20 + 1 {
+        padded.push_str(&format!(
+            "{newline}{newline}def _padding_{n}(value):{newline}    return value + {n}{newline}"
+        ));
+    }
+    padded
+}
+
 /// Every fixture fixed with every codemod at once: codemods must not break each other's output.
 /// Checked as `perfopt check` does (parsing only the parts a codemod can match), the findings
 /// are those of the whole file, before and after fixing.
@@ -237,6 +263,7 @@ fn fixtures_with_every_codemod_together() {
             let source = std::fs::read_to_string(&path).unwrap();
             let options = fixture_options(&source);
             same_as_whole(&source, &options, &path);
+            same_as_whole(&padded(&source), &options, &path);
             let fixed = fix_source(&source, &enabled, &options, Applicability::Unsafe)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(

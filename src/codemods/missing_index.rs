@@ -1,7 +1,9 @@
 //! PO202: a model field that queries filter or sort on, with no index: `Indexed(...)` on the
 //! Beanie field, `index=True` on the SQLAlchemy/SQLModel column, fixed in the model's own file.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::models::Orm;
@@ -34,8 +36,7 @@ static META: CodemodMeta = CodemodMeta {
             shape: None,
         },
     ],
-    // Every statement may hold a finding: parse them all.
-    mentions: &[],
+    mentions: &[Mention::shape(declares_a_class)],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds the fields of a model class (a Beanie `Document`, a mapped SQLAlchemy class or a SQLModel
@@ -114,6 +115,15 @@ const COLUMN_CONSTRUCTORS: &[&str] = &[
     "sqlmodel.Field",
     "sqlmodel.Column",
 ];
+
+/// Whether a statement can be a class definition: a line of it starts with `class`.
+fn declares_a_class(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.trim_start()
+            .strip_prefix("class")
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '\\'))
+    })
+}
 
 impl Codemod for MissingIndex {
     fn meta(&self) -> &'static CodemodMeta {

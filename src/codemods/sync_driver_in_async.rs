@@ -1,7 +1,9 @@
 //! PO208: a synchronous database or cache driver (sqlite3, psycopg2, PyMongo's `MongoClient`,
 //! redis-py's `Redis`, SQLAlchemy's sync `Session`/engine) used inside `async def`. Report only.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::semantic::asyncness::{drop_async_blocker, own_body_nodes, suspends};
 use crate::syntax::{is_async_def, named_children, text, CallArgs};
 use std::collections::HashMap;
@@ -27,8 +29,19 @@ static META: CodemodMeta = CodemodMeta {
         "sqlalchemy",
         "sqlmodel",
     ])],
-    // Every statement may hold a finding: parse them all.
-    mentions: &[],
+    // The drivers, also through module-level variables (`client = MongoClient(...)`).
+    mentions: &[Mention::imports_and_variables(&[
+        "sqlite3",
+        "psycopg2",
+        "psycopg",
+        "pymongo",
+        "redis",
+        "sqlalchemy.create_engine",
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.sessionmaker",
+        "sqlmodel.create_engine",
+        "sqlmodel.Session",
+    ])],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds a synchronous database or cache driver used inside an `async def`: `sqlite3.connect`,

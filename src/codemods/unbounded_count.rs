@@ -1,7 +1,10 @@
 //! PO206: `len(...)` of a query's whole result, loaded only to be counted, rewritten to a count
 //! query (`await Model.find(...).count()`, `select(func.count()).select_from(Model)`).
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    contains_word, Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention,
+    Scope,
+};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
@@ -35,8 +38,7 @@ static META: CodemodMeta = CodemodMeta {
             shape: None,
         },
     ],
-    // Every statement may hold a finding: parse them all.
-    mentions: &[],
+    mentions: &[Mention::shape(counts_a_listing)],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds `len(...)` of a query's whole result: a Beanie document's `find(...)`, `find_many(...)`,
@@ -108,6 +110,11 @@ const RESHAPING: &[&str] = &[
     "group_by",
     "having",
 ];
+
+/// Whether a definition can take the `len` of a listing (`to_list()`, `.all()`).
+fn counts_a_listing(text: &str) -> bool {
+    contains_word(text, "len") && (contains_word(text, "to_list") || contains_word(text, "all"))
+}
 
 impl Codemod for UnboundedCount {
     fn meta(&self) -> &'static CodemodMeta {

@@ -1,12 +1,15 @@
 //! PO205: a GET route that returns a whole collection in one response (`Model.find_all().to_list()`,
 //! `select(Model)` … `.all()`), rewritten to cursor pagination by primary key.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::importer::{unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style};
 use crate::semantic::models::{KeyType, Orm, OrmModel};
+use crate::semantic::project::{get_route_may_list, has_get_route_decorator};
 use crate::semantic::queries::{
     chain, is_select, resolve_model, selected_entity, unparenthesize, BEANIE_FINDS,
 };
@@ -31,16 +34,15 @@ static META: CodemodMeta = CodemodMeta {
         Gate {
             imports: &[],
             literals: &[".to_list("],
-            shape: Some(has_get_decorator),
+            shape: Some(has_get_route_decorator),
         },
         Gate {
             imports: &["sqlalchemy", "sqlmodel"],
             literals: &["select("],
-            shape: Some(has_get_decorator),
+            shape: Some(has_get_route_decorator),
         },
     ],
-    // Every statement may hold a finding: parse them all.
-    mentions: &[],
+    mentions: &[Mention::shape(get_route_may_list)],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds FastAPI GET routes whose response is a whole collection, loaded by a query with no
@@ -120,15 +122,6 @@ they would in any cursor pagination. The generated code uses `X | None`, so it n
 3.10 or later.
 "#,
 };
-
-/// Whether a line of the file is a decorator calling `.get(` (`@router.get("/items")`): files
-/// that use the ORMs without declaring GET routes are not parsed for this codemod.
-fn has_get_decorator(source: &str) -> bool {
-    source.lines().any(|line| {
-        let line = line.trim_start();
-        line.starts_with('@') && line.contains(".get(")
-    })
-}
 
 /// Parameters that show a handler already pages its result.
 const PAGING_PARAMETERS: &[&str] = &[

@@ -1,6 +1,8 @@
 //! PO301: a GET route that only reads, recomputed on every request.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::lifespan::{add_startup_statement, startup_site};
 use crate::fix::{Edit, Fix};
@@ -30,8 +32,12 @@ static META: CodemodMeta = CodemodMeta {
         },
         Gate::imports_and(&["fastapi"], &["FastAPI("]),
     ],
-    // Every statement may hold a finding: parse them all.
-    mentions: &[],
+    // Routes are definitions with a `.get(` decorator; apps are assigned at module level (always
+    // parsed) or in a factory function.
+    mentions: &[
+        Mention::shape(has_get_route_decorator),
+        Mention::imports(&["fastapi.FastAPI", "fastapi.applications.FastAPI"]),
+    ],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds GET routes (`@app.get`, `@router.get`; `async def` or `def`) that only read: they call

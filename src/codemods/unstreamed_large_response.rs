@@ -1,12 +1,15 @@
 //! PO305: an export route that loads a whole collection into a list, then returns it.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::builders::append_argument;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style, string_value};
+use crate::semantic::project::get_route_may_list;
 use crate::semantic::queries::{is_document, is_select, method_call, method_chain, BEANIE_FINDS};
 use crate::settings::StreamFormat;
 use crate::syntax::{ancestors_below, is_async_def, named_children, text, CallArgs};
@@ -24,8 +27,7 @@ static META: CodemodMeta = CodemodMeta {
     impact: "Measured in `bench/streaming_memory.md`: a 100,000-row export peaks at 2.6 MiB of Python allocations instead of 163 MiB, and its first bytes leave after 0.07 s instead of after the whole export (2.5–5.4 s); total time about the same or somewhat longer.",
     requires: &["async", "await"],
     gates: &[Gate::imports_and(&[], &["to_list(", ".all()"])],
-    // Every statement may hold a finding: parse them all.
-    mentions: &[],
+    mentions: &[Mention::shape(get_route_may_list)],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds export-style `GET` routes (the path, its router's prefix or the handler's name has the

@@ -1,7 +1,10 @@
 //! PO204: a database write per loop iteration (Beanie `insert`/`insert_one`, SQLAlchemy
 //! `session.add` + `commit`/`flush`), rewritten to one bulk write after building the list.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Scope};
+use crate::codemod::{
+    contains_word, Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention,
+    Scope,
+};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
 use crate::semantic::queries::{is_document, method_call, unparenthesize};
@@ -33,8 +36,7 @@ static META: CodemodMeta = CodemodMeta {
             shape: None,
         },
     ],
-    // Every statement may hold a finding: parse them all.
-    mentions: &[],
+    mentions: &[Mention::shape(writes_in_a_loop)],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds a database write awaited once per iteration of a `for` loop: a Beanie document's
@@ -97,6 +99,14 @@ rolls back all of them, where the loop kept those committed before it; the objec
 flushed together, so database defaults and ids appear on all of them only after the commit.
 "#,
 };
+
+/// Whether a definition can write in a loop: a `for` and an `insert`/`insert_one` or an `add`.
+fn writes_in_a_loop(text: &str) -> bool {
+    contains_word(text, "for")
+        && ["insert", "insert_one", "add"]
+            .iter()
+            .any(|write| contains_word(text, write))
+}
 
 impl Codemod for WriteInLoop {
     fn meta(&self) -> &'static CodemodMeta {

@@ -407,6 +407,11 @@ pub fn has_get_route_decorator(source: &str) -> bool {
             .any(|line| line.trim_start().starts_with('@') && line.contains(".get("))
 }
 
+/// Whether a definition can be a GET route that completes a listing (`to_list()`, `.all()`).
+pub fn get_route_may_list(text: &str) -> bool {
+    has_get_route_decorator(text) && (contains_word(text, "to_list") || contains_word(text, "all"))
+}
+
 /// Owners of the file's read-only GET routes (see [`read_route`]), cached or not.
 fn read_route_owners(
     tree: &Tree,
