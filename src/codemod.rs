@@ -123,6 +123,9 @@ pub fn import_lines(source: &str) -> String {
         .join("\n")
 }
 
+/// Names the project index gives for a module.
+pub type ProjectNames = fn(&ProjectIndex, &[String]) -> Vec<String>;
+
 /// A text test on a statement (a `def` or `class` with its decorators, or a module-level
 /// statement for a codemod with `Scope::Module`), run before parsing: it mentions what one of
 /// `imports` is bound to, one of `words` or of the `names` the file gives, or `shape` accepts its
@@ -136,6 +139,8 @@ pub struct Mention {
     pub words: &'static [&'static str],
     /// Names read from the whole file's text (PO302: the functions passed to `Depends`).
     pub names: Option<fn(&str) -> Vec<&str>>,
+    /// Names the project index gives for the file's module (PO202: its queried models).
+    pub project_names: Option<ProjectNames>,
     pub shape: Option<fn(&str) -> bool>,
     /// Whether a module-level variable whose value starts with one of `imports` (`session =
     /// requests.Session()`) counts as a mention too: for codemods that follow such variables.
@@ -147,6 +152,7 @@ impl Mention {
         imports: &[],
         words: &[],
         names: None,
+        project_names: None,
         shape: None,
         through_variables: false,
     };
@@ -177,6 +183,13 @@ impl Mention {
     pub const fn names(names: fn(&str) -> Vec<&str>) -> Mention {
         Mention {
             names: Some(names),
+            ..Mention::NOTHING
+        }
+    }
+
+    pub const fn project_names(names: ProjectNames) -> Mention {
+        Mention {
+            project_names: Some(names),
             ..Mention::NOTHING
         }
     }

@@ -7,6 +7,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::models::Orm;
+use crate::semantic::project::ProjectIndex;
 use crate::semantic::queries::{FieldUse, QueriedField};
 use crate::syntax::{named_children, text, CallArgs};
 use std::collections::BTreeMap;
@@ -36,7 +37,8 @@ static META: CodemodMeta = CodemodMeta {
             shape: None,
         },
     ],
-    mentions: &[Mention::shape(declares_a_class)],
+    // The module's model classes that some query of the project filters or sorts on.
+    mentions: &[Mention::project_names(ProjectIndex::queried_models_in)],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds the fields of a model class (a Beanie `Document`, a mapped SQLAlchemy class or a SQLModel
@@ -115,15 +117,6 @@ const COLUMN_CONSTRUCTORS: &[&str] = &[
     "sqlmodel.Field",
     "sqlmodel.Column",
 ];
-
-/// Whether a statement can be a class definition: a line of it starts with `class`.
-fn declares_a_class(text: &str) -> bool {
-    text.lines().any(|line| {
-        line.trim_start()
-            .strip_prefix("class")
-            .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '\\'))
-    })
-}
 
 impl Codemod for MissingIndex {
     fn meta(&self) -> &'static CodemodMeta {

@@ -64,6 +64,11 @@ impl<'o, 's> Relevance<'o, 's> {
                     for name in mention.names.map_or(Vec::new(), |names| names(source)) {
                         ids.push(patterns.id(&[name]));
                     }
+                    if let Some(names) = mention.project_names {
+                        for name in names(project, module) {
+                            ids.push(patterns.id(&[&name]));
+                        }
+                    }
                     for target in mention.imports {
                         for binding in &bindings {
                             if let Some(path) =

@@ -265,6 +265,24 @@ impl ProjectIndex {
         lineage(&self.classes, qualified).0
     }
 
+    /// The names of the model classes `module` defines that queries of the project filter or
+    /// sort on.
+    pub fn queried_models_in(&self, module: &[String]) -> Vec<String> {
+        let prefix = format!("{}.", module.join("."));
+        self.classes
+            .iter()
+            .filter_map(|class| {
+                let name = class.qualified.strip_prefix(&prefix)?;
+                let queried = self
+                    .queried
+                    .iter()
+                    .any(|q| same_object(&q.model, &class.qualified));
+                (!name.contains('.') && queried && self.orm_model(&class.qualified).is_some())
+                    .then(|| name.to_string())
+            })
+            .collect()
+    }
+
     /// The fields that queries of the project filter or sort on through the class `qualified`.
     pub fn queried_fields_of(&self, qualified: &str) -> Vec<&QueriedField> {
         self.queried
