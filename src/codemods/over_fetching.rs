@@ -8,7 +8,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
-use crate::semantic::models::{ClassFacts, KeyType, Orm};
+use crate::semantic::models::{ClassFacts, Orm};
 use crate::semantic::project::{same_object, ProjectIndex};
 use crate::syntax::{named_children, text, CallArgs};
 use std::collections::{BTreeMap, BTreeSet};
@@ -236,13 +236,18 @@ fn projection(
         return None;
     }
     let (module, class_name) = qualified.rsplit_once('.')?;
+    if declared.iter().any(|(f, _)| *f == "model_config") {
+        return Some(Err(
+            "the document sets `model_config`, which the projection model would need too: write it by hand".into(),
+        ));
+    }
     let mut fields: Vec<String> = read
         .iter()
         .filter(|f| **f == "id")
         .map(|f| f.to_string())
         .collect();
     for (field, class) in &declared {
-        if !read.contains(field) || *field == "id" {
+        if !read.contains(field) {
             continue;
         }
         let Some(class_module) = class.qualified.rsplit_once('.').map(|(m, _)| m) else {
@@ -262,7 +267,9 @@ fn projection(
                 "`{field}` has no annotation to give the projection model"
             )));
         }
-        fields.push(field.to_string());
+        if *field != "id" {
+            fields.push(field.to_string());
+        }
     }
     let name = format!(
         "{class_name}{}",
@@ -465,21 +472,16 @@ fn projection_definitions<'v>(
         content.push_str(&format!("{le}{le}{le}class {}({base}):", view.name));
         for field in &view.fields {
             let line = if field == "id" {
-                let id_type = match lineage.iter().find_map(|c| {
+                // The document's own id type (declared in this module, as `projection`
+                // checked), else Beanie's default.
+                let declared_id = lineage.iter().find_map(|c| {
                     c.annotations
                         .iter()
                         .find(|(f, _)| f == "id")
                         .map(|(_, a)| a.clone())
-                }) {
-                    Some(annotation) => annotation,
-                    None if lineage
-                        .iter()
-                        .all(|c| c.id_annotation.is_none_or(|k| k == KeyType::ObjectId)) =>
-                    {
-                        additions.member("beanie", "PydanticObjectId")
-                    }
-                    None => return Err("the document's id type is not declared here".into()),
-                };
+                });
+                let id_type =
+                    declared_id.unwrap_or_else(|| additions.member("beanie", "PydanticObjectId"));
                 let field_function = additions.member("pydantic", "Field");
                 format!("id: {id_type} = {field_function}(alias=\"_id\")")
             } else {
@@ -522,11 +524,11 @@ fn field_declaration(
         .filter(|s| s.kind() == "expression_statement")
         .filter_map(|s| s.named_child(0))
         .filter(|a| a.kind() == "assignment")
-        .filter(|a| {
+        .rev()
+        .find(|a| {
             a.child_by_field_name("left")
                 .is_some_and(|l| text(l, file.source) == field)
         })
-        .last()
         .ok_or_else(|| format!("`{field}` is not declared in this file"))?;
     let annotation = assignment
         .child_by_field_name("type")

@@ -59,7 +59,7 @@ pub fn field_reads<'t>(
     };
     let mut occurrences: HashMap<&str, Vec<Node<'t>>> = HashMap::new();
     crate::parse::walk_tree(function, |node| {
-        if node.kind() == "identifier" {
+        if node.kind() == "identifier" && !names_a_member(node) {
             occurrences
                 .entry(text(node, source))
                 .or_default()
@@ -99,6 +99,17 @@ pub fn field_reads<'t>(
         }
     }
     found
+}
+
+/// Whether an identifier names an attribute (`x.u`) or a keyword (`f(u=1)`), not a variable.
+fn names_a_member(identifier: Node) -> bool {
+    identifier
+        .parent()
+        .is_some_and(|parent| match parent.kind() {
+            "attribute" => parent.child_by_field_name("attribute") == Some(identifier),
+            "keyword_argument" => parent.child_by_field_name("name") == Some(identifier),
+            _ => false,
+        })
 }
 
 /// The nodes of a function body, without descending into nested functions, lambdas or classes
@@ -381,4 +392,61 @@ pub fn model_name(model: Node, source: &str, imports: &ImportMap, module: &[Stri
         || format!("{}.{}", module.join("."), text(model, source)),
         str::to_string,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(model, fields)` of each query of the file's functions read field by field.
+    fn reads(source: &str) -> Vec<(String, Vec<String>)> {
+        let tree = crate::parse::parse(source).unwrap();
+        let module = vec!["app".to_string()];
+        let imports = ImportMap::build(&tree, source, &module);
+        let mut found = Vec::new();
+        crate::parse::walk_tree(tree.root_node(), |function| {
+            if function.kind() == "function_definition" {
+                for r in field_reads(function, source, &imports) {
+                    found.push((
+                        text(r.model, source).to_string(),
+                        r.fields.into_iter().collect(),
+                    ));
+                }
+            }
+        });
+        found
+    }
+
+    #[test]
+    fn loops_and_comprehensions_that_only_read_attributes() {
+        let source = "from sqlalchemy import select\nasync def f(s):\n    users = await User.find_all().to_list()\n    if not users:\n        return len(users)\n    x = {u.name: u.email for u in users}\n    for u in users:\n        print(f'{u.city}', cache.u, dict(u=1))\n    rows = (await s.execute(select(Order).where(Order.paid))).scalars().all()\n    return [o.amount for o in rows]\n";
+        assert_eq!(
+            reads(source),
+            [
+                (
+                    "User".into(),
+                    vec!["city".into(), "email".into(), "name".into()]
+                ),
+                ("Order".into(), vec!["amount".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn objects_that_escape_or_are_written_are_not_read_in_part() {
+        for body in [
+            "users = await User.find_all().to_list()\n    return users",
+            "for u in await User.find_all().to_list():\n        audit(u)",
+            "for u in await User.find_all().to_list():\n        u.name = 'x'",
+            "for u in await User.find_all().to_list():\n        await u.save()",
+            "for u in await User.find_all().to_list():\n        pass\n    return u.name",
+            "for i, u in enumerate(await User.find_all().to_list()):\n        print(u.name)",
+            "users = await User.find_all().to_list()\n    users = []\n    return [u.name for u in users]",
+            "return [u.name for u in await User.find(fetch_links=True).to_list()]",
+            "return [r.name for r in (await s.execute(select(A))).all()]",
+        ] {
+            let source = format!("from sqlalchemy import select\nasync def f(s):\n    {body}\n");
+            assert!(reads(&source).is_empty(), "{body}");
+        }
+    }
 }
