@@ -40,8 +40,8 @@ loads, in the function that runs it, is an attribute read of a model field (`u.n
 `for` loop or a comprehension over the results (in f-strings, dict literals, arithmetic, …).
 The results may be stored in a variable first, used for nothing but those loops, `len(...)` and
 truth tests. The queries are a Beanie document's `find(...)`, `find_many(...)`, `find_all()` or
-`all()` (with `sort`/`skip`/`limit`) ending in `.to_list()` or iterated by `async for`, and a
-SQLAlchemy/SQLModel `select(Model)` (with `where`/`filter`/`filter_by`/`order_by`/`limit`/
+`all()` (with `sort`/`skip`/`limit`) ending in `.to_list()` or `.to_list(n)` or iterated by
+`async for`, and a SQLAlchemy/SQLModel `select(Model)` (with `where`/`filter`/`filter_by`/`order_by`/`limit`/
 `offset`) read as objects: `session.scalars(...)`, `(await session.execute(...)).scalars()`,
 SQLModel's `session.exec(...)`, with or without `.all()`. Only classes the project declares as
 models count: a DataFrame's `to_list()` or BeautifulSoup's `find_all()` name no model.
@@ -107,8 +107,12 @@ key is always loaded as well.
 
 ## When there is no fix
 The Beanie finding is reported without a fix when a field read is a `Link`, is declared in a
-parent class of another module or without an annotation, or when the model's module already
-has a class of the projection's name with other fields.
+parent class of another module (its type's imports are not in the model's file) or without an
+annotation, when the document sets `model_config` (an `alias_generator` or other settings the
+projection model would need as well), or when the model's module already has a class of the
+projection's name with other fields. The projection model is defined by the finding on the
+document class, in the model's file; the query's fix imports it from there, so both files must
+be fixed in the same run (`perfopt fix` computes both from one project index).
 
 ## Fix safety
 Unsafe. The projection model is not the document: it runs none of the document's validators,

@@ -153,7 +153,10 @@ fn load_query<'t>(
         .then(|| expr.named_child(0).map(unparenthesize))
         .flatten();
     let beanie_chain = match (awaited, iterated_async) {
-        (Some(call), _) => no_argument_method(call, "to_list", source),
+        // `to_list(n)` only caps how many documents it loads.
+        (Some(call), _) => crate::semantic::queries::method_call(call, source)
+            .filter(|(_, method, _)| *method == "to_list")
+            .map(|(chain, _, _)| unparenthesize(chain)),
         (None, true) => Some(expr),
         (None, false) => None,
     };
@@ -430,6 +433,17 @@ mod tests {
                 ("Order".into(), vec!["amount".into()]),
             ]
         );
+    }
+
+    #[test]
+    fn async_iteration_reads_the_query_itself() {
+        let source = "async def f():\n    return [u.name async for u in User.find(User.age > 3).sort('-age')]\n";
+        let capped =
+            "async def f():\n    return [u.name for u in await User.find_all().to_list(100)]\n";
+        assert_eq!(reads(capped), [("User".into(), vec!["name".into()])]);
+        assert_eq!(reads(source), [("User".into(), vec!["name".into()])]);
+        let not_async = "async def f():\n    return [u.name for u in User.find(User.age > 3)]\n";
+        assert!(reads(not_async).is_empty());
     }
 
     #[test]
