@@ -833,3 +833,66 @@ fn a_missing_index_is_fixed_in_the_models_file_for_queries_in_other_files() {
     let after = perfopt(dir.path(), &["check"]);
     assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
 }
+
+#[test]
+fn a_projection_model_is_defined_in_the_models_file_for_queries_in_other_files() {
+    let base =
+        "from beanie import Document\n\n\nclass AuditedDocument(Document):\n    created_by: str\n";
+    let models = "from app.base import AuditedDocument\n\n\nclass User(AuditedDocument):\n    name: str\n    email: str\n    bio: str = \"\"\n";
+    let routes = "from fastapi import APIRouter\n\nfrom app.models import User\n\nrouter = APIRouter()\n\n\n@router.get(\"/users/emails\")\nasync def emails():\n    return [f\"{u.name} <{u.email}>\" for u in await User.find_all().to_list()]\n\n\n@router.get(\"/users/creators\")\nasync def creators():\n    return sorted({u.created_by for u in await User.find_all().to_list()})\n";
+    let dir = project(&[
+        ("app/base.py", base),
+        ("app/models.py", models),
+        ("app/routes.py", routes),
+        ("pyproject.toml", "[tool.perfopt]\nselect = [\"PO203\"]\n"),
+    ]);
+    let check = stdout(&perfopt(dir.path(), &["check"]));
+    assert!(
+        check.contains("app/models.py:4:7 PO203 [unsafe fix] Queries read only some fields of `User` documents (app.routes:10): they project onto `UserNameEmail`"),
+        "{check}"
+    );
+    assert!(
+        check.contains("`created_by` is declared in `app.base.AuditedDocument`, in another module"),
+        "{check}"
+    );
+    assert_eq!(
+        perfopt(dir.path(), &["fix", "--unsafe"]).status.code(),
+        Some(1),
+        "the finding without a fix remains"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/models.py")).unwrap(),
+        format!("from pydantic import BaseModel\n\n{models}\n\nclass UserNameEmail(BaseModel):\n    name: str\n    email: str\n")
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/routes.py")).unwrap(),
+        routes
+            .replace("import User\n", "import User, UserNameEmail\n")
+            .replace(
+                "User.find_all().to_list()]",
+                "User.find_all().project(UserNameEmail).to_list()]"
+            )
+    );
+    let fixed: Vec<String> = ["app/base.py", "app/models.py", "app/routes.py"]
+        .iter()
+        .map(|f| fs::read_to_string(dir.path().join(f)).unwrap())
+        .collect();
+    assert_eq!(fixed[0], base);
+    let after = stdout(&perfopt(dir.path(), &["check"]));
+    assert_eq!(
+        after.matches(" PO203 ").count(),
+        1,
+        "only the note remains: {after}"
+    );
+    perfopt(dir.path(), &["fix", "--unsafe"]);
+    for (file, before) in ["app/base.py", "app/models.py", "app/routes.py"]
+        .iter()
+        .zip(&fixed)
+    {
+        assert_eq!(
+            &fs::read_to_string(dir.path().join(file)).unwrap(),
+            before,
+            "{file}"
+        );
+    }
+}

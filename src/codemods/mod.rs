@@ -11,6 +11,7 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_index;
 mod missing_timeout;
+mod over_fetching;
 mod sequential_await_in_loop;
 mod sync_driver_in_async;
 mod unbounded_count;
@@ -32,6 +33,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
     &missing_index::MissingIndex,
+    &over_fetching::OverFetching,
     &write_in_loop::WriteInLoop,
     &unbounded_list_endpoint::UnboundedListEndpoint,
     &unbounded_count::UnboundedCount,

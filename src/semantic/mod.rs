@@ -4,6 +4,7 @@ pub mod asyncness;
 pub mod blocking;
 pub mod concurrency;
 pub mod fastapi;
+pub mod field_reads;
 pub mod import_sections;
 pub mod imports;
 pub mod mentions;

@@ -53,6 +53,13 @@ pub struct ClassFacts {
     /// columns, the first column of an `Index(...)`/`UniqueConstraint(...)` in `__table_args__`.
     #[serde(default)]
     pub indexed: Vec<String>,
+    /// The annotation of each annotated field, as written (`Optional[str]`).
+    #[serde(default)]
+    pub annotations: Vec<(String, String)>,
+    /// Fields that are relations, not stored values: `Link[...]`/`BackLink[...]` annotations,
+    /// `relationship(...)`/`Relationship(...)` values.
+    #[serde(default)]
+    pub relations: Vec<String>,
 }
 
 /// The Python type of a primary key, as far as paging by it needs to know.
@@ -116,6 +123,8 @@ pub fn class_facts(
             id_annotation: None,
             fields: Vec::new(),
             indexed: Vec::new(),
+            annotations: Vec::new(),
+            relations: Vec::new(),
         };
         for base in named_children(arguments) {
             match base.kind() {
@@ -179,6 +188,21 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         }
         if annotation.is_some() || value.is_some_and(|v| v.kind() == "call") {
             facts.fields.push(name.to_string());
+        }
+        if let Some(annotation) = annotation {
+            facts
+                .annotations
+                .push((name.to_string(), text(annotation, source).to_string()));
+        }
+        let relation_value = value.filter(|v| v.kind() == "call").is_some_and(|v| {
+            v.child_by_field_name("function").is_some_and(|f| {
+                let callee = text(f, source);
+                let callee = callee.rsplit('.').next().unwrap_or(callee);
+                callee == "relationship" || callee == "Relationship"
+            })
+        });
+        if relation_value || annotation.is_some_and(|a| text(a, source).contains("Link[")) {
+            facts.relations.push(name.to_string());
         }
         if annotation.is_some_and(|a| text(a, source).contains("Indexed(")) {
             facts.indexed.push(name.to_string());

@@ -5,6 +5,7 @@
 use crate::codemod::contains_word;
 use crate::edits::lifespan::startup_site;
 use crate::outline::{Kind, Outline};
+use crate::semantic::field_reads::{projected_reads, ProjectedRead};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::semantic::mentions::text_imports;
 use crate::semantic::models::{
@@ -37,6 +38,8 @@ pub struct ProjectIndex {
     classes: Vec<ClassFacts>,
     /// Fields that queries anywhere in the project filter or sort on.
     queried: Vec<QueriedField>,
+    /// Beanie queries whose documents are only read field by field (PO203's projections).
+    projected: Vec<ProjectedRead>,
     /// Whether some app, router or `include_router` call sets `default_response_class`.
     default_response_class: bool,
 }
@@ -60,6 +63,9 @@ pub struct FileFacts {
     /// Fields the file's queries filter or sort on.
     #[serde(default)]
     pub queried: Vec<QueriedField>,
+    /// Beanie queries of the file whose documents are only read field by field.
+    #[serde(default)]
+    pub projected: Vec<ProjectedRead>,
     #[serde(default)]
     pub default_response_class: bool,
 }
@@ -113,6 +119,7 @@ impl FileFacts {
                 }
                 if queries {
                     facts.queried = queried_fields(&tree, source, &imports, &module);
+                    facts.projected = projected_reads(&tree, source, &imports, &module);
                 }
             }
         }
@@ -164,6 +171,7 @@ const QUERY_CALLS: &[&str] = &[
     ".find(",
     ".find_one(",
     ".find_many(",
+    ".find_all(",
     ".where(",
     ".filter(",
     ".sort(",
@@ -210,6 +218,7 @@ impl ProjectIndex {
             index.default_response_class |= fact.default_response_class;
             index.classes.extend(fact.classes.iter().cloned());
             index.queried.extend(fact.queried.iter().cloned());
+            index.projected.extend(fact.projected.iter().cloned());
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
@@ -236,6 +245,8 @@ impl ProjectIndex {
         classes.sort();
         let mut queried: Vec<_> = self.queried.iter().collect();
         queried.sort();
+        let mut projected: Vec<_> = self.projected.iter().collect();
+        projected.sort();
         crate::cache::fingerprint((
             apps,
             awaited,
@@ -245,6 +256,7 @@ impl ProjectIndex {
             sorted(&self.cache_apps),
             classes,
             queried,
+            projected,
             self.default_response_class,
         ))
     }
@@ -288,6 +300,14 @@ impl ProjectIndex {
         self.queried
             .iter()
             .filter(|q| same_object(&q.model, qualified))
+            .collect()
+    }
+
+    /// The Beanie queries of the project that read only some fields of the class `qualified`.
+    pub fn projected_reads_of(&self, qualified: &str) -> Vec<&ProjectedRead> {
+        self.projected
+            .iter()
+            .filter(|r| same_object(&r.model, qualified))
             .collect()
     }
 

@@ -1,0 +1,554 @@
+//! PO203: whole documents or rows loaded when only some of their fields are read. Beanie queries
+//! gain `.project(View)` with a projection model defined next to the document (by a second
+//! finding, in the model's file); SQL `select(Model)` gains `.options(load_only(...))`.
+
+use crate::codemod::{
+    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+};
+use crate::edits::importer::ModuleAdditions;
+use crate::fix::{Edit, Fix};
+use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
+use crate::semantic::models::{ClassFacts, Orm};
+use crate::semantic::project::{same_object, ProjectIndex};
+use crate::syntax::{named_children, text, CallArgs};
+use std::collections::{BTreeMap, BTreeSet};
+use tree_sitter::Node;
+
+pub struct OverFetching;
+
+static META: CodemodMeta = CodemodMeta {
+    code: "PO203",
+    name: "over-fetching",
+    summary: "Whole documents or rows loaded when only some of their fields are read",
+    fix: FixAvailability::Sometimes,
+    safety: "unsafe",
+    priority: 6,
+    impact: "Only the fields the code reads leave the database and are decoded: loading 10,000 rows or documents of 20 fields to read 2 (bench/over_fetching.md, one run) moved 32x fewer bytes with `load_only` on aiosqlite (246 ms to 197 ms) and 18x fewer with a Beanie projection on mongomock-motor (496 ms to 249 ms). The behaviour test checks each report route answers the same JSON from narrower SELECTs and `find` projections.",
+    requires: &[],
+    gates: &[
+        // Beanie queries, loaded with `to_list()` or iterated by `async for`.
+        Gate::imports_and(&[], &[".to_list(", "async for"]),
+        Gate::imports_and(&["sqlalchemy", "sqlmodel"], &["select("]),
+        // The document classes the projection models are defined next to.
+        Gate::imports_and(&[], &["Document"]),
+    ],
+    mentions: &[Mention::shape(may_load_or_declare)],
+    scope: Scope::Module,
+    docs: r#"## What it does
+Finds queries whose documents or rows are only read field by field: every use of what the query
+loads, in the function that runs it, is an attribute read of a model field (`u.name`) inside a
+`for` loop or a comprehension over the results (in f-strings, dict literals, arithmetic, …).
+The results may be stored in a variable first, used for nothing but those loops, `len(...)` and
+truth tests. The queries are a Beanie document's `find(...)`, `find_many(...)`, `find_all()` or
+`all()` (with `sort`/`skip`/`limit`) ending in `.to_list()` or `.to_list(n)` or iterated by
+`async for`, and a SQLAlchemy/SQLModel `select(Model)` (with `where`/`filter`/`filter_by`/`order_by`/`limit`/
+`offset`) read as objects: `session.scalars(...)`, `(await session.execute(...)).scalars()`,
+SQLModel's `session.exec(...)`, with or without `.all()`. Only classes the project declares as
+models count: a DataFrame's `to_list()` or BeautifulSoup's `find_all()` name no model.
+
+No finding when the objects escape or are needed whole: passed to a function, returned, stored,
+yielded, kept after the loop, unpacked (`for i, u in enumerate(users)`), written to
+(`u.name = ...`), or when a method (`u.save()`, `u.model_dump()`) or an attribute that is not a
+declared field (a property, `u.revision_id`) is read on them: the whole document is needed then.
+
+In the model's file, a second finding on the document class defines the projection models the
+queries of the project use (once per set of fields, however many queries share it).
+
+## Why is this slow?
+A query without a projection sends every field of every matching document or row over the
+wire, and the driver decodes all of them; Beanie then validates each document with Pydantic,
+SQLAlchemy builds each object with all its attributes. Wide documents (descriptions, addresses,
+nested lists) cost that for every field the endpoint never reads. Measured here
+(bench/over_fetching.md, one run): loading 10,000 rows or documents of 20 fields and reading 2,
+`load_only` moved 32x fewer bytes from SQLite and took 197 ms instead of 246 ms (SQLAlchemy
+still builds an object per row); a Beanie projection moved 18x fewer bytes from
+mongomock-motor and took 249 ms instead of 496 ms (Pydantic validates 2 fields, not 20). Over a
+network the bytes are transfer time too.
+
+## Example
+```python
+@router.get("/users/names")
+async def user_names():
+    return [u.name for u in await User.find_all().to_list()]
+
+@router.get("/orders/totals")
+async def totals(session: AsyncSession = Depends(get_session)):
+    orders = (await session.execute(select(Order).where(Order.paid))).scalars().all()
+    return {"total": sum(o.amount for o in orders), "count": len(orders)}
+```
+
+## Use instead
+```python
+class UserName(BaseModel):  # next to `User`, in the model's file
+    name: str
+
+@router.get("/users/names")
+async def user_names():
+    return [u.name for u in await User.find_all().project(UserName).to_list()]
+
+@router.get("/orders/totals")
+async def totals(session: AsyncSession = Depends(get_session)):
+    orders = (
+        await session.execute(select(Order).options(load_only(Order.amount)).where(Order.paid))
+    ).scalars().all()
+    return {"total": sum(o.amount for o in orders), "count": len(orders)}
+```
+The projection model is named after the document and the fields in their declaration order
+(`UserNameEmail`), and reused when the model's file already has it with the same fields. Its
+fields copy the document's annotations and defaults (`Optional[...]`, `= None`,
+`Field(default_factory=list)`), so documents missing a field validate as before; `Indexed(T)`
+becomes `T`. Reading `id` projects it as `id: PydanticObjectId = Field(alias="_id")` (or the
+document's own id type), since a projection is a plain Pydantic model, not a document.
+
+SQL queries keep returning ORM objects: `load_only(...)` rather than `select(Model.a, Model.b)`,
+whose `Row`s differ by shape (`session.scalars(select(Model.a))` and SQLModel's `exec` give plain
+values for one column, tuples for several; rows cannot be written or refreshed). The primary
+key is always loaded as well.
+
+## When there is no fix
+The Beanie finding is reported without a fix when a field read is a `Link`, is declared in a
+parent class of another module (its type's imports are not in the model's file) or without an
+annotation, when the document sets `model_config` (an `alias_generator` or other settings the
+projection model would need as well), or when the model's module already has a class of the
+projection's name with other fields. The projection model is defined by the finding on the
+document class, in the model's file; the query's fix imports it from there, so both files must
+be fixed in the same run (`perfopt fix` computes both from one project index).
+
+## Fix safety
+Unsafe. The projection model is not the document: it runs none of the document's validators,
+computed fields, `model_config` (an `alias_generator` there changes the stored names) or
+`Settings`, so the values read can differ where those changed them. `load_only` leaves the other
+columns unloaded on objects the session keeps in its identity map: code that later gets the same
+object from the same session (`session.get(...)`, a relationship) and reads another column
+triggers a lazy load, which raises `MissingGreenlet` under asyncio; so do `@reconstructor` and
+`load` event hooks that read other columns. A query whose results escape the function is never
+reported: the code receiving them may need any field.
+"#,
+};
+
+/// The statements worth parsing: a function that loads with `to_list()`, `async for` or a
+/// `select(`, and a class (a document the projections go next to).
+fn may_load_or_declare(statement: &str) -> bool {
+    ["to_list", "async for", "select(", "class "]
+        .iter()
+        .any(|needle| statement.contains(needle))
+}
+
+impl Codemod for OverFetching {
+    fn meta(&self) -> &'static CodemodMeta {
+        &META
+    }
+
+    fn node_kinds(&self) -> &'static [&'static str] {
+        &["function_definition", "class_definition"]
+    }
+
+    fn check(&self, node: Node<'_>, cx: &mut Context<'_>) {
+        match node.kind() {
+            "function_definition" => check_queries(node, cx),
+            _ => define_projections(node, cx),
+        }
+    }
+}
+
+/// Reports the queries of `function` whose objects are read only in part.
+fn check_queries(function: Node, cx: &mut Context) {
+    let file = cx.file;
+    for reads in field_reads(function, file.source, &file.imports) {
+        let model_text = text(reads.model, file.source);
+        if file.is_local_name(reads.model, model_text) {
+            continue;
+        }
+        let qualified = model_name(reads.model, file.source, &file.imports, file.module);
+        let Some(model) = file.project.orm_model(&qualified) else {
+            continue;
+        };
+        let read: Vec<&str> = reads.fields.iter().map(String::as_str).collect();
+        match (reads.query, model.orm) {
+            (LoadQuery::Beanie { chain }, Orm::Beanie) => {
+                let Some(view) = projection(file.project, &qualified, &read) else {
+                    continue;
+                };
+                let message = format!(
+                    "Whole `{model_text}` documents are loaded but only {} read",
+                    listed(&read)
+                );
+                let fix = view.and_then(|view| beanie_fix(chain, &view, &qualified, file));
+                cx.report(chain, message).with_fix(fix);
+            }
+            (LoadQuery::Sql { select }, Orm::Sql) => {
+                let Some(columns) = sql_columns(file.project, &qualified, &read) else {
+                    continue;
+                };
+                let message = format!(
+                    "Whole `{model_text}` rows are loaded but only {} read",
+                    listed(&read)
+                );
+                let fix = sql_fix(select, model_text, &columns, file);
+                cx.report(select, message).with_fix(Ok(fix));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `` `name` is`` / `` `name`, `email` are``.
+fn listed(fields: &[&str]) -> String {
+    let names: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    match names.len() {
+        1 => format!("{} is", names[0]),
+        _ => format!("{} are", names.join(", ")),
+    }
+}
+
+/// A projection model of a document: its name, the module that defines the document and the
+/// fields, in declaration order.
+struct View {
+    name: String,
+    module: String,
+    fields: Vec<String>,
+    /// The model's module has it already (as the project index saw it before any fix).
+    exists: bool,
+}
+
+/// The fields of a model's lineage, base classes first (Pydantic's order), with their class.
+fn declared_fields<'p>(
+    project: &'p ProjectIndex,
+    qualified: &str,
+) -> Vec<(&'p str, &'p ClassFacts)> {
+    let mut fields: Vec<(&str, &ClassFacts)> = Vec::new();
+    for class in project.class_lineage(qualified).into_iter().rev() {
+        for field in &class.fields {
+            fields.retain(|(f, _)| f != field);
+            fields.push((field, class));
+        }
+    }
+    fields
+}
+
+/// The projection model of document `qualified` for the fields `read`: `None` when one of them
+/// is not a declared field (a property, a method: the document is needed whole), an error when
+/// it cannot be written from the document's declarations.
+fn projection(
+    project: &ProjectIndex,
+    qualified: &str,
+    read: &[&str],
+) -> Option<Result<View, String>> {
+    let declared = declared_fields(project, qualified);
+    let known = |f: &&str| *f == "id" || declared.iter().any(|(d, _)| d == f);
+    if !read.iter().all(known) {
+        return None;
+    }
+    let (module, class_name) = qualified.rsplit_once('.')?;
+    if declared.iter().any(|(f, _)| *f == "model_config") {
+        return Some(Err(
+            "the document sets `model_config`, which the projection model would need too: write it by hand".into(),
+        ));
+    }
+    let mut fields: Vec<String> = read
+        .iter()
+        .filter(|f| **f == "id")
+        .map(|f| f.to_string())
+        .collect();
+    for (field, class) in &declared {
+        if !read.contains(field) {
+            continue;
+        }
+        let Some(class_module) = class.qualified.rsplit_once('.').map(|(m, _)| m) else {
+            continue;
+        };
+        if class.relations.iter().any(|r| r == field) {
+            return Some(Err(format!("`{field}` is a link: project it by hand")));
+        }
+        if !same_object(class_module, module) {
+            return Some(Err(format!(
+                "`{field}` is declared in `{}`, in another module: write the projection model by hand",
+                class.qualified
+            )));
+        }
+        if !class.annotations.iter().any(|(f, _)| f == field) {
+            return Some(Err(format!(
+                "`{field}` has no annotation to give the projection model"
+            )));
+        }
+        if *field != "id" {
+            fields.push(field.to_string());
+        }
+    }
+    let name = format!(
+        "{class_name}{}",
+        fields.iter().map(|f| camel_case(f)).collect::<String>()
+    );
+    let existing = project
+        .class_lineage(&format!("{module}.{name}"))
+        .first()
+        .copied()
+        .filter(|c| c.qualified.ends_with(&format!(".{name}")));
+    if let Some(existing) = existing {
+        let same: BTreeSet<&String> = existing.fields.iter().collect();
+        if same != fields.iter().collect() {
+            return Some(Err(format!(
+                "`{name}` already exists in `{module}` with other fields"
+            )));
+        }
+    }
+    Some(Ok(View {
+        name,
+        module: module.to_string(),
+        fields,
+        exists: existing.is_some(),
+    }))
+}
+
+/// `created_at` → `CreatedAt`.
+fn camel_case(field: &str) -> String {
+    field
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `...find(...).to_list()` → `...find(...).project(View).to_list()`, importing the view from the
+/// model's module (where the companion finding defines it).
+fn beanie_fix(
+    chain: Node,
+    view: &View,
+    qualified: &str,
+    file: &FileContext,
+) -> Result<Fix, String> {
+    let mut additions = ModuleAdditions::new(file);
+    let local = if same_object(&view.module, &file.module.join(".")) {
+        view.name.clone()
+    } else {
+        let imported = qualified.rsplit_once('.').map_or(qualified, |(m, _)| m);
+        additions.member(imported, &view.name)
+    };
+    let mut edits = vec![Edit::insert(chain.end_byte(), format!(".project({local})"))];
+    edits.extend(additions.into_edit());
+    let defined = if view.exists {
+        "already defined"
+    } else {
+        "defined next to the document"
+    };
+    Ok(Fix::unsafe_edits(
+        format!(
+            "Load only those fields: `.project({})` ({defined}); the results are no longer documents",
+            view.name
+        ),
+        edits,
+    ))
+}
+
+/// The columns to load for the attributes `read` of the mapped class `qualified`, in
+/// declaration order; `None` when one is not a column (a relationship, a property, a method).
+fn sql_columns(project: &ProjectIndex, qualified: &str, read: &[&str]) -> Option<Vec<String>> {
+    let declared = declared_fields(project, qualified);
+    let is_column = |f: &&str| {
+        declared
+            .iter()
+            .any(|(d, class)| d == f && !class.relations.iter().any(|r| r == f))
+    };
+    if !read.iter().all(is_column) {
+        return None;
+    }
+    Some(
+        declared
+            .iter()
+            .filter(|(d, _)| read.contains(d))
+            .map(|(d, _)| d.to_string())
+            .collect(),
+    )
+}
+
+/// `select(User)` → `select(User).options(load_only(User.name, User.email))`.
+fn sql_fix(select: Node, model: &str, columns: &[String], file: &FileContext) -> Fix {
+    let mut additions = ModuleAdditions::new(file);
+    let load_only = additions.member("sqlalchemy.orm", "load_only");
+    let attributes: Vec<String> = columns.iter().map(|c| format!("{model}.{c}")).collect();
+    let option = format!(".options({load_only}({}))", attributes.join(", "));
+    let mut edits = vec![Edit::insert(select.end_byte(), option.clone())];
+    edits.extend(additions.into_edit());
+    Fix::unsafe_edits(
+        format!("Load only those columns: `{option}`; other columns are not loaded"),
+        edits,
+    )
+}
+
+/// In the model's file: defines, after the document class, the projection models the project's
+/// queries need and the file does not have yet.
+fn define_projections(class: Node, cx: &mut Context) {
+    let file = cx.file;
+    let at_module_level = class.parent().is_some_and(|p| match p.kind() {
+        "module" => true,
+        "decorated_definition" => p.parent().is_some_and(|m| m.kind() == "module"),
+        _ => false,
+    });
+    let Some(name) = class
+        .child_by_field_name("name")
+        .filter(|_| at_module_level)
+    else {
+        return;
+    };
+    let qualified = format!("{}.{}", file.module.join("."), text(name, file.source));
+    if !file.project.is_document(&qualified) {
+        return;
+    }
+    let defined = module_classes(file);
+    let mut views: BTreeMap<String, (View, Vec<String>)> = BTreeMap::new();
+    for read in file.project.projected_reads_of(&qualified) {
+        let fields: Vec<&str> = read.fields.iter().map(String::as_str).collect();
+        let Some(Ok(view)) = projection(file.project, &qualified, &fields) else {
+            continue;
+        };
+        if view.exists || defined.contains_key(view.name.as_str()) {
+            continue;
+        }
+        views
+            .entry(view.name.clone())
+            .or_insert_with(|| (view, Vec::new()))
+            .1
+            .push(read.at.clone());
+    }
+    if views.is_empty() {
+        return;
+    }
+    let names: Vec<String> = views.keys().map(|n| format!("`{n}`")).collect();
+    let at: BTreeSet<&str> = views
+        .values()
+        .flat_map(|(_, at)| at.iter().map(String::as_str))
+        .collect();
+    let message = format!(
+        "Queries read only some fields of `{}` documents ({}): they project onto {}",
+        text(name, file.source),
+        at.into_iter().collect::<Vec<_>>().join(", "),
+        names.join(", ")
+    );
+    let fix = projection_definitions(
+        class,
+        &qualified,
+        views.values().map(|(v, _)| v),
+        &defined,
+        file,
+    );
+    cx.report(name, message).with_fix(fix);
+}
+
+/// The module-level classes of the file, by name.
+fn module_classes<'t>(file: &FileContext<'t>) -> BTreeMap<&'t str, Node<'t>> {
+    let mut classes = BTreeMap::new();
+    for statement in named_children(file.tree.root_node()) {
+        let class = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            _ => Some(statement),
+        };
+        if let Some(class) = class.filter(|c| c.kind() == "class_definition") {
+            if let Some(name) = class.child_by_field_name("name") {
+                classes.insert(text(name, file.source), class);
+            }
+        }
+    }
+    classes
+}
+
+/// The projection model classes, inserted after the document class.
+fn projection_definitions<'v>(
+    class: Node,
+    qualified: &str,
+    views: impl Iterator<Item = &'v View>,
+    defined: &BTreeMap<&str, Node>,
+    file: &FileContext,
+) -> Result<Fix, String> {
+    let le = file.stylist.line_ending;
+    let indent = &file.stylist.indent;
+    let mut additions = ModuleAdditions::new(file);
+    let lineage = file.project.class_lineage(qualified);
+    let mut content = String::new();
+    let mut names = Vec::new();
+    for view in views {
+        let base = additions.member("pydantic", "BaseModel");
+        content.push_str(&format!("{le}{le}{le}class {}({base}):", view.name));
+        for field in &view.fields {
+            let line = if field == "id" {
+                // The document's own id type (declared in this module, as `projection`
+                // checked), else Beanie's default.
+                let declared_id = lineage.iter().find_map(|c| {
+                    c.annotations
+                        .iter()
+                        .find(|(f, _)| f == "id")
+                        .map(|(_, a)| a.clone())
+                });
+                let id_type =
+                    declared_id.unwrap_or_else(|| additions.member("beanie", "PydanticObjectId"));
+                let field_function = additions.member("pydantic", "Field");
+                format!("id: {id_type} = {field_function}(alias=\"_id\")")
+            } else {
+                field_declaration(field, &lineage, defined, file)?
+            };
+            content.push_str(&format!("{le}{indent}{line}"));
+        }
+        names.push(format!("`{}`", view.name));
+    }
+    let mut edits = vec![Edit::insert(class.end_byte(), content)];
+    edits.extend(additions.into_edit());
+    Ok(Fix::unsafe_edits(
+        format!(
+            "Define the projection model {} next to the document",
+            names.join(", ")
+        ),
+        edits,
+    ))
+}
+
+/// `name: str = "x"` copied from the class of the lineage (defined in this file) that declares
+/// `field`; an `Indexed(T, ...)` annotation becomes `T`.
+fn field_declaration(
+    field: &str,
+    lineage: &[&ClassFacts],
+    defined: &BTreeMap<&str, Node>,
+    file: &FileContext,
+) -> Result<String, String> {
+    let declaring = lineage
+        .iter()
+        .find(|c| c.fields.iter().any(|f| f == field))
+        .and_then(|c| c.qualified.rsplit('.').next())
+        .and_then(|name| defined.get(name))
+        .ok_or_else(|| format!("`{field}` is not declared in this file"))?;
+    let body = declaring
+        .child_by_field_name("body")
+        .ok_or("no class body")?;
+    let assignment = named_children(body)
+        .into_iter()
+        .filter(|s| s.kind() == "expression_statement")
+        .filter_map(|s| s.named_child(0))
+        .filter(|a| a.kind() == "assignment")
+        .rev()
+        .find(|a| {
+            a.child_by_field_name("left")
+                .is_some_and(|l| text(l, file.source) == field)
+        })
+        .ok_or_else(|| format!("`{field}` is not declared in this file"))?;
+    let annotation = assignment
+        .child_by_field_name("type")
+        .ok_or_else(|| format!("`{field}` has no annotation"))?;
+    let written = annotation
+        .named_child(0)
+        .filter(|call| call.kind() == "call")
+        .filter(|call| {
+            call.child_by_field_name("function")
+                .is_some_and(|f| text(f, file.source).rsplit('.').next() == Some("Indexed"))
+        })
+        .and_then(|call| CallArgs::of(call, file.source).positional.first().copied())
+        .unwrap_or(annotation);
+    let value = assignment
+        .child_by_field_name("right")
+        .map(|v| format!(" = {}", text(v, file.source)))
+        .unwrap_or_default();
+    Ok(format!("{field}: {}{value}", text(written, file.source)))
+}
