@@ -32,7 +32,11 @@ static META: CodemodMeta = CodemodMeta {
         // The document classes the projection models are defined next to.
         Gate::imports_and(&[], &["Document"]),
     ],
-    mentions: &[Mention::shape(may_load_or_declare)],
+    // Queries in functions; the document classes that queries of the project project.
+    mentions: &[
+        Mention::shape(may_load),
+        Mention::project_names(ProjectIndex::projected_models_in),
+    ],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds queries whose documents or rows are only read field by field: every use of what the query
@@ -126,10 +130,10 @@ reported: the code receiving them may need any field.
 "#,
 };
 
-/// The statements worth parsing: a function that loads with `to_list()`, `async for` or a
-/// `select(`, and a class (a document the projections go next to).
-fn may_load_or_declare(statement: &str) -> bool {
-    ["to_list", "async for", "select(", "class "]
+/// The functions worth parsing for queries: those that load with `to_list()`, `async for` or a
+/// `select(`.
+fn may_load(statement: &str) -> bool {
+    ["to_list", "async for", "select("]
         .iter()
         .any(|needle| statement.contains(needle))
 }

@@ -280,17 +280,34 @@ impl ProjectIndex {
     /// The names of the model classes `module` defines that queries of the project filter or
     /// sort on.
     pub fn queried_models_in(&self, module: &[String]) -> Vec<String> {
+        self.models_in(module, |qualified| {
+            self.queried
+                .iter()
+                .any(|q| same_object(&q.model, qualified))
+        })
+    }
+
+    /// The names of the model classes `module` defines that Beanie queries of the project read
+    /// only some fields of.
+    pub fn projected_models_in(&self, module: &[String]) -> Vec<String> {
+        self.models_in(module, |qualified| {
+            self.projected
+                .iter()
+                .any(|r| same_object(&r.model, qualified))
+        })
+    }
+
+    /// The names of the model classes `module` defines whose qualified name passes `wanted`.
+    fn models_in(&self, module: &[String], wanted: impl Fn(&str) -> bool) -> Vec<String> {
         let prefix = format!("{}.", module.join("."));
         self.classes
             .iter()
             .filter_map(|class| {
                 let name = class.qualified.strip_prefix(&prefix)?;
-                let queried = self
-                    .queried
-                    .iter()
-                    .any(|q| same_object(&q.model, &class.qualified));
-                (!name.contains('.') && queried && self.orm_model(&class.qualified).is_some())
-                    .then(|| name.to_string())
+                (!name.contains('.')
+                    && wanted(&class.qualified)
+                    && self.orm_model(&class.qualified).is_some())
+                .then(|| name.to_string())
             })
             .collect()
     }
