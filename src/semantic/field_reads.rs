@@ -57,6 +57,28 @@ pub fn field_reads<'t>(
     let Some(body) = function.child_by_field_name("body") else {
         return Vec::new();
     };
+    // The loads first: most functions have none, and need no table of names.
+    let loads: Vec<(Node<'t>, LoadQuery<'t>, Node<'t>)> = own_nodes(body)
+        .into_iter()
+        .filter_map(|node| {
+            let (query, model) = match node.kind() {
+                "assignment" => node
+                    .child_by_field_name("right")
+                    .filter(|_| node.child_by_field_name("type").is_none())
+                    .and_then(|value| load_query(value, false, source, imports))?,
+                "for_statement" | "for_in_clause" => {
+                    node.child_by_field_name("right").and_then(|iterable| {
+                        load_query(iterable, is_async_for(node), source, imports)
+                    })?
+                }
+                _ => return None,
+            };
+            Some((node, query, model))
+        })
+        .collect();
+    if loads.is_empty() {
+        return Vec::new();
+    }
     let mut occurrences: HashMap<&str, Vec<Node<'t>>> = HashMap::new();
     crate::parse::walk_tree(function, |node| {
         if node.kind() == "identifier" && !names_a_member(node) {
@@ -67,28 +89,21 @@ pub fn field_reads<'t>(
         }
     });
     let mut found = Vec::new();
-    for node in own_nodes(body) {
-        let loaded = match node.kind() {
-            "assignment" => node
-                .child_by_field_name("right")
-                .filter(|_| node.child_by_field_name("type").is_none())
-                .and_then(|value| load_query(value, false, source, imports))
-                .zip(
-                    node.child_by_field_name("left")
-                        .filter(|l| l.kind() == "identifier"),
-                )
-                .and_then(|((query, model), name)| {
-                    let iterations = stored_list_iterations(name, &occurrences, source)?;
-                    Some((query, model, iterations))
-                }),
-            "for_statement" | "for_in_clause" => node
-                .child_by_field_name("right")
-                .and_then(|iterable| load_query(iterable, is_async_for(node), source, imports))
-                .map(|(query, model)| (query, model, vec![node])),
-            _ => None,
-        };
-        let Some((query, model, iterations)) = loaded else {
-            continue;
+    for (node, query, model) in loads {
+        let iterations = match node.kind() {
+            "assignment" => {
+                let Some(name) = node
+                    .child_by_field_name("left")
+                    .filter(|l| l.kind() == "identifier")
+                else {
+                    continue;
+                };
+                let Some(iterations) = stored_list_iterations(name, &occurrences, source) else {
+                    continue;
+                };
+                iterations
+            }
+            _ => vec![node],
         };
         if let Some(fields) = attributes_read(&iterations, &occurrences, source) {
             found.push(FieldReads {

@@ -74,6 +74,11 @@ impl FileFacts {
     /// The facts of one file; it is parsed only when its text can hold the parsed facts, and
     /// then only in part (see [`fact_parts`]).
     pub fn collect(source: &str, module: Vec<String>) -> Self {
+        Self::collect_from(source, module, true)
+    }
+
+    /// [`FileFacts::collect`], parsing the file in part when `in_parts` and its outline allow.
+    fn collect_from(source: &str, module: Vec<String>, in_parts: bool) -> Self {
         let mut facts = FileFacts {
             awaited: awaited_names(source),
             default_response_class: source.contains("default_response_class"),
@@ -89,12 +94,17 @@ impl FileFacts {
         // A Beanie document's class line names `Document` (its base, or a base named after it).
         let declares_models = may_declare_models(source);
         let queries = may_query_models(source);
+        let needs = FactNeeds {
+            apps: defines_apps,
+            compression: compresses,
+            routes,
+            includes,
+            models: declares_models,
+            queries,
+        };
         if defines_apps || compresses || routes || includes || declares_models || queries {
-            // Routes, lifespans, models and queries need whole bodies; the middleware facts
-            // alone make do with module-level statements.
-            let whole = defines_apps || routes || includes || declares_models || queries;
-            let tree = (!whole)
-                .then(|| fact_parts(source, &module))
+            let tree = in_parts
+                .then(|| fact_parts(source, &module, &needs))
                 .flatten()
                 .and_then(|parts| crate::parse::parse_ranges(source, &parts))
                 .filter(|tree| !tree.root_node().has_error())
@@ -128,12 +138,51 @@ impl FileFacts {
     }
 }
 
+/// Which facts a file may hold, judged from its text.
+struct FactNeeds {
+    apps: bool,
+    compression: bool,
+    routes: bool,
+    includes: bool,
+    models: bool,
+    queries: bool,
+}
+
+impl FactNeeds {
+    /// Whether a definition's text can hold one of the needed facts, or something they read: an
+    /// app built in a factory, a lifespan or start-up handler (`yield`, `on_event`), a GET route,
+    /// an `include_router`, a query, an `add_middleware`. A definition with an `import` is kept
+    /// too, as the import table is the whole file's.
+    fn kept(&self, text: &str) -> bool {
+        contains_word(text, "import")
+            || (self.compression && contains_word(text, "add_middleware"))
+            || (self.apps
+                && ["FastAPI(", "APIRouter(", "yield", "on_event"]
+                    .iter()
+                    .any(|word| text.contains(word)))
+            || (self.routes && has_get_route_decorator(text))
+            || (self.includes && text.contains(".include_router("))
+            || (self.queries
+                && QUERY_CALLS
+                    .iter()
+                    .chain(&["to_list", "async for", "select("])
+                    .any(|call| text.contains(call)))
+    }
+}
+
 /// What the facts are read from: the statements outside definitions (where apps and routers
-/// are assigned), the definitions that call `add_middleware` or import an app or router class
-/// (the import table is the whole file's), and the other module-level definitions as stubs,
-/// which keep their names defined (a name defined in the module is not an import). `None` when
-/// the outline cannot be trusted: then the whole file.
-fn fact_parts(source: &str, module: &[String]) -> Option<Vec<std::ops::Range<usize>>> {
+/// are assigned), the classes whole when the file may declare models, the definitions that can
+/// hold a needed fact (see [`FactNeeds::kept`]), and the other module-level definitions as
+/// stubs, which keep their names defined (a name defined in the module is not an import).
+/// `None` when the outline cannot be trusted, or under `PERFOPT_PARSE_ALL`: then the whole file.
+fn fact_parts(
+    source: &str,
+    module: &[String],
+    needs: &FactNeeds,
+) -> Option<Vec<std::ops::Range<usize>>> {
+    if std::env::var_os("PERFOPT_PARSE_ALL").is_some() {
+        return None;
+    }
     let outline = Outline::scan(source);
     if !outline.well_formed {
         return None;
@@ -152,18 +201,21 @@ fn fact_parts(source: &str, module: &[String]) -> Option<Vec<std::ops::Range<usi
             constructor_imports
                 .iter()
                 .any(|line| (statement.first..statement.end).contains(line))
-                || contains_word(outline.text(statement), "add_middleware")
+                || needs.kept(outline.text(statement))
         };
         match kind {
             Kind::Other if outline.opens_block(statement) => Keep::Members,
             Kind::Other => Keep::Whole,
+            Kind::Class if needs.models && module_level => Keep::Whole,
             Kind::Class if needed() => Keep::Members,
             Kind::Def if needed() => Keep::Whole,
             _ if module_level => Keep::Stub,
             _ => Keep::Drop,
         }
     });
-    Some(parts)
+    // Parsing most of the file in parts costs about what parsing it whole does.
+    let kept: usize = parts.iter().map(|part| part.len()).sum();
+    (kept <= source.len() * 3 / 4).then_some(parts)
 }
 
 /// Text of the calls whose arguments can name the fields a query filters or sorts on.
@@ -687,6 +739,47 @@ mod tests {
 
     fn module(path: &str) -> Vec<String> {
         path.split('.').map(str::to_string).collect()
+    }
+
+    /// The Python files of the fixtures, the example app and the behaviour tests' apps.
+    fn python_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                python_files(&path, found);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn facts_read_in_parts_are_those_of_the_whole_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["codemods", "examples", "tests/behaviour"] {
+            python_files(&root.join(dir), &mut files);
+        }
+        assert!(files.len() > 100);
+        for path in files {
+            let source = std::fs::read_to_string(&path).unwrap();
+            // Unrelated definitions after it, so that it is parsed in parts.
+            let mut padded = format!("{source}\n");
+            for n in 0..source.len() / 20 + 1 {
+                padded.push_str(&format!(
+                    "\n\ndef _padding_{n}(value):\n    return value + {n}\n"
+                ));
+            }
+            for text in [&source, &padded] {
+                let json = |facts: FileFacts| serde_json::to_string(&facts).unwrap();
+                assert_eq!(
+                    json(FileFacts::collect(text, module("app.routes"))),
+                    json(FileFacts::collect_from(text, module("app.routes"), false)),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
     }
 
     #[test]
