@@ -6,7 +6,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
-use crate::semantic::models::Orm;
+use crate::semantic::models::{may_declare_models, Orm};
 use crate::semantic::project::ProjectIndex;
 use crate::semantic::queries::{FieldUse, QueriedField};
 use crate::syntax::{named_children, text, CallArgs};
@@ -24,19 +24,12 @@ static META: CodemodMeta = CodemodMeta {
     priority: 6,
     impact: "A filter or sort on an indexed field reads the matching entries of the index instead of scanning every document or row of the collection or table; the cost grows with the collection, not with the result. The behaviour test checks the results stay identical and SQLite's plan turns from `SCAN orders` into `SEARCH orders USING INDEX ix_orders_customer`, and that `init_beanie` builds the new indexes.",
     requires: &["class "],
-    // The files the first pass reads model classes from: a Beanie document's names `Document`.
-    gates: &[
-        Gate {
-            imports: &[],
-            literals: &["Document"],
-            shape: None,
-        },
-        Gate {
-            imports: &["sqlalchemy", "sqlmodel"],
-            literals: &[],
-            shape: None,
-        },
-    ],
+    // The files the first pass reads model classes from.
+    gates: &[Gate {
+        imports: &[],
+        literals: &[],
+        shape: Some(may_declare_models),
+    }],
     // The module's model classes that some query of the project filters or sorts on.
     mentions: &[Mention::project_names(ProjectIndex::queried_models_in)],
     scope: Scope::Module,

@@ -8,7 +8,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
-use crate::semantic::models::{ClassFacts, Orm};
+use crate::semantic::models::{may_declare_models, ClassFacts, Orm};
 use crate::semantic::project::{same_object, ProjectIndex};
 use crate::syntax::{named_children, text, CallArgs};
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,10 +27,19 @@ static META: CodemodMeta = CodemodMeta {
     requires: &[],
     gates: &[
         // Beanie queries, loaded with `to_list()` or iterated by `async for`.
-        Gate::imports_and(&[], &[".to_list(", "async for"]),
+        Gate {
+            imports: &[],
+            literals: &[".find(", ".find_all(", ".find_many(", ".all("],
+            shape: Some(loads_or_iterates),
+        },
         Gate::imports_and(&["sqlalchemy", "sqlmodel"], &["select("]),
-        // The document classes the projection models are defined next to.
-        Gate::imports_and(&[], &["Document"]),
+        // The document classes the projection models are defined next to: those the project
+        // index reads.
+        Gate {
+            imports: &[],
+            literals: &[],
+            shape: Some(may_declare_models),
+        },
     ],
     // Queries in functions; the document classes that queries of the project project.
     mentions: &[
@@ -129,6 +138,11 @@ triggers a lazy load, which raises `MissingGreenlet` under asyncio; so do `@reco
 reported: the code receiving them may need any field.
 "#,
 };
+
+/// Whether a file loads a query with `to_list()` or iterates one with `async for`.
+fn loads_or_iterates(source: &str) -> bool {
+    source.contains(".to_list(") || source.contains("async for")
+}
 
 /// The functions worth parsing for queries: those that load with `to_list()`, `async for` or a
 /// `select(`.

@@ -23,7 +23,7 @@ static META: CodemodMeta = CodemodMeta {
     safety: "unsafe",
     priority: 6,
     impact: "Measured by `tests/behaviour/run_db_writes_behaviour.py` (SQLAlchemy async on an aiosqlite file): importing 300 rows took 300 commits and 5.5 s before the fix, 1 commit and 36 ms after (one run on the development machine; SQLite still sends one INSERT per row).",
-    requires: &["for "],
+    requires: &["for ", "await"],
     gates: &[
         Gate {
             imports: &[],
