@@ -11,6 +11,7 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_index;
 mod missing_timeout;
+mod pool_settings;
 mod sequential_await_in_loop;
 mod sync_driver_in_async;
 mod unbounded_count;
@@ -36,6 +37,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &unbounded_list_endpoint::UnboundedListEndpoint,
     &unbounded_count::UnboundedCount,
     &sync_driver_in_async::SyncDriverInAsync,
+    &pool_settings::PoolSettings,
     &uncached_read_endpoint::UncachedReadEndpoint,
     &uncached_hot_lookup::UncachedHotLookup,
     &lru_cache_on_async::LruCacheOnAsync,

@@ -110,6 +110,31 @@ pub fn prepend_argument(call: Node, text: &str) -> Option<Edit> {
     })
 }
 
+/// Removes one argument of a call with the comma that separates it from its neighbour, or
+/// `None` when a comment sits in the text that would go.
+pub fn remove_argument(argument: Node, source: &str) -> Option<Edit> {
+    let arguments = argument.parent()?;
+    let siblings: Vec<Node> = crate::syntax::children(arguments);
+    let index = siblings.iter().position(|s| *s == argument)?;
+    let previous = siblings[..index]
+        .iter()
+        .rev()
+        .find(|s| (s.is_named() && s.kind() != "comment") || s.kind() == "(");
+    let edit = match previous {
+        // Not the first argument: from the end of the one before.
+        Some(previous) if previous.is_named() => {
+            Edit::delete(previous.end_byte(), argument.end_byte())
+        }
+        // The first: through the comma and blanks after it, up to the next argument or `)`.
+        _ => {
+            let next = siblings[index + 1..].iter().find(|s| s.kind() != ",")?;
+            Edit::delete(argument.start_byte(), next.start_byte())
+        }
+    };
+    let removed = &source[edit.start..edit.end];
+    (!removed.contains('#')).then_some(edit)
+}
+
 /// Renames the keyword of a `keyword_argument` node (`allow_redirects=` → `follow_redirects=`).
 pub fn rename_keyword(keyword_argument: Node, new_name: &str) -> Option<Edit> {
     let name = keyword_argument.child_by_field_name("name")?;

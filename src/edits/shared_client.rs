@@ -224,7 +224,7 @@ pub fn is_close_of(attribute: Node, name: &str, source: &str) -> bool {
 
 /// Edits that move each line of `body` one level left, to the indentation of `statement`; lines
 /// inside a multi-line string keep theirs (they are the string's content).
-fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
+pub fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
     let outer = indentation_at(source, statement.start_byte());
     let inner = indentation_at(source, body.start_byte());
     let Some(extra) = inner.strip_prefix(outer).filter(|e| !e.is_empty()) else {

@@ -1,0 +1,33 @@
+import json
+
+import redis.asyncio as redis
+from fastapi import APIRouter
+
+REDIS_URL = "redis://cache:6379/0"
+
+router = APIRouter()
+
+
+@router.get("/sessions/{sid}")
+async def read_session(sid: str):
+    r = redis.from_url(REDIS_URL, decode_responses=True)
+    raw = await r.get(f"session:{sid}")
+    await r.aclose()
+    return json.loads(raw) if raw else {}
+
+
+@router.post("/counters/{name}")
+async def bump(name: str):
+    async with redis.Redis(host="cache", port=6379, db=1) as counters:
+        value = await counters.incr(name)
+        '''A multi-line string
+        keeps its indentation.'''
+    return {"value": value}
+
+
+@router.delete("/sessions/{sid}")
+async def drop_session(sid: str):
+    if sid.startswith("tmp"):
+        r = redis.from_url(REDIS_URL)
+        await r.delete(f"session:{sid}")
+    return {}
