@@ -31,3 +31,13 @@ async def refresh_cache():
     client = redis.from_url("redis://cache:6379/2")
     await client.flushdb()
     await client.aclose()
+
+
+async def legacy_lifespan(app):
+    # An async generator passed as `lifespan=` runs once, not per request.
+    client = redis.from_url("redis://cache:6379/3")
+    yield
+    await client.aclose()
+
+
+legacy = FastAPI(lifespan=legacy_lifespan)

@@ -1,7 +1,7 @@
 import json
 
 import redis.asyncio as redis
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 REDIS_URL = "redis://cache:6379/0"
 
@@ -31,3 +31,17 @@ async def drop_session(sid: str):
         r = redis.from_url(REDIS_URL)
         await r.delete(f"session:{sid}")
     return {}
+
+
+async def get_cache():
+    # Handed to the route, which closes it: reported without a fix.
+    cache = redis.from_url(REDIS_URL)
+    yield cache
+
+
+@router.get("/cached/{key}")
+async def cached(key: str, cache=Depends(get_cache)):
+    try:
+        return {"value": await cache.get(key)}
+    finally:
+        await cache.aclose()

@@ -150,17 +150,15 @@ _get_db_client = AsyncIOMotorClient(settings.mongo_url)
 
 async def get_db():
     client = _get_db_client
-    try:
-        yield client[settings.mongo_db]
-    finally:
-        pass
+    yield client[settings.mongo_db]
 
 engine = create_async_engine(settings.database_url)
 cache = redis.asyncio.Redis.from_pool(redis.asyncio.BlockingConnectionPool.from_url(settings.redis_url, max_connections=10))
 ```
 A client built in `async with Client(...) as client:` becomes `client = <shared>` with the block
 dedented; a `client = Client(...)` at the top of the function keeps its line, now reading the
-shared client, and its `client.close()` / `await client.aclose()` statements go.
+shared client, and its `client.close()` / `await client.aclose()` statements go (with a
+`finally:` left empty, and a `try:` left with no other clause, whose body is dedented).
 
 ## Fix safety
 Unsafe, all three:
@@ -246,7 +244,8 @@ impl Codemod for PoolSettings {
 }
 
 /// A route handler, a function passed to `Depends(...)` in this module, or an undecorated
-/// generator (the `get_db()` dependency shape, or a streamed response's generator).
+/// generator that is not the app's lifespan (the `get_db()` dependency shape, or a streamed
+/// response's generator).
 fn runs_per_request(function: Node, file: &FileContext) -> bool {
     if file.fastapi().route(function).is_some() {
         return true;
@@ -257,8 +256,12 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
     let is_decorated = function
         .parent()
         .is_some_and(|p| p.kind() == "decorated_definition");
-    crate::source::contains(file.source, &format!("Depends({})", file.text(name)))
-        || (!is_decorated && own_body_nodes(function).iter().any(|n| n.kind() == "yield"))
+    let name = file.text(name);
+    let is_lifespan = crate::source::contains(file.source, &format!("lifespan={name}"));
+    crate::source::contains(file.source, &format!("Depends({name})"))
+        || (!is_decorated
+            && !is_lifespan
+            && own_body_nodes(function).iter().any(|n| n.kind() == "yield"))
 }
 
 /// Test suites and migrations, where a fresh client or `NullPool` is usually deliberate.
@@ -344,6 +347,14 @@ fn hoist_assignment<'s>(
             }
             "with_item" if text(node, source).trim() == name => {
                 return Err(format!("`{name}` is closed by an `async with`"));
+            }
+            // Whoever receives the client may close it, and a closed MongoClient stays closed.
+            "return_statement" | "yield"
+                if node.named_child(0).is_some_and(|v| text(v, source) == name) =>
+            {
+                return Err(format!(
+                    "`{name}` is handed to the caller, who may close it"
+                ));
             }
             _ => {}
         }
