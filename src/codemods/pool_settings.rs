@@ -98,7 +98,8 @@ Finds database and cache clients set up in a way that costs under load:
 Names count only when they resolve through the imports to those libraries. Test modules
 (`tests/`, `test_*.py`, `conftest.py`, or a module importing `pytest`) and migrations (Alembic's
 `env.py`, `migrations/`, or a module importing `alembic`) are not reported: a fresh client or
-`NullPool` is usually deliberate there. SQLite URLs with `NullPool` are not reported either.
+`NullPool` is usually deliberate there. Neither are SQLite URLs with `NullPool`, nor engines
+whose call (comments included) mentions PgBouncer.
 
 ## Why is this slow?
 Each client owns a connection pool. A client per request opens a new TCP connection (and its
@@ -457,7 +458,14 @@ fn null_pool(call: Node, written: &str, cx: &mut Context) {
         .first()
         .or(args.keyword("url").as_ref())
         .is_some_and(|url| file.text(*url).contains("sqlite"));
-    if !is_null_pool || is_sqlite {
+    // Behind PgBouncer in transaction mode, NullPool is the documented set-up.
+    let mentions_pgbouncer = {
+        let line_end = crate::source::line_end_at(file.source, call.end_byte());
+        file.source[call.start_byte()..line_end]
+            .to_ascii_lowercase()
+            .contains("bouncer")
+    };
+    if !is_null_pool || is_sqlite || mentions_pgbouncer {
         return;
     }
     let fix = remove_argument(poolclass, file.source)
@@ -468,7 +476,7 @@ fn null_pool(call: Node, written: &str, cx: &mut Context) {
             )
             .releasing("sqlalchemy")
         })
-        .ok_or_else(|| "a comment sits next to `poolclass=`: remove it by hand".to_string());
+        .ok_or_else(|| "a comment sits next to `poolclass=`: read it, then remove the argument by hand".to_string());
     cx.report(
         poolclass,
         format!("`{written}(..., poolclass=NullPool)` opens a new database connection for every checkout"),
