@@ -5,7 +5,8 @@
 //! routes paged by the fix must give, page after page, the lists they returned whole before; an
 //! order import batched by PO204 and counts rewritten by PO206 must store and count the same;
 //! fields indexed by PO202 must give the same query results, found through the new indexes;
-//! report routes projected by PO203 must answer the same JSON from fewer columns and fields.
+//! report routes projected by PO203 must answer the same JSON from fewer columns and fields; an
+//! app whose MongoDB and Redis clients PO207 shares must answer the same with one client each.
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -121,6 +122,18 @@ fn projected_report_routes_answer_the_same_from_fewer_columns_and_fields() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("over-fetching-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn shared_database_clients_answer_the_same_and_are_built_once() {
+    let Some((status, report)) = run_driver("run_pool_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("pool-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

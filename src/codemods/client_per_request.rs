@@ -4,12 +4,12 @@ use crate::codemod::{
     Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
 };
 use crate::edits::builders::append_argument;
-use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
+use crate::edits::importer::ModuleAdditions;
+use crate::edits::shared_client::{hoist_with_block, ClientSite};
 use crate::edits::shared_http::ssl_context;
-use crate::fix::{Edit, Fix};
+use crate::fix::Fix;
 use crate::semantic::blocking::{client_constructor, ClientKind};
 use crate::settings::ClientShare;
-use crate::source::{indentation_at, line_start_at};
 use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
 
@@ -189,205 +189,26 @@ impl Codemod for ClientPerRequest {
 /// above the function (`rates`). ARGS must be computable at import time: literals and names bound
 /// at module level before the function.
 fn shared_client_fix(call: Node, file: &FileContext) -> Result<Fix, String> {
-    let source = file.source;
-    let as_pattern = call.parent().filter(|p| p.kind() == "as_pattern");
-    let alias = as_pattern
-        .and_then(|p| p.child_by_field_name("alias"))
-        .and_then(|a| a.named_child(0).or(Some(a)))
-        .filter(|a| a.kind() == "identifier")
-        .ok_or("the client is not bound with `as name`")?;
-    let with_clause = as_pattern
-        .and_then(|p| p.parent())
-        .and_then(|item| item.parent())
-        .filter(|c| c.kind() == "with_clause" && c.named_child_count() == 1)
-        .ok_or("the `with` opens more than the client")?;
-    let statement = with_clause
-        .parent()
-        .filter(|s| s.kind() == "with_statement")
-        .ok_or("not a `with` statement")?;
-    let body = statement.child_by_field_name("body").ok_or("no body")?;
-    let colon = crate::syntax::children(statement)
-        .into_iter()
-        .find(|c| c.kind() == ":")
-        .ok_or("no colon")?;
-    let function = file.scopes.function_of(call).ok_or("not in a function")?;
-    let top = crate::syntax::named_children(file.tree.root_node())
-        .into_iter()
-        .find(|s| crate::syntax::contains(*s, function))
-        .ok_or("not in a module-level function")?;
-    let arguments = call
-        .child_by_field_name("arguments")
-        .ok_or("no arguments")?;
-    if CallArgs::of(call, source).keyword("cookies").is_some() {
+    if CallArgs::of(call, file.source).keyword("cookies").is_some() {
         return Err("the client has cookies of its own".into());
     }
-    if let Some(name) = first_runtime_name(arguments, top, file) {
-        return Err(format!("`{name}` is not known at import time"));
-    }
-    let name = text(alias, source);
-    let line_end = source[colon.end_byte()..]
-        .find('\n')
-        .map(|i| colon.end_byte() + i);
-    if line_end.is_none_or(|end| body.start_byte() < end) {
-        return Err("the body is on the `with` line".into());
-    }
-    if rebinds(body, name, source) {
-        return Err(format!("`{name}` is rebound or closed inside the block"));
-    }
+    let site = ClientSite::of(call, file)?;
     let mut additions = ModuleAdditions::new(file);
     let cookiejar = additions.module("http.cookiejar");
-    let callee = call
-        .child_by_field_name("function")
-        .map_or("", |f| text(f, source));
-    let args = text(arguments, source);
-    let inner = args[1..args.len() - 1].trim().trim_end_matches(',');
-    let separator = if inner.is_empty() { "" } else { ", " };
-    let constructor = format!(
-        "{callee}({inner}{separator}cookies={cookiejar}.CookieJar(policy={cookiejar}.DefaultCookiePolicy(allowed_domains=[])))"
+    let refusing_jar = format!(
+        "cookies={cookiejar}.CookieJar(policy={cookiejar}.DefaultCookiePolicy(allowed_domains=[]))"
     );
-    // Named after the function and the alias, so that fixes applied in the same pass (which
-    // cannot see each other's names) never pick the same one.
-    let function_name = function
-        .child_by_field_name("name")
-        .map_or("", |n| text(n, source));
-    let base = format!("_{function_name}_{name}");
-    if opened_clients(function, name, source) > 1 {
-        return Err(format!(
-            "`{name}` names more than one client in `{function_name}`"
-        ));
-    }
-    let le = file.stylist.line_ending;
-    let mut edits = Vec::new();
-    let shared = match existing_definition(file, &base, &constructor) {
-        Some(existing) => existing,
-        None => {
-            let shared = unique_name(file, &base);
-            edits.push(Edit::insert(
-                top.start_byte(),
-                format!("{shared} = {constructor}{le}{le}{le}"),
-            ));
-            shared
-        }
-    };
-    edits.push(Edit::replace(
-        statement.start_byte(),
-        colon.end_byte(),
-        format!("{name} = {shared}"),
-    ));
-    edits.extend(dedent_block(statement, body, source));
+    let (mut edits, shared) = hoist_with_block(&site, Some(&refusing_jar), file)?;
+    let name = file.text(
+        call.parent()
+            .and_then(|p| p.child_by_field_name("alias"))
+            .ok_or("no alias")?,
+    );
     edits.extend(additions.into_edit());
     Ok(Fix::unsafe_edits(
         format!("Share one module-level client: `{name} = {shared}`"),
         edits,
     ))
-}
-
-/// The first name in `node` that is not bound at module level before `top` (or imported).
-fn first_runtime_name<'s>(node: Node, top: Node, file: &'s FileContext) -> Option<&'s str> {
-    let mut found = None;
-    crate::parse::walk_tree(node, |n| {
-        if found.is_some() || n.kind() != "identifier" {
-            return;
-        }
-        let parent = n.parent();
-        let is_label = parent.is_some_and(|p| {
-            (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
-                || (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(n))
-        });
-        let name = file.text(n);
-        if !is_label
-            && (file.is_local_name(n, name)
-                || (file.imports.resolve(name).is_none() && !bound_before(file, top, name)))
-        {
-            found = Some(name);
-        }
-    });
-    found
-}
-
-/// Whether a module-level statement before `top` assigns or defines `name`.
-fn bound_before(file: &FileContext, top: Node, name: &str) -> bool {
-    crate::syntax::named_children(file.tree.root_node())
-        .into_iter()
-        .take_while(|s| s.start_byte() < top.start_byte())
-        .any(|statement| {
-            let target = match statement.kind() {
-                "expression_statement" => statement
-                    .named_child(0)
-                    .filter(|a| a.kind() == "assignment")
-                    .and_then(|a| a.child_by_field_name("left")),
-                "function_definition" | "class_definition" => statement.child_by_field_name("name"),
-                _ => None,
-            };
-            target.is_some_and(|t| file.text(t) == name)
-        })
-}
-
-/// How many `with ... as name` items in `function` bind `name`.
-fn opened_clients(function: Node, name: &str, source: &str) -> usize {
-    let mut count = 0;
-    crate::parse::walk_tree(function, |n| {
-        if n.kind() == "with_item" && text(n, source).ends_with(&format!(" as {name}")) {
-            count += 1;
-        }
-    });
-    count
-}
-
-/// Whether the block assigns `name` or closes it (`await name.aclose()`).
-fn rebinds(body: Node, name: &str, source: &str) -> bool {
-    let mut found = false;
-    crate::parse::walk_tree(body, |n| {
-        found |= match n.kind() {
-            "assignment" | "augmented_assignment" | "for_statement" | "as_pattern" => n
-                .child_by_field_name("left")
-                .or_else(|| n.child_by_field_name("alias"))
-                .is_some_and(|t| text(t, source) == name),
-            "attribute" => {
-                n.child_by_field_name("object")
-                    .is_some_and(|o| text(o, source) == name)
-                    && n.child_by_field_name("attribute")
-                        .is_some_and(|a| matches!(text(a, source), "aclose" | "close"))
-            }
-            _ => false,
-        };
-    });
-    found
-}
-
-/// Edits that move each line of `body` one level left, to the indentation of `statement`; lines
-/// inside a multi-line string keep theirs (they are the string's content).
-fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
-    let outer = indentation_at(source, statement.start_byte());
-    let inner = indentation_at(source, body.start_byte());
-    let Some(extra) = inner.strip_prefix(outer).filter(|e| !e.is_empty()) else {
-        return Vec::new();
-    };
-    let mut strings = Vec::new();
-    crate::parse::walk_tree(body, |n| {
-        if n.kind() == "string" && text(n, source).contains('\n') {
-            strings.push((n.start_byte(), n.end_byte()));
-        }
-    });
-    let first_line = line_start_at(source, body.start_byte());
-    let mut edits = Vec::new();
-    let mut line = first_line;
-    while line < body.end_byte() {
-        let in_string = strings
-            .iter()
-            .any(|&(start, end)| start < line && line < end);
-        let indented =
-            source[line..].starts_with(outer) && source[line + outer.len()..].starts_with(extra);
-        if !in_string && indented {
-            let at = line + outer.len();
-            edits.push(Edit::delete(at, at + extra.len()));
-        }
-        match source[line..].find('\n') {
-            Some(i) => line += i + 1,
-            None => break,
-        }
-    }
-    edits
 }
 
 /// A client that lives for one call: opened by a `with`/`async with` inside the function, or

@@ -12,6 +12,7 @@ mod missing_compression;
 mod missing_index;
 mod missing_timeout;
 mod over_fetching;
+mod pool_settings;
 mod sequential_await_in_loop;
 mod sync_driver_in_async;
 mod unbounded_count;
@@ -37,6 +38,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &write_in_loop::WriteInLoop,
     &unbounded_list_endpoint::UnboundedListEndpoint,
     &unbounded_count::UnboundedCount,
+    &pool_settings::PoolSettings,
     &sync_driver_in_async::SyncDriverInAsync,
     &uncached_read_endpoint::UncachedReadEndpoint,
     &uncached_hot_lookup::UncachedHotLookup,

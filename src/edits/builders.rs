@@ -110,6 +110,47 @@ pub fn prepend_argument(call: Node, text: &str) -> Option<Edit> {
     })
 }
 
+/// Removes one argument of a call with the comma that separates it from its neighbour (its
+/// whole line when it stands alone on one), or `None` when a comment sits in the text that
+/// would go.
+pub fn remove_argument(argument: Node, source: &str) -> Option<Edit> {
+    // A comment after it on its line is about it: it would be left describing something else.
+    let rest_of_line = crate::source::line_end_at(source, argument.end_byte());
+    if source[argument.end_byte()..rest_of_line].contains('#') {
+        return None;
+    }
+    let line_start = crate::source::line_start_at(source, argument.start_byte());
+    let after = source[argument.end_byte()..].trim_start_matches([' ', '\t']);
+    let after = after.strip_prefix(',').unwrap_or(after);
+    let after = after.trim_start_matches([' ', '\t']);
+    let alone_on_line = source[line_start..argument.start_byte()].trim().is_empty()
+        && (after.starts_with('\n') || after.starts_with("\r\n"));
+    if alone_on_line {
+        let line_end = source.len() - after.len() + after.find('\n')? + 1;
+        return Some(Edit::delete(line_start, line_end));
+    }
+    let arguments = argument.parent()?;
+    let siblings: Vec<Node> = crate::syntax::children(arguments);
+    let index = siblings.iter().position(|s| *s == argument)?;
+    let previous = siblings[..index]
+        .iter()
+        .rev()
+        .find(|s| (s.is_named() && s.kind() != "comment") || s.kind() == "(");
+    let edit = match previous {
+        // Not the first argument: from the end of the one before.
+        Some(previous) if previous.is_named() => {
+            Edit::delete(previous.end_byte(), argument.end_byte())
+        }
+        // The first: through the comma and blanks after it, up to the next argument or `)`.
+        _ => {
+            let next = siblings[index + 1..].iter().find(|s| s.kind() != ",")?;
+            Edit::delete(argument.start_byte(), next.start_byte())
+        }
+    };
+    let removed = &source[edit.start..edit.end];
+    (!removed.contains('#')).then_some(edit)
+}
+
 /// Renames the keyword of a `keyword_argument` node (`allow_redirects=` → `follow_redirects=`).
 pub fn rename_keyword(keyword_argument: Node, new_name: &str) -> Option<Edit> {
     let name = keyword_argument.child_by_field_name("name")?;
@@ -242,6 +283,23 @@ mod tests {
             }
         });
         found.unwrap()
+    }
+
+    #[test]
+    fn remove_argument_takes_its_comma_or_its_line_and_spares_comments() {
+        let removed = |source: &str| {
+            let tree = parse(source).unwrap();
+            remove_argument(first(&tree, "keyword_argument"), source)
+                .map(|edit| apply(source, &[edit]))
+        };
+        assert_eq!(removed("f(p=N, u=X)\n").as_deref(), Some("f(u=X)\n"));
+        assert_eq!(removed("f(u, p=N)\n").as_deref(), Some("f(u)\n"));
+        assert_eq!(removed("f(p=N)\n").as_deref(), Some("f()\n"));
+        assert_eq!(
+            removed("f(\r\n    u,  # dsn\r\n    p=N,\r\n)\r\n").as_deref(),
+            Some("f(\r\n    u,  # dsn\r\n)\r\n")
+        );
+        assert_eq!(removed("f(\n    u,\n    p=N,  # why\n)\n"), None);
     }
 
     #[test]

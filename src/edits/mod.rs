@@ -4,4 +4,5 @@
 pub mod builders;
 pub mod importer;
 pub mod lifespan;
+pub mod shared_client;
 pub mod shared_http;
