@@ -11,6 +11,7 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_index;
 mod missing_timeout;
+pub(crate) mod n_plus_one_query;
 mod sequential_await_in_loop;
 mod sync_driver_in_async;
 mod unbounded_count;
@@ -31,6 +32,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &sequential_await_in_loop::SequentialAwaitInLoop,
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
+    &n_plus_one_query::NPlusOneQuery,
     &missing_index::MissingIndex,
     &write_in_loop::WriteInLoop,
     &unbounded_list_endpoint::UnboundedListEndpoint,

@@ -53,6 +53,14 @@ pub struct ClassFacts {
     /// columns, the first column of an `Index(...)`/`UniqueConstraint(...)` in `__table_args__`.
     #[serde(default)]
     pub indexed: Vec<String>,
+    /// SQLAlchemy `relationship(...)` / SQLModel `Relationship(...)` attributes and their loader
+    /// strategy (`lazy=`, or SQLModel's `sa_relationship_kwargs={"lazy": ...}`; `select` when
+    /// not given).
+    #[serde(default)]
+    pub relationships: Vec<(String, String)>,
+    /// Beanie fields annotated with one `Link[...]` (optional or not, not a list of links).
+    #[serde(default)]
+    pub links: Vec<String>,
 }
 
 /// The Python type of a primary key, as far as paging by it needs to know.
@@ -116,6 +124,8 @@ pub fn class_facts(
             id_annotation: None,
             fields: Vec::new(),
             indexed: Vec::new(),
+            relationships: Vec::new(),
+            links: Vec::new(),
         };
         for base in named_children(arguments) {
             match base.kind() {
@@ -183,9 +193,16 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         if annotation.is_some_and(|a| text(a, source).contains("Indexed(")) {
             facts.indexed.push(name.to_string());
         }
+        if annotation.is_some_and(|a| is_single_link(text(a, source))) {
+            facts.links.push(name.to_string());
+        }
         let Some(column) = value.filter(|r| r.kind() == "call") else {
             continue;
         };
+        if let Some(lazy) = relationship_loader(column, source, imports) {
+            facts.relationships.push((name.to_string(), lazy));
+            continue;
+        }
         let args = CallArgs::of(column, source);
         let flag = |keyword: &str| {
             args.keyword(keyword)
@@ -216,6 +233,45 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         };
         facts.primary_keys.push((name.to_string(), key_type));
     }
+}
+
+/// `Link[Customer]`, `Optional[Link[Customer]]`, `Link["Customer"] | None`: one linked document.
+fn is_single_link(annotation: &str) -> bool {
+    let compact: String = annotation.chars().filter(|c| !c.is_whitespace()).collect();
+    let inner = compact
+        .strip_prefix("Optional[")
+        .and_then(|i| i.strip_suffix(']'))
+        .or_else(|| compact.strip_suffix("|None"))
+        .unwrap_or(&compact);
+    inner.starts_with("Link[") || inner.starts_with("beanie.Link[")
+}
+
+/// The loader strategy of a `relationship(...)` (SQLAlchemy) or `Relationship(...)` (SQLModel)
+/// call; `None` when `column` is neither.
+fn relationship_loader(column: Node, source: &str, imports: &ImportMap) -> Option<String> {
+    let callee = column
+        .child_by_field_name("function")
+        .and_then(|f| qualified_static(f, source, imports))?;
+    let args = CallArgs::of(column, source);
+    let lazy = if callee.starts_with("sqlalchemy.") && callee.ends_with(".relationship") {
+        args.keyword("lazy")
+    } else if callee.starts_with("sqlmodel.") && callee.ends_with(".Relationship") {
+        args.keyword("sa_relationship_kwargs")
+            .filter(|d| d.kind() == "dictionary")
+            .and_then(|d| {
+                named_children(d).into_iter().find_map(|pair| {
+                    let key = pair.child_by_field_name("key")?;
+                    (string_value(key, source)? == "lazy")
+                        .then(|| pair.child_by_field_name("value"))?
+                })
+            })
+    } else {
+        return None;
+    };
+    Some(
+        lazy.and_then(|l| string_value(l, source))
+            .unwrap_or_else(|| "select".to_string()),
+    )
 }
 
 /// The leading key of each entry of `indexes = [...]` in a Beanie `Settings` class: its first
@@ -468,5 +524,33 @@ mod tests {
         );
         assert_eq!(key("app.models.Pair"), Some((Orm::Sql, None)));
         assert_eq!(key("app.models.HeroIn"), None);
+    }
+
+    #[test]
+    fn relationships_and_links_are_recorded_with_their_loading() {
+        let found = classes(
+            "from typing import Optional\nfrom beanie import Document, Link\nfrom sqlalchemy.orm import Mapped, relationship\nfrom sqlmodel import SQLModel, Field, Relationship\nclass Order(Base):\n    __tablename__ = 'orders'\n    items: Mapped[list['Item']] = relationship(back_populates='order')\n    customer: Mapped['Customer'] = relationship(lazy='joined')\nclass Team(SQLModel, table=True):\n    heroes: list['Hero'] = Relationship(sa_relationship_kwargs={'lazy': 'selectin'})\nclass Post(Document):\n    author: Link['Author']\n    editor: Optional[Link['Author']] = None\n    tags: list[Link['Tag']] = []\n",
+        );
+        let order = found
+            .iter()
+            .find(|c| c.qualified == "app.models.Order")
+            .unwrap();
+        assert_eq!(
+            order.relationships,
+            [
+                ("items".into(), "select".into()),
+                ("customer".into(), "joined".into())
+            ]
+        );
+        let team = found
+            .iter()
+            .find(|c| c.qualified == "app.models.Team")
+            .unwrap();
+        assert_eq!(team.relationships, [("heroes".into(), "selectin".into())]);
+        let post = found
+            .iter()
+            .find(|c| c.qualified == "app.models.Post")
+            .unwrap();
+        assert_eq!(post.links, ["author", "editor"]);
     }
 }
