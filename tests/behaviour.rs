@@ -4,7 +4,8 @@
 //! results must be identical (the program's calls concurrent, the exports streamed), and listing
 //! routes paged by the fix must give, page after page, the lists they returned whole before; an
 //! order import batched by PO204 and counts rewritten by PO206 must store and count the same;
-//! fields indexed by PO202 must give the same query results, found through the new indexes.
+//! fields indexed by PO202 must give the same query results, found through the new indexes;
+//! per-item queries batched by PO201 must answer the same JSON with fewer queries.
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -108,6 +109,18 @@ fn indexed_fields_keep_the_query_results_and_turn_scans_into_index_searches() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("index-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn batched_per_item_queries_answer_the_same_with_fewer_queries() {
+    let Some((status, report)) = run_driver("run_n_plus_one_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("n-plus-one-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }
