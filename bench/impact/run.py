@@ -84,6 +84,7 @@ ENDPOINTS = [
     Endpoint("product", "GET", "/products/SKU-0042", "PO107, PO101, PO301"),
     Endpoint("catalogue", "GET", "/products", "PO304, PO205, PO301", headers={"Accept-Encoding": "gzip"}),
     Endpoint("prices", "GET", "/products/prices", "PO303, PO105, PO301"),
+    Endpoint("shipped", "GET", "/orders/shipped", "PO201 (50 orders), PO301"),
 ]
 
 

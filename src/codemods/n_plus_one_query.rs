@@ -102,8 +102,8 @@ async def list_orders(session: AsyncSession = Depends(get_session)):
     customer_by_id = {row.id: row for row in (await session.scalars(select(Customer).where(Customer.id.in_(customer_keys)))).all()}
     line_item_keys = [order.id for order in orders]
     line_items_by_order_id = {}
-    for line_item in (await session.execute(select(LineItem).where(LineItem.order_id.in_(line_item_keys)).order_by(LineItem.id))).scalars().all():
-        line_items_by_order_id.setdefault(line_item.order_id, []).append(line_item)
+    for line_item_row in (await session.execute(select(LineItem).where(LineItem.order_id.in_(line_item_keys)).order_by(LineItem.id))).scalars().all():
+        line_items_by_order_id.setdefault(line_item_row.order_id, []).append(line_item_row)
     for order in orders:
         customer = customer_by_id.get(order.customer_id)
         lines = list(line_items_by_order_id.get(order.id, []))
@@ -119,7 +119,9 @@ per item becomes `fetch_links=True` on the `find` that loaded the documents.
 
 ## When there is no fix
 The finding is reported without a fix, saying why, when the loop body writes (`commit`, `add`,
-`insert`, `save`, …: the reads may depend on the writes), a `try` inside the loop wraps the
+`insert`, `save`, …: the reads may depend on the writes), the queries run at once in
+`asyncio.gather(*(session.get(...) for ...))` (one `AsyncSession` must not run them
+concurrently, and they are still one per item), a `try` inside the loop wraps the
 query, the query runs only under a condition or for a filtered comprehension, the key uses a
 name the loop body assigns (it may come from earlier iterations), the loop is an `async for`,
 the loop is not over a local query result (or a list of ids taken from one: anything else may be
@@ -156,6 +158,7 @@ impl Codemod for NPlusOneQuery {
             "list_comprehension",
             "dictionary_comprehension",
             "set_comprehension",
+            "generator_expression",
         ]
     }
 
@@ -540,6 +543,12 @@ fn per_item_queries<'t>(
             }
             let query = match n.kind() {
                 "await" => awaited_query(n, lp, parent, file),
+                "call"
+                    if n.parent().is_some_and(|p| p.kind() != "await")
+                        && gathered(lp.node, file) =>
+                {
+                    gathered_query(n, lp, file)
+                }
                 "attribute" => lazy_relationship(n, lp, parent, file),
                 _ => None,
             };
@@ -547,6 +556,39 @@ fn per_item_queries<'t>(
         });
     }
     found
+}
+
+/// Whether the comprehension is an argument of `asyncio.gather(*(...))`.
+fn gathered(comprehension: Node, file: &FileContext) -> bool {
+    let mut current = comprehension.parent();
+    while let Some(n) = current {
+        match n.kind() {
+            "list_splat" | "parenthesized_expression" | "argument_list" => current = n.parent(),
+            "call" => return file.callee(n).is_some_and(|q| q == "asyncio.gather"),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A query call (not awaited) per item of a comprehension that `asyncio.gather` runs.
+fn gathered_query<'t>(
+    call: Node<'t>,
+    lp: &Loop<'t>,
+    file: &FileContext<'t>,
+) -> Option<PerItem<'t>> {
+    let (receiver, method, _) = method_call(call, file.source)?;
+    if !lp.uses_target(call, file.source) {
+        return None;
+    }
+    let args = CallArgs::of(call, file.source);
+    let mut query = by_key(call, unparenthesize(receiver), method, &args, lp, file)?;
+    let reason = match query.shape {
+        Shape::ByKey { orm: Orm::Sql, .. } => "the queries run at once in `asyncio.gather` on one session, which an `AsyncSession` does not allow; load them with one `IN` query by hand",
+        _ => "`asyncio.gather` runs the queries at once, but still one per item; load them with one `In(...)` query by hand",
+    };
+    query.unbatchable = Some(reason.to_string());
+    Some(query)
 }
 
 /// The innermost loop around `node` within its function that runs it once per item: not the
@@ -1020,6 +1062,9 @@ fn fix(
     function: Node,
     file: &FileContext,
 ) -> Result<Fix, String> {
+    if let Some(reason) = &query.unbatchable {
+        return Err(reason.clone());
+    }
     if let Some(blocker) = loop_blocker(query, lp, file) {
         return Err(blocker);
     }
@@ -1035,9 +1080,6 @@ fn fix(
                     "the loop is over `{}`, which is not a local query result (nor ids taken from one): it may be an iterator a batch would use up",
                     text(lp.iterable, file.source)
                 ));
-            }
-            if let Some(reason) = &query.unbatchable {
-                return Err(reason.clone());
             }
             if let Some(name) = read_names(*key, file.source)
                 .into_iter()
@@ -1073,10 +1115,18 @@ fn snake(model: &str) -> String {
 }
 
 fn plural(name: &str) -> String {
-    if name.ends_with('s') {
-        name.to_string()
-    } else {
-        format!("{name}s")
+    let consonant_y = name.strip_suffix('y').filter(|stem| {
+        stem.chars()
+            .next_back()
+            .is_some_and(|c| !"aeiou".contains(c))
+    });
+    match consonant_y {
+        Some(stem) => format!("{stem}ies"),
+        None if name.ends_with('s') => name.to_string(),
+        None if name.ends_with('o') || name.ends_with("ch") || name.ends_with('x') => {
+            format!("{name}es")
+        }
+        None => format!("{name}s"),
     }
 }
 
@@ -1370,5 +1420,8 @@ mod tests {
         assert_eq!(snake("models.Customer"), "customer");
         assert_eq!(plural("line_item"), "line_items");
         assert_eq!(plural("address"), "address");
+        assert_eq!(plural("hero"), "heroes");
+        assert_eq!(plural("category"), "categories");
+        assert_eq!(plural("survey"), "surveys");
     }
 }
