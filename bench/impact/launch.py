@@ -7,6 +7,7 @@ The upstream URLs and file paths come from the app's own settings (`SHOP_*` envi
 variables), as in a deployment.
 """
 import argparse
+import asyncio
 import sys
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
@@ -77,11 +78,35 @@ def look_ids_up_directly() -> None:
     mongomock.collection.Collection._iter_documents = iter_documents
 
 
+def delay_database_commands(delay_s: float) -> None:
+    """mongomock answers in process; a MongoDB server is a network round trip away. Make each
+    command that reads or writes documents wait `delay_s` first."""
+    def delayed(method):
+        async def wait_then(self, *args, **kwargs):
+            await asyncio.sleep(delay_s)
+            return await method(self, *args, **kwargs)
+
+        return wait_then
+
+    commands = {
+        mongomock_motor.AsyncMongoMockCollection: [
+            "find_one", "insert_one", "insert_many", "replace_one", "update_one", "update_many",
+            "delete_one", "delete_many", "count_documents",
+        ],
+        mongomock_motor.AsyncCursor: ["to_list"],
+        mongomock_motor.AsyncLatentCommandCursor: ["to_list"],
+    }
+    for cls, names in commands.items():
+        for name in names:
+            setattr(cls, name, delayed(getattr(cls, name)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app-dir", required=True, help="directory holding the `app` package")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--db-delay-ms", type=float, default=0, help="delay before each MongoDB command")
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--shipped-orders", type=int, default=400)
     args = parser.parse_args()
@@ -89,6 +114,8 @@ def main():
     # app.main does `from motor.motor_asyncio import AsyncIOMotorClient`: swap it before the import.
     motor.motor_asyncio.AsyncIOMotorClient = mongomock_motor.AsyncMongoMockClient
     look_ids_up_directly()
+    if args.db_delay_ms:
+        delay_database_commands(args.db_delay_ms / 1000)
     sys.path.insert(0, args.app_dir)
     from app import main as shop
     from app.config import settings
