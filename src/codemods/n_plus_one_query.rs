@@ -28,7 +28,7 @@ static META: CodemodMeta = CodemodMeta {
     fix: FixAvailability::Sometimes,
     safety: "unsafe",
     priority: 6,
-    impact: "Measured by `tests/behaviour/run_n_plus_one_behaviour.py`: the endpoints send 2 queries (or 2 aggregation/find commands) instead of 1 + N, with identical JSON; see `bench/impact/n_plus_one.md` for request rates.",
+    impact: "Measured by `tests/behaviour/run_n_plus_one_behaviour.py` (40 orders, identical JSON): 81 queries → 3 for a route with two per-item queries (SQLAlchemy and Beanie alike), 41 → 2 for a lazy relationship, 13 → 1 for 12 `Link` fetches. `bench/impact/n_plus_one.md`: with 1 ms per MongoDB command, shop-api's 50 shipped orders went from 12.4 to 59.8 req/s at 1 client (one run).",
     requires: &["await", "for "],
     gates: &[Gate {
         imports: &[],
@@ -75,9 +75,12 @@ mapped SQLAlchemy/SQLModel class count (a dict's `.get()`, `requests.get`, Beaut
 A list of N items costs 1 + N round trips to the database, one after another: at 1 ms a round
 trip, 200 orders take 200 ms of waiting in every request, and the database parses and plans the
 same statement N times. One batched query (`$in` / `IN (...)`) costs one round trip. Measured by
-perfopt's behaviour test (`tests/behaviour/run_n_plus_one_behaviour.py`), the fixed endpoints send
-2 queries where they sent 1 + N (the counts are printed by the test); request rates are in
-`bench/impact/n_plus_one.md`.
+perfopt's behaviour test (`tests/behaviour/run_n_plus_one_behaviour.py`, 40 orders, one run): a
+route with a customer and an item query per order sent 81 queries before the fix and 3 after, on
+SQLAlchemy (aiosqlite) as on Beanie (mongomock-motor); a lazy relationship read per order 41 and
+2; 12 `Link` fetches 13 commands and 1. In `bench/impact/n_plus_one.md`, with each MongoDB command
+made to wait 1 ms, shop-api's list of 50 shipped orders went from 12.4 to 59.8 requests per
+second at one client.
 
 ## Example
 ```python
@@ -201,8 +204,9 @@ struct Loop<'t> {
     iterable: Node<'t>,
     /// What runs per item: the `for` body, or the comprehension's element and `if` clauses.
     per_item: Vec<Node<'t>>,
-    /// Names bound per item: the target's, and those the loop body assigns.
+    /// Names the loop target binds.
     target_names: Vec<&'t str>,
+    /// Names the loop body assigns: a key that reads one may come from earlier iterations.
     assigned_in_body: Vec<&'t str>,
     filtered: bool,
     is_async: bool,
