@@ -173,7 +173,9 @@ impl Codemod for NPlusOneQuery {
         let Some(lp) = Loop::of(node, file) else {
             return;
         };
-        let parent = local_parent(lp.iterable, lp.node, function, file);
+        let parent = lp
+            .anchor()
+            .and_then(|anchor| local_parent(lp.iterable, anchor, function, file));
         for query in per_item_queries(&lp, parent.as_ref(), file) {
             let message = query.message(&lp, file);
             let fix = fix(&query, &lp, parent.as_ref(), function, file);
@@ -191,7 +193,9 @@ pub fn batches_query_in(loop_node: Node, file: &FileContext) -> bool {
     ) else {
         return false;
     };
-    let parent = local_parent(lp.iterable, lp.node, function, file);
+    let parent = lp
+        .anchor()
+        .and_then(|anchor| local_parent(lp.iterable, anchor, function, file));
     per_item_queries(&lp, parent.as_ref(), file)
         .iter()
         .any(|query| fix(query, &lp, parent.as_ref(), function, file).is_ok())
@@ -280,6 +284,16 @@ impl<'t> Loop<'t> {
             filtered,
             is_async,
         })
+    }
+
+    /// The statement the batch goes before: the `for` statement, or the statement holding the
+    /// comprehension.
+    fn anchor(&self) -> Option<Node<'t>> {
+        if self.node.kind() == "for_statement" {
+            Some(self.node)
+        } else {
+            enclosing_statement(self.node)
+        }
     }
 
     /// Whether `node` reads a name bound by the loop target.
@@ -1151,11 +1165,9 @@ fn batch_fix(
     let source = file.source;
     let le = file.stylist.line_ending;
     let unit = &file.stylist.indent;
-    let anchor = if lp.node.kind() == "for_statement" {
-        lp.node
-    } else {
-        enclosing_statement(lp.node).ok_or("the comprehension is not in a statement")?
-    };
+    let anchor = lp
+        .anchor()
+        .ok_or("the comprehension is not in a statement")?;
     let indent = indentation_at(source, anchor.start_byte());
     let line_start = source[..anchor.start_byte()]
         .rfind('\n')
