@@ -6,7 +6,8 @@
 //! order import batched by PO204 and counts rewritten by PO206 must store and count the same;
 //! fields indexed by PO202 must give the same query results, found through the new indexes;
 //! report routes projected by PO203 must answer the same JSON from fewer columns and fields; an
-//! app whose MongoDB and Redis clients PO207 shares must answer the same with one client each.
+//! app whose MongoDB and Redis clients PO207 shares must answer the same with one client each;
+//! per-item queries batched by PO201 must answer the same JSON with fewer queries.
 //! They need a Python with tests/behaviour/requirements.txt (`scripts/test.sh` makes one and sets
 //! PERFOPT_TEST_PYTHON); under CI they must run, elsewhere they are skipped with a message.
 
@@ -134,6 +135,18 @@ fn shared_database_clients_answer_the_same_and_are_built_once() {
     assert!(status.success(), "{report}");
     assert!(
         report.contains("pool-behaviour: ") && report.contains(" passed, 0 failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn batched_per_item_queries_answer_the_same_with_fewer_queries() {
+    let Some((status, report)) = run_driver("run_n_plus_one_behaviour.py") else {
+        return;
+    };
+    assert!(status.success(), "{report}");
+    assert!(
+        report.contains("n-plus-one-behaviour: ") && report.contains(" passed, 0 failed"),
         "{report}"
     );
 }

@@ -84,6 +84,7 @@ ENDPOINTS = [
     Endpoint("product", "GET", "/products/SKU-0042", "PO107, PO101, PO301"),
     Endpoint("catalogue", "GET", "/products", "PO304, PO205, PO301", headers={"Accept-Encoding": "gzip"}),
     Endpoint("prices", "GET", "/products/prices", "PO303, PO105, PO301"),
+    Endpoint("shipped", "GET", "/orders/shipped", "PO201 (50 orders), PO301"),
 ]
 
 
@@ -335,7 +336,9 @@ def measure(args, python: Path, tool: str, workdir: Path) -> tuple[list[dict], d
         for phase in PHASES:
             port = free_port()
             app = Service(
-                phase, [str(python), str(HERE / "launch.py"), "--app-dir", str(workdir / phase), "--port", str(port)],
+                phase,
+                [str(python), str(HERE / "launch.py"), "--app-dir", str(workdir / phase), "--port", str(port),
+                 "--db-delay-ms", str(args.db_delay_ms)],
                 workdir / phase, env, logs,
             )
             services.append(app)
@@ -420,7 +423,9 @@ def markdown(meta: dict, cells: list[dict]) -> str:
         + (f" --ignore {meta['ignore']}" if meta.get("ignore") else "") + "`",
         "",
         f"Run of {meta['date']} on {meta['machine']}; {meta['perfopt']}; load generator {meta['loadgen']}; "
-        f"upstream delay {meta['delay_ms']:g} ms; {meta['duration_s']:g} s per cell after a {meta['warmup_s']:g} s "
+        f"upstream delay {meta['delay_ms']:g} ms; "
+        + (f"MongoDB command delay {meta['db_delay_ms']:g} ms; " if meta.get("db_delay_ms") else "")
+        + f"{meta['duration_s']:g} s per cell after a {meta['warmup_s']:g} s "
         f"warm-up; both apps served at once, loaded one after the other. How to reproduce and caveats: "
         "[README.md](README.md).",
         "",
@@ -471,6 +476,8 @@ def main() -> int:
     parser.add_argument("--clients", help="comma-separated concurrency levels (default 1,16,64)")
     parser.add_argument("--endpoints", help=f"comma-separated subset of: {', '.join(e.name for e in ENDPOINTS)}")
     parser.add_argument("--delay-ms", type=float, default=50, help="upstream answer delay (default 50)")
+    parser.add_argument("--db-delay-ms", type=float, default=0,
+                        help="delay before each MongoDB command, a database round trip (default 0)")
     parser.add_argument("--fail-every", type=int, default=10,
                         help="payments answers 503 to the first attempt of every Nth charge (default 10)")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the venv (default: this one)")
@@ -519,6 +526,7 @@ def main() -> int:
         "perfopt": fix["perfopt"],
         "loadgen": loadgen_version,
         "delay_ms": args.delay_ms,
+        "db_delay_ms": args.db_delay_ms,
         "fail_every": args.fail_every,
         "duration_s": args.duration,
         "warmup_s": args.warmup,

@@ -11,6 +11,7 @@ mod lru_cache_on_async;
 mod missing_compression;
 mod missing_index;
 mod missing_timeout;
+pub(crate) mod n_plus_one_query;
 mod over_fetching;
 mod pool_settings;
 mod sequential_await_in_loop;
@@ -33,6 +34,7 @@ pub static ALL: &[&dyn Codemod] = &[
     &sequential_await_in_loop::SequentialAwaitInLoop,
     &independent_sequential_awaits::IndependentSequentialAwaits,
     &client_per_request::ClientPerRequest,
+    &n_plus_one_query::NPlusOneQuery,
     &missing_index::MissingIndex,
     &over_fetching::OverFetching,
     &write_in_loop::WriteInLoop,

@@ -275,7 +275,7 @@ fn projection(
         let Some(class_module) = class.qualified.rsplit_once('.').map(|(m, _)| m) else {
             continue;
         };
-        if class.relations.iter().any(|r| r == field) {
+        if class.is_relation(field) {
             return Some(Err(format!("`{field}` is a link: project it by hand")));
         }
         if !same_object(class_module, module) {
@@ -371,7 +371,7 @@ fn sql_columns(project: &ProjectIndex, qualified: &str, read: &[&str]) -> Option
     let is_column = |f: &&str| {
         declared
             .iter()
-            .any(|(d, class)| d == f && !class.relations.iter().any(|r| r == f))
+            .any(|(d, class)| d == f && !class.is_relation(f))
     };
     if !read.iter().all(is_column) {
         return None;

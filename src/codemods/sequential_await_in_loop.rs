@@ -75,7 +75,8 @@ The finding is reported without a fix, saying why, when the loop has an `else`, 
 rewrite would drop them), or its variable is used after the loop; when the call uses an earlier
 result (the list being built), awaits something else, or looks like it uses a shared database
 session or connection (a name such as `session`, `db`, `conn`, `tx`, `cursor`): one
-`AsyncSession` or connection must never run concurrent operations. Loops that `break`,
+`AsyncSession` or connection must never run concurrent operations; when PO201
+(n-plus-one-query) is enabled and batches the loop's query into one. Loops that `break`,
 `continue`, `return` or `yield`, or that do anything besides collecting, are not this shape and
 are not reported.
 
@@ -112,7 +113,13 @@ impl Codemod for SequentialAwaitInLoop {
             .call
             .child_by_field_name("function")
             .map_or(String::new(), |f| text(f, file.source).to_string());
-        let fix = gather_fix(&shape, function, file);
+        let fix = if file.enabled.contains("PO201")
+            && super::n_plus_one_query::batches_query_in(node, file)
+        {
+            Err("the awaited call is a query that PO201 (n-plus-one-query) batches into one".into())
+        } else {
+            gather_fix(&shape, function, file)
+        };
         cx.report(
             node,
             format!("`await {callee}(...)` runs once per item, one call after another"),

@@ -56,10 +56,26 @@ pub struct ClassFacts {
     /// The annotation of each annotated field, as written (`Optional[str]`).
     #[serde(default)]
     pub annotations: Vec<(String, String)>,
-    /// Fields that are relations, not stored values: `Link[...]`/`BackLink[...]` annotations,
-    /// `relationship(...)`/`Relationship(...)` values.
+    /// SQLAlchemy `relationship(...)` / SQLModel `Relationship(...)` attributes and their loader
+    /// strategy (`lazy=`, or SQLModel's `sa_relationship_kwargs={"lazy": ...}`; `select` when
+    /// not given).
     #[serde(default)]
-    pub relations: Vec<String>,
+    pub relationships: Vec<(String, String)>,
+    /// Beanie fields annotated with one `Link[...]` (optional or not, not a list of links).
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+impl ClassFacts {
+    /// Whether `field` is a relation, not a stored value: a `Link[...]`/`BackLink[...]`
+    /// annotation (a list of them too), a `relationship(...)`/`Relationship(...)`.
+    pub fn is_relation(&self, field: &str) -> bool {
+        self.relationships.iter().any(|(name, _)| name == field)
+            || self
+                .annotations
+                .iter()
+                .any(|(name, annotation)| name == field && annotation.contains("Link["))
+    }
 }
 
 /// The Python type of a primary key, as far as paging by it needs to know.
@@ -124,7 +140,8 @@ pub fn class_facts(
             fields: Vec::new(),
             indexed: Vec::new(),
             annotations: Vec::new(),
-            relations: Vec::new(),
+            relationships: Vec::new(),
+            links: Vec::new(),
         };
         for base in named_children(arguments) {
             match base.kind() {
@@ -194,22 +211,19 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
                 .annotations
                 .push((name.to_string(), text(annotation, source).to_string()));
         }
-        let relation_value = value.filter(|v| v.kind() == "call").is_some_and(|v| {
-            v.child_by_field_name("function").is_some_and(|f| {
-                let callee = text(f, source);
-                let callee = callee.rsplit('.').next().unwrap_or(callee);
-                callee == "relationship" || callee == "Relationship"
-            })
-        });
-        if relation_value || annotation.is_some_and(|a| text(a, source).contains("Link[")) {
-            facts.relations.push(name.to_string());
-        }
         if annotation.is_some_and(|a| text(a, source).contains("Indexed(")) {
             facts.indexed.push(name.to_string());
+        }
+        if annotation.is_some_and(|a| is_single_link(text(a, source))) {
+            facts.links.push(name.to_string());
         }
         let Some(column) = value.filter(|r| r.kind() == "call") else {
             continue;
         };
+        if let Some(lazy) = relationship_loader(column, source, imports) {
+            facts.relationships.push((name.to_string(), lazy));
+            continue;
+        }
         let args = CallArgs::of(column, source);
         let flag = |keyword: &str| {
             args.keyword(keyword)
@@ -240,6 +254,45 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         };
         facts.primary_keys.push((name.to_string(), key_type));
     }
+}
+
+/// `Link[Customer]`, `Optional[Link[Customer]]`, `Link["Customer"] | None`: one linked document.
+fn is_single_link(annotation: &str) -> bool {
+    let compact: String = annotation.chars().filter(|c| !c.is_whitespace()).collect();
+    let inner = compact
+        .strip_prefix("Optional[")
+        .and_then(|i| i.strip_suffix(']'))
+        .or_else(|| compact.strip_suffix("|None"))
+        .unwrap_or(&compact);
+    inner.starts_with("Link[") || inner.starts_with("beanie.Link[")
+}
+
+/// The loader strategy of a `relationship(...)` (SQLAlchemy) or `Relationship(...)` (SQLModel)
+/// call; `None` when `column` is neither.
+fn relationship_loader(column: Node, source: &str, imports: &ImportMap) -> Option<String> {
+    let callee = column
+        .child_by_field_name("function")
+        .and_then(|f| qualified_static(f, source, imports))?;
+    let args = CallArgs::of(column, source);
+    let lazy = if callee.starts_with("sqlalchemy.") && callee.ends_with(".relationship") {
+        args.keyword("lazy")
+    } else if callee.starts_with("sqlmodel.") && callee.ends_with(".Relationship") {
+        args.keyword("sa_relationship_kwargs")
+            .filter(|d| d.kind() == "dictionary")
+            .and_then(|d| {
+                named_children(d).into_iter().find_map(|pair| {
+                    let key = pair.child_by_field_name("key")?;
+                    (string_value(key, source)? == "lazy")
+                        .then(|| pair.child_by_field_name("value"))?
+                })
+            })
+    } else {
+        return None;
+    };
+    Some(
+        lazy.and_then(|l| string_value(l, source))
+            .unwrap_or_else(|| "select".to_string()),
+    )
 }
 
 /// The leading key of each entry of `indexes = [...]` in a Beanie `Settings` class: its first
@@ -492,5 +545,33 @@ mod tests {
         );
         assert_eq!(key("app.models.Pair"), Some((Orm::Sql, None)));
         assert_eq!(key("app.models.HeroIn"), None);
+    }
+
+    #[test]
+    fn relationships_and_links_are_recorded_with_their_loading() {
+        let found = classes(
+            "from typing import Optional\nfrom beanie import Document, Link\nfrom sqlalchemy.orm import Mapped, relationship\nfrom sqlmodel import SQLModel, Field, Relationship\nclass Order(Base):\n    __tablename__ = 'orders'\n    items: Mapped[list['Item']] = relationship(back_populates='order')\n    customer: Mapped['Customer'] = relationship(lazy='joined')\nclass Team(SQLModel, table=True):\n    heroes: list['Hero'] = Relationship(sa_relationship_kwargs={'lazy': 'selectin'})\nclass Post(Document):\n    author: Link['Author']\n    editor: Optional[Link['Author']] = None\n    tags: list[Link['Tag']] = []\n",
+        );
+        let order = found
+            .iter()
+            .find(|c| c.qualified == "app.models.Order")
+            .unwrap();
+        assert_eq!(
+            order.relationships,
+            [
+                ("items".into(), "select".into()),
+                ("customer".into(), "joined".into())
+            ]
+        );
+        let team = found
+            .iter()
+            .find(|c| c.qualified == "app.models.Team")
+            .unwrap();
+        assert_eq!(team.relationships, [("heroes".into(), "selectin".into())]);
+        let post = found
+            .iter()
+            .find(|c| c.qualified == "app.models.Post")
+            .unwrap();
+        assert_eq!(post.links, ["author", "editor"]);
     }
 }

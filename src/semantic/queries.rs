@@ -123,11 +123,16 @@ pub fn selected_entity<'t>(
 
 /// The model class a name refers to: imported, or defined at the top of this module.
 pub fn resolve_model(model: Node, file: &FileContext) -> Option<OrmModel> {
-    let qualified = file.qualified_name(model).or_else(|| {
+    file.project.orm_model(&class_name(model, file)?)
+}
+
+/// The qualified name of the class a name refers to (imported, or defined at the top of this
+/// module), whether or not it is a model.
+pub fn class_name(model: Node, file: &FileContext) -> Option<String> {
+    file.qualified_name(model).or_else(|| {
         (model.kind() == "identifier" && !file.is_local_name(model, text(model, file.source)))
             .then(|| format!("{}.{}", file.module.join("."), text(model, file.source)))
-    })?;
-    file.project.orm_model(&qualified)
+    })
 }
 
 /// Whether `model` names a Beanie document class of the project (imported, or defined here).

@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from app.config import settings
-from app.models import Order, Product, StoreSettings
+from app.models import Customer, Order, Product, StoreSettings
 from app.routers import admin, orders, products
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -16,7 +16,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     client = AsyncIOMotorClient(settings.mongo_url)
-    await init_beanie(database=client[settings.mongo_db], document_models=[Product, Order, StoreSettings])
+    await init_beanie(database=client[settings.mongo_db], document_models=[Product, Order, StoreSettings, Customer])
     yield
     client.close()
 

@@ -38,6 +38,18 @@ class StoreSettings(Document):
         name = "store_settings"
 
 
+class Customer(Document):
+    """A customer account, keyed by the id the storefront gives it (`cust-20931`)."""
+
+    id: str
+    name: str
+    email: str
+    tier: str = "standard"
+
+    class Settings:
+        name = "customers"
+
+
 class Address(BaseModel):
     name: str
     street: str

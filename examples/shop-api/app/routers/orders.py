@@ -3,11 +3,11 @@ from time import sleep
 
 from beanie import PydanticObjectId
 from beanie.operators import In
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from requests import post
 
 from app.config import Settings, get_settings, settings
-from app.models import Order, OrderCreate, OrderLine, OrderStatus, Product, StoreSettings
+from app.models import Customer, Order, OrderCreate, OrderLine, OrderStatus, Product, StoreSettings
 from app.services import inventory, payments
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -64,6 +64,23 @@ async def create_order(payload: OrderCreate, store: StoreSettings = Depends(get_
     order.status = OrderStatus.PAID
     await order.save()
     return order
+
+
+@router.get("/shipped")
+async def shipped_orders(limit: int = Query(default=50, ge=1, le=200)):
+    """Dispatch dashboard: the latest shipped orders and who they went to."""
+    orders = await Order.find(Order.status == OrderStatus.SHIPPED).sort(-Order.created_at).limit(limit).to_list()
+    shipped = []
+    for order in orders:
+        customer = await Customer.get(order.customer_id)
+        shipped.append({
+            "order_id": str(order.id),
+            "tracking_number": order.tracking_number,
+            "customer": customer.name if customer else None,
+            "tier": customer.tier if customer else None,
+            "total_cents": order.total_cents,
+        })
+    return shipped
 
 
 @router.get("/{order_id}/payment")
