@@ -141,6 +141,9 @@ pub struct Mention {
     pub names: Option<fn(&str) -> Vec<&str>>,
     /// Names the project index gives for the file's module (PO202: its queried models).
     pub project_names: Option<ProjectNames>,
+    /// Whether naming a model class of the project counts, by the name the file binds it to
+    /// (`Customer`, `models.Customer`, an alias).
+    pub models: bool,
     pub shape: Option<fn(&str) -> bool>,
     /// Whether a module-level variable whose value starts with one of `imports` (`session =
     /// requests.Session()`) counts as a mention too: for codemods that follow such variables.
@@ -153,6 +156,7 @@ impl Mention {
         words: &[],
         names: None,
         project_names: None,
+        models: false,
         shape: None,
         through_variables: false,
     };
@@ -190,6 +194,14 @@ impl Mention {
     pub const fn project_names(names: ProjectNames) -> Mention {
         Mention {
             project_names: Some(names),
+            ..Mention::NOTHING
+        }
+    }
+
+    /// [`Mention::models`]: the project's model classes.
+    pub const fn models() -> Mention {
+        Mention {
+            models: true,
             ..Mention::NOTHING
         }
     }

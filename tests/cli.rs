@@ -896,3 +896,56 @@ fn a_projection_model_is_defined_in_the_models_file_for_queries_in_other_files()
         );
     }
 }
+
+/// Models imported under another name (an alias, a module alias) are still seen when perfopt
+/// parses only the definitions that name a model: the findings are those of a whole parse.
+#[test]
+fn model_mentions_follow_aliases_in_partial_parsing() {
+    let models = "from beanie import Document, PydanticObjectId\n\n\nclass Customer(Document):\n    name: str\n\n\nclass Order(Document):\n    customer_id: PydanticObjectId\n";
+    let mut routes = String::from(
+        "from fastapi import APIRouter\n\nfrom app import models as m\nfrom app.models import Customer as Buyer\n\nrouter = APIRouter()\n\n\n@router.get(\"/a\")\nasync def names_by_alias():\n    orders = await m.Order.find_all().to_list()\n    return [(await Buyer.get(o.customer_id)).name for o in orders]\n\n\n@router.get(\"/b\")\nasync def names_by_module():\n    orders = await m.Order.find_all().to_list()\n    out = []\n    for o in orders:\n        out.append(await m.Customer.get(o.customer_id))\n    return out\n",
+    );
+    for n in 0..60 {
+        routes.push_str(&format!(
+            "\n\ndef unrelated_{n}(value):\n    return value * {n}\n"
+        ));
+    }
+    let dir = project(&[
+        ("app/__init__.py", ""),
+        ("app/models.py", models),
+        ("app/routes.py", &routes),
+    ]);
+    let partial = perfopt(
+        dir.path(),
+        &[
+            "check",
+            "--no-cache",
+            "--select",
+            "PO201",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    let whole = Command::new(env!("CARGO_BIN_EXE_perfopt"))
+        .args([
+            "check",
+            "--no-cache",
+            "--select",
+            "PO201",
+            "--format",
+            "json",
+            ".",
+        ])
+        .current_dir(dir.path())
+        .env("PERFOPT_PARSE_ALL", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&partial).matches("\"PO201\"").count(),
+        2,
+        "{}",
+        stdout(&partial)
+    );
+    assert_eq!(stdout(&partial), stdout(&whole));
+}

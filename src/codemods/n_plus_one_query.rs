@@ -43,17 +43,8 @@ static META: CodemodMeta = CodemodMeta {
         ],
         shape: None,
     }],
-    mentions: &[Mention::words(&[
-        "get",
-        "find",
-        "find_one",
-        "find_many",
-        "execute",
-        "scalars",
-        "exec",
-        "awaitable_attrs",
-        "fetch",
-    ])],
+    // Every shape names a model of the project: the per-item query's, or the parent query's.
+    mentions: &[Mention::models()],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds, in an `async def`, a query run once per item of a loop (a `for` statement or a
@@ -551,24 +542,23 @@ fn per_item_queries<'t>(
     file: &FileContext<'t>,
 ) -> Vec<PerItem<'t>> {
     let mut found = Vec::new();
+    let gathered = gathered(lp.node, file);
     for part in &lp.per_item {
         crate::parse::walk_tree(*part, |n| {
-            if nearest_loop(n) != Some(lp.node) {
-                return;
-            }
-            if !n.is_named() {
+            // The kinds first: finding the nearest loop walks up the tree.
+            let candidate = match n.kind() {
+                "await" => true,
+                "call" => gathered && n.parent().is_some_and(|p| p.kind() != "await"),
+                "attribute" => parent.is_some(),
+                _ => false,
+            };
+            if !candidate || !n.is_named() || nearest_loop(n) != Some(lp.node) {
                 return;
             }
             let query = match n.kind() {
                 "await" => awaited_query(n, lp, parent, file),
-                "call"
-                    if n.parent().is_some_and(|p| p.kind() != "await")
-                        && gathered(lp.node, file) =>
-                {
-                    gathered_query(n, lp, file)
-                }
-                "attribute" => lazy_relationship(n, lp, parent, file),
-                _ => None,
+                "call" => gathered_query(n, lp, file),
+                _ => lazy_relationship(n, lp, parent, file),
             };
             found.extend(query);
         });

@@ -64,6 +64,23 @@ impl<'o, 's> Relevance<'o, 's> {
                     for name in mention.names.map_or(Vec::new(), |names| names(source)) {
                         ids.push(patterns.id(&[name]));
                     }
+                    if mention.models {
+                        for name in project.models_of(&module.join(".")) {
+                            ids.push(patterns.id(&[name]));
+                        }
+                        // Imported: `Customer`, `m.Customer` after `import app.models as m`.
+                        for (model_module, name) in project.models() {
+                            let model = format!("{model_module}.{name}");
+                            for binding in &bindings {
+                                if let Some(path) =
+                                    mentioned_path(&binding.local, &binding.qualified, &model)
+                                {
+                                    ids.push(patterns.id(&path));
+                                    resolved_imports.push(binding.line);
+                                }
+                            }
+                        }
+                    }
                     if let Some(names) = mention.project_names {
                         for name in names(project, module) {
                             ids.push(patterns.id(&[&name]));

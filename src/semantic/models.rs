@@ -5,6 +5,7 @@
 use crate::codemod::{import_lines, Gate};
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{qualified_static, same_object};
+use crate::source::find_all;
 use crate::syntax::{named_children, text, CallArgs};
 use tree_sitter::{Node, Tree};
 
@@ -12,22 +13,27 @@ use tree_sitter::{Node, Tree};
 /// with a `Document` or `SQLModel` base, or a class in a file that imports SQLAlchemy or SQLModel
 /// and declares a primary key or a table. Other files are not parsed for models.
 pub fn may_declare_models(source: &str) -> bool {
-    let class_lines: Vec<&str> = source
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| line.starts_with("class "))
-        .collect();
-    let names_a_model_base = |line: &&str| {
+    // Found from the keyword rather than by reading every line.
+    let mut class_lines = find_all(source, "class ")
+        .filter(|&at| {
+            let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+            source[line_start..at].trim_start().is_empty()
+        })
+        .map(|at| source[at..].lines().next().unwrap_or(""))
+        .peekable();
+    if class_lines.peek().is_none() {
+        return false;
+    }
+    let names_a_model_base = |line: &str| {
         line.split_once('(')
             .is_some_and(|(_, bases)| bases.contains("Document") || bases.contains("SQLModel"))
     };
-    !class_lines.is_empty()
-        && (class_lines.iter().any(names_a_model_base)
-            || Gate::imports_and(
-                &["sqlalchemy", "sqlmodel"],
-                &["primary_key=True", "table=True"],
-            )
-            .passes(source, &import_lines(source)))
+    class_lines.any(names_a_model_base)
+        || Gate::imports_and(
+            &["sqlalchemy", "sqlmodel"],
+            &["primary_key=True", "table=True"],
+        )
+        .passes(source, &import_lines(source))
 }
 
 /// One class defined at module level, as the first pass records it.

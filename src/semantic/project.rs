@@ -36,6 +36,8 @@ pub struct ProjectIndex {
     cache_apps: Vec<String>,
     /// Module-level classes of the files that can declare ORM models.
     classes: Vec<ClassFacts>,
+    /// Module (`app.models`) → the names of the ORM model classes it defines.
+    models: HashMap<String, Vec<String>>,
     /// Fields that queries anywhere in the project filter or sort on.
     queried: Vec<QueriedField>,
     /// Beanie queries whose documents are only read field by field (PO203's projections).
@@ -277,6 +279,14 @@ impl ProjectIndex {
                     .insert(fact.module.clone(), fact.app_objects.clone());
             }
         }
+        for class in &index.classes {
+            if let Some((module, name)) = class.qualified.rsplit_once('.') {
+                if index.orm_model(&class.qualified).is_some() {
+                    let names = index.models.entry(module.to_string()).or_default();
+                    names.push(name.to_string());
+                }
+            }
+        }
         index
     }
 
@@ -351,17 +361,26 @@ impl ProjectIndex {
 
     /// The names of the model classes `module` defines whose qualified name passes `wanted`.
     fn models_in(&self, module: &[String], wanted: impl Fn(&str) -> bool) -> Vec<String> {
-        let prefix = format!("{}.", module.join("."));
-        self.classes
+        let module = module.join(".");
+        self.models_of(&module)
             .iter()
-            .filter_map(|class| {
-                let name = class.qualified.strip_prefix(&prefix)?;
-                (!name.contains('.')
-                    && wanted(&class.qualified)
-                    && self.orm_model(&class.qualified).is_some())
-                .then(|| name.to_string())
-            })
+            .filter(|name| wanted(&format!("{module}.{name}")))
+            .cloned()
             .collect()
+    }
+
+    /// Every ORM model class of the project: (module, name).
+    pub fn models(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.models.iter().flat_map(|(module, names)| {
+            names
+                .iter()
+                .map(move |name| (module.as_str(), name.as_str()))
+        })
+    }
+
+    /// The names of the ORM model classes the module `module` (`app.models`) defines.
+    pub fn models_of(&self, module: &str) -> &[String] {
+        self.models.get(module).map_or(&[], Vec::as_slice)
     }
 
     /// The fields that queries of the project filter or sort on through the class `qualified`.
