@@ -364,6 +364,11 @@ fn only_assignment<'t>(
     file: &FileContext<'t>,
 ) -> Option<Node<'t>> {
     let source = file.source;
+    // Most loops are over something no plain `name = ...` (or `name: T = ...`) of the function
+    // assigns: read the text before walking the function's nodes.
+    if !assigns_by_text(text(function, source), name) {
+        return None;
+    }
     let mut value = None;
     let mut bindings = 0;
     for n in crate::semantic::asyncness::own_body_nodes(function) {
@@ -398,6 +403,21 @@ fn only_assignment<'t>(
     (bindings == 1 && !is_param)
         .then_some(value)?
         .filter(|v| v.end_byte() <= before.start_byte())
+}
+
+/// Whether `text` has `name =` (not `==`) or `name:` (an annotated assignment) with `name` a
+/// whole word.
+fn assigns_by_text(text: &str, name: &str) -> bool {
+    crate::source::find_all(text, name).any(|at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].trim_start_matches([' ', '\t']);
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            && match after.strip_prefix(':') {
+                // `name: T = ...`, not the `for o in name:` of the loop itself.
+                Some(annotation) => annotation.lines().next().is_some_and(|l| l.contains('=')),
+                None => after.starts_with('=') && !after.starts_with("=="),
+            }
+    })
 }
 
 /// A query whose value is the list of its results: Beanie `await Model.find(...)...to_list()`,
@@ -1418,7 +1438,22 @@ fn link_fix(
 
 #[cfg(test)]
 mod tests {
-    use super::{plural, snake};
+    use super::{assigns_by_text, plural, snake};
+
+    #[test]
+    fn assignments_read_from_the_text() {
+        assert!(assigns_by_text("orders = await q", "orders"));
+        assert!(assigns_by_text("orders: list[Order] = await q", "orders"));
+        assert!(assigns_by_text("x=1\norders\t= q", "orders"));
+        assert!(!assigns_by_text(
+            "if orders == q: self.orders = 1",
+            "orders"
+        ));
+        assert!(!assigns_by_text(
+            "open_orders = q; for o in orders: pass",
+            "orders"
+        ));
+    }
 
     #[test]
     fn batch_names_follow_the_model() {
