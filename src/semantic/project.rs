@@ -153,11 +153,9 @@ struct FactNeeds {
 impl FactNeeds {
     /// Whether a definition's text can hold one of the needed facts, or something they read: an
     /// app built in a factory, a lifespan or start-up handler (`yield`, `on_event`), a GET route,
-    /// an `include_router`, a query, an `add_middleware`. A definition with an `import` is kept
-    /// too, as the import table is the whole file's.
+    /// an `include_router`, a query, an `add_middleware`.
     fn kept(&self, text: &str) -> bool {
-        contains_word(text, "import")
-            || (self.compression && contains_word(text, "add_middleware"))
+        (self.compression && contains_word(text, "add_middleware"))
             || (self.apps
                 && ["FastAPI(", "APIRouter(", "yield", "on_event"]
                     .iter()
@@ -174,8 +172,9 @@ impl FactNeeds {
 
 /// What the facts are read from: the statements outside definitions (where apps and routers
 /// are assigned), the classes whole when the file may declare models, the definitions that can
-/// hold a needed fact (see [`FactNeeds::kept`]), and the other module-level definitions as
-/// stubs, which keep their names defined (a name defined in the module is not an import).
+/// hold a needed fact (see [`FactNeeds::kept`]), the import statements of the others (the import
+/// table is the whole file's), and the other module-level definitions as stubs, which keep their
+/// names defined (a name defined in the module is not an import).
 /// `None` when the outline cannot be trusted, or under `PERFOPT_PARSE_ALL`: then the whole file.
 fn fact_parts(
     source: &str,
@@ -198,19 +197,44 @@ fn fact_parts(
         })
         .map(|b| b.line)
         .collect();
+    // The definitions kept only for the imports in them (by their lines).
+    let mut imports_only: Vec<std::ops::Range<usize>> = Vec::new();
     let parts = included(&outline, |statement, kind, module_level| {
+        let text = outline.text(statement);
+        let imports = || contains_word(text, "import");
+        if imports_only.iter().any(|d| d.contains(&statement.first)) {
+            return match kind {
+                Kind::Other if outline.opens_block(statement) && imports() => Keep::Members,
+                Kind::Other
+                    if ["import ", "from "]
+                        .iter()
+                        .any(|keyword| text.trim_start().starts_with(keyword)) =>
+                {
+                    Keep::Whole
+                }
+                Kind::Def | Kind::Class if imports() => {
+                    imports_only.push(statement.first..statement.end);
+                    Keep::Members
+                }
+                _ => Keep::Drop,
+            };
+        }
         let needed = || {
             constructor_imports
                 .iter()
                 .any(|line| (statement.first..statement.end).contains(line))
-                || needs.kept(outline.text(statement))
+                || needs.kept(text)
         };
         match kind {
             Kind::Other if outline.opens_block(statement) => Keep::Members,
             Kind::Other => Keep::Whole,
             Kind::Class if needs.models && module_level => Keep::Whole,
-            Kind::Class if needed() => Keep::Members,
+            Kind::Class if needed() || imports() => Keep::Members,
             Kind::Def if needed() => Keep::Whole,
+            Kind::Def if imports() => {
+                imports_only.push(statement.first..statement.end);
+                Keep::Members
+            }
             _ if module_level => Keep::Stub,
             _ => Keep::Drop,
         }
@@ -778,8 +802,17 @@ mod tests {
             python_files(&root.join(dir), &mut files);
         }
         assert!(files.len() > 100);
-        for path in files {
+        // An import in a function that holds no fact still binds names for the file.
+        let local_import = "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\ndef helper():\n    if True:\n        from app.models import User\n    return 1\n\n\n@router.get(\"/u\")\nasync def find_user(email: str):\n    return await User.find_one(User.email == email)\n";
+        let named = std::iter::once((
+            Path::new("local_import").to_path_buf(),
+            local_import.to_string(),
+        ));
+        let read = files.into_iter().map(|path| {
             let source = std::fs::read_to_string(&path).unwrap();
+            (path, source)
+        });
+        for (path, source) in named.chain(read) {
             // Unrelated definitions after it, so that it is parsed in parts.
             let mut padded = format!("{source}\n");
             for n in 0..source.len() / 20 + 1 {
