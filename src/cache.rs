@@ -1,7 +1,8 @@
 //! The cache for re-runs (like Ruff's): per file, the project facts and the findings, keyed by
-//! the file's content, perfopt's version, the settings and, for findings, the project index they
-//! were computed against, so a changed router or model file invalidates the files that depend
-//! on it. One JSON file per version and settings under the cache directory, written atomically.
+//! the file's content, perfopt's build (its version and a hash of its source), the settings and,
+//! for findings, the project index they were computed against, so a changed router or model file
+//! invalidates the files that depend on it. One JSON file per build and settings under the cache
+//! directory, written atomically.
 
 use crate::codemod::Codemod;
 use crate::diagnostic::Diagnostic;
@@ -119,8 +120,10 @@ pub struct Cache {
 impl Cache {
     /// Opens the cache for these settings (an unreadable or stale cache is an empty one).
     pub fn open(dir: &Path, settings_fingerprint: u64) -> Cache {
+        // Per build, not only per version: another build may record other facts.
+        let build = concat!(env!("CARGO_PKG_VERSION"), "-", env!("PERFOPT_SOURCE_HASH"));
         let path = dir
-            .join(env!("CARGO_PKG_VERSION"))
+            .join(build)
             .join(format!("{settings_fingerprint:016x}.json"));
         let store = std::fs::read(&path)
             .ok()
