@@ -260,7 +260,7 @@ fn projection(
     let (module, class_name) = qualified.rsplit_once('.')?;
     if declared.iter().any(|(f, _)| *f == "model_config") {
         return Some(Err(
-            "the document sets `model_config`, which the projection model would need too: write it by hand".into(),
+            "the document sets `model_config` (or `class Config`), which the projection model would need too: write it by hand".into(),
         ));
     }
     let mut fields: Vec<String> = read
@@ -297,18 +297,43 @@ fn projection(
         "{class_name}{}",
         fields.iter().map(|f| camel_case(f)).collect::<String>()
     );
+    let lineage = project.class_lineage(qualified);
     let existing = project
         .class_lineage(&format!("{module}.{name}"))
         .first()
         .copied()
         .filter(|c| c.qualified.ends_with(&format!(".{name}")));
     if let Some(existing) = existing {
-        let same: BTreeSet<&String> = existing.fields.iter().collect();
-        if same != fields.iter().collect() {
+        // Reused only when it declares the fields with the types the projection model would
+        // have: another class of that name (a response schema) may convert them differently.
+        let written: BTreeSet<(&str, String)> = existing
+            .fields
+            .iter()
+            .map(|f| {
+                let annotation = annotation_of(&[existing], f).unwrap_or_default();
+                let id_type = annotation.strip_prefix("beanie.").filter(|_| f == "id");
+                (
+                    f.as_str(),
+                    id_type.map_or(annotation.clone(), str::to_string),
+                )
+            })
+            .collect();
+        let wanted: BTreeSet<(&str, String)> = fields
+            .iter()
+            .map(|f| (f.as_str(), projected_annotation(&lineage, f)))
+            .collect();
+        if written != wanted {
             return Some(Err(format!(
-                "`{name}` already exists in `{module}` with other fields"
+                "`{name}` already exists in `{module}` with other fields or types"
             )));
         }
+    }
+    // The query's fix imports the view the finding on the document defines: without that
+    // finding, the import would fail.
+    if existing.is_none() && lineage.first().is_some_and(|c| c.suppresses(META.code)) {
+        return Some(Err(format!(
+            "`{name}` is not defined: PO203 is suppressed on `{class_name}` (`# noqa` or `per-file-ignores`), whose finding would define it"
+        )));
     }
     Some(Ok(View {
         name,
@@ -316,6 +341,49 @@ fn projection(
         fields,
         exists: existing.is_some(),
     }))
+}
+
+/// The annotation of `field` in the first class of `lineage` that annotates it, without
+/// whitespace.
+fn annotation_of(lineage: &[&ClassFacts], field: &str) -> Option<String> {
+    lineage.iter().find_map(|class| {
+        class
+            .annotations
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, a)| a.split_whitespace().collect())
+    })
+}
+
+/// The annotation the projection model gives `field` of the document of `lineage`, without
+/// whitespace: the document's, `Indexed(T, ...)` as `T`; for `id`, Beanie's `PydanticObjectId`
+/// unless the document declares its own.
+fn projected_annotation(lineage: &[&ClassFacts], field: &str) -> String {
+    let declared = annotation_of(lineage, field);
+    if field == "id" {
+        return declared.unwrap_or_else(|| "PydanticObjectId".to_string());
+    }
+    let declared = declared.unwrap_or_default();
+    let indexed = declared
+        .strip_suffix(')')
+        .and_then(|a| a.split_once("Indexed("))
+        .filter(|(module, _)| module.is_empty() || module.ends_with('.'))
+        .map(|(_, arguments)| first_argument(arguments).to_string());
+    indexed.unwrap_or(declared)
+}
+
+/// `str` of `str,unique=True`: the text before the first comma outside brackets.
+fn first_argument(arguments: &str) -> &str {
+    let mut depth = 0;
+    for (at, c) in arguments.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => return &arguments[..at],
+            _ => {}
+        }
+    }
+    arguments
 }
 
 /// `created_at` → `CreatedAt`.
@@ -365,13 +433,20 @@ fn beanie_fix(
 }
 
 /// The columns to load for the attributes `read` of the mapped class `qualified`, in
-/// declaration order; `None` when one is not a column (a relationship, a property, a method).
+/// declaration order; `None` when one is not a column (a relationship, an association proxy, a
+/// `ClassVar`, a property, a method): `load_only` refuses what is not mapped to columns.
 fn sql_columns(project: &ProjectIndex, qualified: &str, read: &[&str]) -> Option<Vec<String>> {
     let declared = declared_fields(project, qualified);
+    let is_class_var = |class: &ClassFacts, field: &str| {
+        class
+            .annotations
+            .iter()
+            .any(|(f, annotation)| f == field && annotation.contains("ClassVar"))
+    };
     let is_column = |f: &&str| {
         declared
             .iter()
-            .any(|(d, class)| d == f && !class.is_relation(f))
+            .any(|(d, class)| d == f && !class.is_relation(f) && !is_class_var(class, f))
     };
     if !read.iter().all(is_column) {
         return None;
