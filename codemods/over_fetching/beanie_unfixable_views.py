@@ -1,3 +1,4 @@
+from enum import Enum
 from typing import Optional
 
 from beanie import Document
@@ -35,6 +36,18 @@ class BadgeLabel(BaseModel):
     label: constr(max_length=12)
 
 
+class Ticket(Document):
+    class Priority(str, Enum):
+        LOW = "low"
+        HIGH = "high"
+
+    DEFAULT_QUEUE = "support"
+
+    title: str
+    priority: Priority = Priority.LOW
+    queue: str = DEFAULT_QUEUE
+
+
 @router.get("/members/names")
 async def member_names():
     # the projection model would be defined by the suppressed finding on `Member`
@@ -50,3 +63,9 @@ async def account_owners():
 @router.get("/badges/labels")
 async def badge_labels():
     return [b.label for b in await Badge.find_all().to_list()]
+
+
+@router.get("/tickets/board")
+async def ticket_board():
+    # `Priority` and `DEFAULT_QUEUE` exist only inside `Ticket`
+    return [f"{t.title} [{t.priority.value}] {t.queue}" for t in await Ticket.find_all().to_list()]

@@ -121,11 +121,18 @@ key is always loaded as well.
 ## When there is no fix
 The Beanie finding is reported without a fix when a field read is a `Link`, is declared in a
 parent class of another module (its type's imports are not in the model's file) or without an
-annotation, when the document sets `model_config` (an `alias_generator` or other settings the
-projection model would need as well), or when the model's module already has a class of the
-projection's name with other fields. The projection model is defined by the finding on the
-document class, in the model's file; the query's fix imports it from there, so both files must
-be fixed in the same run (`perfopt fix` computes both from one project index).
+annotation, when the document sets `model_config` or a `class Config` (an `alias_generator` or
+other settings the projection model would need as well), when the class declaring a field read
+binds other names in its body (a nested `Enum`, `DEFAULT_QUEUE = "support"`: the copied
+declarations may name them, and outside the class they are undefined), or when the model's
+module already has a class of the projection's name with other fields or field types (an API
+schema). The projection model is defined by the finding on the document class, in the model's
+file; the query's fix imports it from there, so both files must be fixed in the same run
+(`perfopt fix` computes both from one project index; a route file checked alone finds no
+model, so no query). When PO203 is suppressed on the document's class line (`# noqa`) or in
+its file (`per-file-ignores`), that finding is dropped, so the queries get no fix either.
+The SQL finding needs every attribute read to be a column (`load_only` refuses a
+relationship, an `association_proxy`, a `ClassVar`; a `column_property` is fine).
 
 ## Fix safety
 Unsafe. The projection model is not the document: it runs none of the document's validators,
@@ -135,7 +142,9 @@ columns unloaded on objects the session keeps in its identity map: code that lat
 object from the same session (`session.get(...)`, a relationship) and reads another column
 triggers a lazy load, which raises `MissingGreenlet` under asyncio; so do `@reconstructor` and
 `load` event hooks that read other columns. A query whose results escape the function is never
-reported: the code receiving them may need any field.
+reported: the code receiving them may need any field. `perfopt fix --interactive` lets you
+take a query's fix and refuse its document's: then the import of the projection model fails;
+take both or neither.
 "#,
 };
 
@@ -282,6 +291,12 @@ fn projection(
             return Some(Err(format!(
                 "`{field}` is declared in `{}`, in another module: write the projection model by hand",
                 class.qualified
+            )));
+        }
+        if let Some(local) = class.body_names.first() {
+            return Some(Err(format!(
+                "`{}` binds `{local}` in its body, which the copied declarations may name: write the projection model by hand",
+                class.qualified.rsplit('.').next().unwrap_or_default()
             )));
         }
         if !class.annotations.iter().any(|(f, _)| f == field) {

@@ -76,6 +76,11 @@ pub struct ClassFacts {
     /// relies on (PO203's projection models) is not made.
     #[serde(default)]
     pub suppressed: Vec<String>,
+    /// Names the class body binds besides its fields and methods: nested classes (an `Enum`;
+    /// not `Settings` or `Config`) and plain values (`DEFAULT_CITY = "Paris"`). A declaration
+    /// copied out of the class may name them, and they are not defined outside it.
+    #[serde(default)]
+    pub body_names: Vec<String>,
 }
 
 impl ClassFacts {
@@ -160,6 +165,7 @@ pub fn class_facts(
             relationships: Vec::new(),
             links: Vec::new(),
             suppressed: suppressed_on_line(name, source),
+            body_names: Vec::new(),
         };
         for base in named_children(arguments) {
             match base.kind() {
@@ -210,13 +216,15 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
             facts.indexed.extend(settings_index_keys(settings, source));
             continue;
         }
-        if statement.kind() == "class_definition"
-            && statement
-                .child_by_field_name("name")
-                .is_some_and(|n| text(n, source) == "Config")
+        if let Some(nested) = statement
+            .child_by_field_name("name")
+            .filter(|_| statement.kind() == "class_definition")
         {
-            // Pydantic turns a `class Config:` into `model_config`.
-            facts.fields.push("model_config".to_string());
+            match text(nested, source) {
+                // Pydantic turns a `class Config:` into `model_config`.
+                "Config" => facts.fields.push("model_config".to_string()),
+                name => facts.body_names.push(name.to_string()),
+            }
             continue;
         }
         let Some(assignment) = statement
@@ -246,6 +254,8 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         }
         if annotation.is_some() || value.is_some_and(|v| v.kind() == "call") {
             facts.fields.push(name.to_string());
+        } else if !name.starts_with("__") {
+            facts.body_names.push(name.to_string());
         }
         if let Some(annotation) = annotation {
             facts
