@@ -1,5 +1,5 @@
 from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
 
 from beanie import Document
 from fastapi import APIRouter
@@ -48,6 +48,14 @@ class Ticket(Document):
     queue: str = DEFAULT_QUEUE
 
 
+CouponCode = Annotated[str, Field(min_length=6)]
+
+
+class Coupon(Document):
+    code: CouponCode
+    percent: int
+
+
 @router.get("/members/names")
 async def member_names():
     # the projection model would be defined by the suppressed finding on `Member`
@@ -69,3 +77,9 @@ async def badge_labels():
 async def ticket_board():
     # `Priority` and `DEFAULT_QUEUE` exist only inside `Ticket`
     return [f"{t.title} [{t.priority.value}] {t.queue}" for t in await Ticket.find_all().to_list()]
+
+
+@router.get("/coupons/codes")
+async def coupon_codes():
+    # `CouponCode` is a type alias already: the projection model needs another name
+    return [c.code for c in await Coupon.find(Coupon.percent > 10).to_list()]

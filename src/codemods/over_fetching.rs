@@ -126,7 +126,7 @@ other settings the projection model would need as well), when the class declarin
 binds other names in its body (a nested `Enum`, `DEFAULT_QUEUE = "support"`: the copied
 declarations may name them, and outside the class they are undefined), or when the model's
 module already has a class of the projection's name with other fields or field types (an API
-schema). The projection model is defined by the finding on the document class, in the model's
+schema) or binds that name otherwise (an import, a type alias). The projection model is defined by the finding on the document class, in the model's
 file; the query's fix imports it from there, so both files must be fixed in the same run
 (`perfopt fix` computes both from one project index; a route file checked alone finds no
 model, so no query). When PO203 is suppressed on the document's class line (`# noqa`) or in
@@ -318,6 +318,11 @@ fn projection(
         .first()
         .copied()
         .filter(|c| c.qualified.ends_with(&format!(".{name}")));
+    if existing.is_none() && project.binds(module, &name) {
+        return Some(Err(format!(
+            "`{name}` is already bound in `{module}` (an import, a variable, a function): name the projection model by hand"
+        )));
+    }
     if let Some(existing) = existing {
         // Reused only when it declares the fields with the types the projection model would
         // have: another class of that name (a response schema) may convert them differently.
