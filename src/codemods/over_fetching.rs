@@ -132,16 +132,21 @@ file; the query's fix imports it from there, so both files must be fixed in the 
 model, so no query). When PO203 is suppressed on the document's class line (`# noqa`) or in
 its file (`per-file-ignores`), that finding is dropped, so the queries get no fix either.
 The SQL finding needs every attribute read to be a column (`load_only` refuses a
-relationship, an `association_proxy`, a `ClassVar`; a `column_property` is fine).
+relationship, an `association_proxy`, a `ClassVar`; a `column_property` is fine), and has no fix
+when the function uses the session after the query in a way that can get the same rows again:
+passes it to a call (`save_settings(updates, db=db)`) or calls it with the model
+(`db.get(Setting, key)`); those rows would come from the identity map with only some columns
+loaded.
 
 ## Fix safety
 Unsafe. The projection model is not the document: it runs none of the document's validators,
 computed fields, `model_config` (an `alias_generator` there changes the stored names) or
 `Settings`, so the values read can differ where those changed them. `load_only` leaves the other
 columns unloaded on objects the session keeps in its identity map: code that later gets the same
-object from the same session (`session.get(...)`, a relationship) and reads another column
-triggers a lazy load, which raises `MissingGreenlet` under asyncio; so do `@reconstructor` and
-`load` event hooks that read other columns. A query whose results escape the function is never
+object from the same session and reads another column triggers a lazy load, which raises
+`MissingGreenlet` under asyncio. The function's own later uses of the session are checked (see
+above); a relationship of another object leading to the same row, a session shared through a
+dependency, `@reconstructor` and `load` event hooks that read other columns are not. A query whose results escape the function is never
 reported: the code receiving them may need any field. `perfopt fix --interactive` lets you
 take a query's fix and refuse its document's: then the import of the projection model fails;
 take both or neither.
@@ -203,7 +208,7 @@ fn check_queries(function: Node, cx: &mut Context) {
                 let fix = view.and_then(|view| beanie_fix(chain, &view, &qualified, file));
                 cx.report(chain, message).with_fix(fix);
             }
-            (LoadQuery::Sql { select }, Orm::Sql) => {
+            (LoadQuery::Sql { select, session }, Orm::Sql) => {
                 let Some(columns) = sql_columns(file.project, &qualified, &read) else {
                     continue;
                 };
@@ -211,8 +216,13 @@ fn check_queries(function: Node, cx: &mut Context) {
                     "Whole `{model_text}` rows are loaded but only {} read",
                     listed(&read)
                 );
-                let fix = sql_fix(select, model_text, &columns, file);
-                cx.report(select, message).with_fix(Ok(fix));
+                let fix = match session_reused(function, session, select, model_text, file) {
+                    Some(reuse) => Err(format!(
+                        "the session is used after the query ({reuse}): it may give the same rows again, from its identity map with only those columns loaded, and code reading another column then loads it lazily (`MissingGreenlet` under asyncio)"
+                    )),
+                    None => Ok(sql_fix(select, model_text, &columns, file)),
+                };
+                cx.report(select, message).with_fix(fix);
             }
             _ => {}
         }
@@ -478,6 +488,65 @@ fn sql_columns(project: &ProjectIndex, qualified: &str, read: &[&str]) -> Option
             .map(|(d, _)| d.to_string())
             .collect(),
     )
+}
+
+/// How `function` uses the session of a query after it, when that can fetch the query's rows
+/// again: the session passed to a call (`Config.upsert(updates, db=db)`), or a call on it that
+/// names the model (`db.get(Config, key)`). `None` for a session that is no plain name too:
+/// `load_only` is then judged on the query alone.
+fn session_reused(
+    function: Node,
+    session: Node,
+    select: Node,
+    model: &str,
+    file: &FileContext,
+) -> Option<String> {
+    if session.kind() != "identifier" {
+        return None;
+    }
+    let name = text(session, file.source);
+    let mut reuse = None;
+    crate::parse::walk_tree(function, |node| {
+        if reuse.is_some()
+            || node.kind() != "identifier"
+            || node.start_byte() < select.end_byte()
+            || text(node, file.source) != name
+        {
+            return;
+        }
+        let Some(parent) = node.parent() else {
+            return;
+        };
+        let passed = match parent.kind() {
+            "argument_list" => true,
+            "keyword_argument" => parent.child_by_field_name("value") == Some(node),
+            _ => false,
+        };
+        let call_naming_model = (parent.kind() == "attribute"
+            && parent.child_by_field_name("object") == Some(node))
+        .then(|| parent.parent())
+        .flatten()
+        .filter(|call| call.kind() == "call")
+        .and_then(|call| call.child_by_field_name("arguments"))
+        .is_some_and(|arguments| names_model(arguments, model, file.source));
+        if passed || call_naming_model {
+            let call = std::iter::successors(Some(parent), |n| n.parent())
+                .find(|n| n.kind() == "call")
+                .unwrap_or(parent);
+            let shown = text(call, file.source).lines().next().unwrap_or_default();
+            reuse = Some(format!("`{shown}`, line {}", node.start_position().row + 1));
+        }
+    });
+    reuse
+}
+
+/// Whether `node` holds the identifier `model`.
+fn names_model(node: Node, model: &str, source: &str) -> bool {
+    let mut found = false;
+    crate::parse::walk_tree(node, |n| {
+        found |= n.kind() == "identifier" && text(n, source) == model;
+    });
+    found
 }
 
 /// `select(User)` → `select(User).options(load_only(User.name, User.email))`.
