@@ -927,6 +927,25 @@ fn no_projection_is_imported_when_the_models_file_ignores_po203() {
     }
 }
 
+/// A route that imports the document inside the function (an import cycle broken by hand)
+/// imports the projection model there too, not at the top of the module.
+#[test]
+fn a_projection_model_joins_the_function_import_of_its_document() {
+    let models =
+        "from beanie import Document\n\n\nclass User(Document):\n    name: str\n    email: str\n";
+    let routes = "async def names():\n    from app.models import User\n\n    return [u.name for u in await User.find_all().to_list()]\n";
+    let dir = project(&[
+        ("app/models.py", models),
+        ("app/routes.py", routes),
+        ("pyproject.toml", "[tool.perfopt]\nselect = [\"PO203\"]\n"),
+    ]);
+    perfopt(dir.path(), &["fix", "--unsafe"]);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/routes.py")).unwrap(),
+        "async def names():\n    from app.models import User, UserName\n\n    return [u.name for u in await User.find_all().project(UserName).to_list()]\n"
+    );
+}
+
 /// Models imported under another name (an alias, a module alias) are still seen when perfopt
 /// parses only the definitions that name a model: the findings are those of a whole parse.
 #[test]

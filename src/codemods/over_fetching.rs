@@ -8,6 +8,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
+use crate::semantic::imports::ImportBinding;
 use crate::semantic::models::{may_declare_models, ClassFacts, Orm};
 use crate::semantic::project::{same_object, ProjectIndex};
 use crate::syntax::{named_children, text, CallArgs};
@@ -440,13 +441,19 @@ fn beanie_fix(
     file: &FileContext,
 ) -> Result<Fix, String> {
     let mut additions = ModuleAdditions::new(file);
+    let imported = qualified.rsplit_once('.').map_or(qualified, |(m, _)| m);
+    let mut edits = Vec::new();
     let local = if same_object(&view.module, &file.module.join(".")) {
         view.name.clone()
+    } else if let Some(end) = function_import_end(chain, imported, file) {
+        // The function imports the document itself (often to break an import cycle): the
+        // projection model joins that import, not the module's.
+        edits.push(Edit::insert(end, format!(", {}", view.name)));
+        view.name.clone()
     } else {
-        let imported = qualified.rsplit_once('.').map_or(qualified, |(m, _)| m);
         additions.member(imported, &view.name)
     };
-    let mut edits = vec![Edit::insert(chain.end_byte(), format!(".project({local})"))];
+    edits.push(Edit::insert(chain.end_byte(), format!(".project({local})")));
     edits.extend(additions.into_edit());
     let defined = if view.exists {
         "already defined"
@@ -460,6 +467,30 @@ fn beanie_fix(
         ),
         edits,
     ))
+}
+
+/// When `module` is imported only inside functions, the end of the last name of the
+/// `from module import ...` in the function around `chain`, before it.
+fn function_import_end(chain: Node, module: &str, file: &FileContext) -> Option<usize> {
+    if file.imports.imports_at_top_level(module) {
+        return None;
+    }
+    let function = std::iter::successors(chain.parent(), |n| n.parent())
+        .find(|n| n.kind() == "function_definition")?;
+    let within = |b: &&ImportBinding| {
+        !b.top_level
+            && b.dotted.is_none()
+            && b.qualified.rsplit_once('.').map(|(m, _)| m) == Some(module)
+            && function.start_byte() <= b.statement.0
+            && b.statement.1 <= chain.start_byte()
+    };
+    let statement = file.imports.bindings.iter().find(within)?.statement;
+    file.imports
+        .bindings
+        .iter()
+        .filter(|b| b.statement == statement)
+        .map(|b| b.clause.1)
+        .max()
 }
 
 /// The columns to load for the attributes `read` of the mapped class `qualified`, in
