@@ -127,10 +127,12 @@ other settings the projection model would need as well), when the class declarin
 binds other names in its body (a nested `Enum`, `DEFAULT_QUEUE = "support"`: the copied
 declarations may name them, and outside the class they are undefined), or when the model's
 module already has a class of the projection's name with other fields or field types (an API
-schema) or binds that name otherwise (an import, a type alias). The projection model is defined by the finding on the document class, in the model's
-file; the query's fix imports it from there, so both files must be fixed in the same run
-(`perfopt fix` computes both from one project index; a route file checked alone finds no
-model, so no query). When PO203 is suppressed on the document's class line (`# noqa`) or in
+schema) or binds that name otherwise (an import, a type alias). The projection model is
+defined by the finding on the document class, in the model's file; the query's fix imports it
+from there (inside the function when the function imports the document itself, as code
+breaking an import cycle does), so both files must be fixed in the same run (`perfopt fix`
+computes both from one project index; a route file checked alone finds no model, so no
+query). When PO203 is suppressed on the document's class line (`# noqa`) or in
 its file (`per-file-ignores`), that finding is dropped, so the queries get no fix either.
 The SQL finding needs every attribute read to be a column (`load_only` refuses a
 relationship, an `association_proxy`, a `ClassVar`; a `column_property` is fine), and has no fix
