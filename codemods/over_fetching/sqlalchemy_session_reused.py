@@ -51,3 +51,14 @@ async def touch_settings(db: AsyncSession = Depends(get_db)):
     keys = [s.key for s in (await db.scalars(select(Setting))).all()]
     await db.commit()
     return keys
+
+
+async def setting_keys(db: AsyncSession) -> list[str]:
+    # a helper: its caller keeps the session, and may get these rows from it again
+    return [s.key for s in await db.scalars(select(Setting).order_by(Setting.key))]
+
+
+async def nightly_keys(session_factory) -> list[str]:
+    # the function's own session: fixed
+    async with session_factory() as session:
+        return [s.key for s in await session.scalars(select(Setting))]

@@ -11,7 +11,7 @@ use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
 use crate::semantic::imports::ImportBinding;
 use crate::semantic::models::{may_declare_models, ClassFacts, Orm};
 use crate::semantic::project::{same_object, ProjectIndex};
-use crate::syntax::{named_children, text, CallArgs};
+use crate::syntax::{named_children, parameter_names, text, CallArgs};
 use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Node;
 
@@ -139,7 +139,10 @@ relationship, an `association_proxy`, a `ClassVar`; a `column_property` is fine)
 when the function uses the session after the query in a way that can get the same rows again:
 passes it to a call (`save_settings(updates, db=db)`) or calls it with the model
 (`db.get(Setting, key)`); those rows would come from the identity map with only some columns
-loaded.
+loaded. Neither has an async query on a session the function does not own (a helper's
+`session` parameter, `self.session`): its caller may get the same rows from it afterwards. A
+route's session (`Depends(get_session)`, one per request) and one the function opens itself
+are its own.
 
 ## Fix safety
 Unsafe. The projection model is not the document: it runs none of the document's validators,
@@ -147,9 +150,11 @@ computed fields, `model_config` (an `alias_generator` there changes the stored n
 `Settings`, so the values read can differ where those changed them. `load_only` leaves the other
 columns unloaded on objects the session keeps in its identity map: code that later gets the same
 object from the same session and reads another column triggers a lazy load, which raises
-`MissingGreenlet` under asyncio. The function's own later uses of the session are checked (see
-above); a relationship of another object leading to the same row, a session shared through a
-dependency, `@reconstructor` and `load` event hooks that read other columns are not. A query whose results escape the function is never
+`MissingGreenlet` under asyncio. The function's own later uses of the session and where an async
+session comes from are checked (see above); a relationship of another object leading to the
+same row, the caller of a sync helper using its session again (the lazy loads then cost a
+query per row, and raise nothing), `@reconstructor` and `load` event hooks that read other
+columns are not. A query whose results escape the function is never
 reported: the code receiving them may need any field. `perfopt fix --interactive` lets you
 take a query's fix and refuse its document's: then the import of the projection model fails;
 take both or neither.
@@ -219,11 +224,20 @@ fn check_queries(function: Node, cx: &mut Context) {
                     "Whole `{model_text}` rows are loaded but only {} read",
                     listed(&read)
                 );
-                let fix = match session_reused(function, session, select, model_text, file) {
-                    Some(reuse) => Err(format!(
-                        "the session is used after the query ({reuse}): it may give the same rows again, from its identity map with only those columns loaded, and code reading another column then loads it lazily (`MissingGreenlet` under asyncio)"
-                    )),
-                    None => Ok(sql_fix(select, model_text, &columns, file)),
+                let lazy_load = "it may give the same rows again, from its identity map with only those columns loaded, and code reading another column then loads it lazily";
+                let fix = if let Some(reuse) =
+                    session_reused(function, session, select, model_text, file)
+                {
+                    Err(format!(
+                        "the session is used after the query ({reuse}): {lazy_load} (`MissingGreenlet` under asyncio)"
+                    ))
+                } else if is_awaited(select) && !owns_session(function, session, file) {
+                    Err(format!(
+                        "the async session `{}` comes from the caller, which may use it afterwards: {lazy_load}, which raises `MissingGreenlet`",
+                        text(session, file.source)
+                    ))
+                } else {
+                    Ok(sql_fix(select, model_text, &columns, file))
                 };
                 cx.report(select, message).with_fix(fix);
             }
@@ -571,6 +585,24 @@ fn session_reused(
         }
     });
     reuse
+}
+
+/// Whether the query around `select` runs on an async session (`await session.scalars(...)`).
+fn is_awaited(select: Node) -> bool {
+    std::iter::successors(select.parent(), |n| n.parent())
+        .take_while(|n| !matches!(n.kind(), "assignment" | "for_statement" | "for_in_clause"))
+        .any(|n| n.kind() == "await")
+}
+
+/// Whether nothing but `function` uses `session` after it: a session the function opens itself
+/// (`async with SessionLocal() as session`), or a route's (`Depends(get_session)`, one per
+/// request). A helper's session parameter or `self.session` stays with its caller.
+fn owns_session(function: Node, session: Node, file: &FileContext) -> bool {
+    session.kind() == "identifier"
+        && (file.fastapi().route(function).is_some()
+            || !parameter_names(function, file.source)
+                .iter()
+                .any(|p| p == text(session, file.source)))
 }
 
 /// Whether `node` holds the identifier `model`.
