@@ -253,7 +253,7 @@ impl Suppressions {
 }
 
 /// The codes a comment suppresses: `Some(None)` for all, `None` if it is no suppression.
-fn parse_suppression(comment: &str) -> Option<Option<Vec<String>>> {
+pub(crate) fn parse_suppression(comment: &str) -> Option<Option<Vec<String>>> {
     let body = comment.trim_start_matches('#').trim();
     let codes = |list: &str| -> Vec<String> {
         list.split([',', ' '])

@@ -129,3 +129,20 @@ pub fn ancestors_below<'t>(top: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
     chain.reverse();
     chain
 }
+
+/// Parameter names of a function.
+pub fn parameter_names(function: Node, source: &str) -> Vec<String> {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    named_children(parameters)
+        .into_iter()
+        .filter_map(|p| match p.kind() {
+            "identifier" => Some(p),
+            "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+            "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
+            _ => None,
+        })
+        .map(|n| text(n, source).to_string())
+        .collect()
+}

@@ -257,7 +257,15 @@ pub fn load(
                 None => {
                     let enabled = enabled_for(&file.path, settings);
                     file.codemods = candidate_codemods(&file.text, &enabled);
-                    FileFacts::collect(&file.text, module_of(&file.path, settings))
+                    let mut facts = FileFacts::collect(&file.text, module_of(&file.path, settings));
+                    // What `per-file-ignores` turns off here is suppressed on every class too
+                    // (the cache is per configuration, so the facts can keep it).
+                    let ignored = settings.enabled.difference(&enabled);
+                    let ignored: Vec<String> = ignored.map(|code| code.to_string()).collect();
+                    for class in &mut facts.classes {
+                        class.suppressed.extend(ignored.iter().cloned());
+                    }
+                    facts
                 }
             };
             if file.codemods.is_empty() {

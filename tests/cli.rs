@@ -897,6 +897,55 @@ fn a_projection_model_is_defined_in_the_models_file_for_queries_in_other_files()
     }
 }
 
+/// The query's fix imports the projection model the finding on the document defines: when
+/// `per-file-ignores` turns PO203 off in the model's file, no fix may import it.
+#[test]
+fn no_projection_is_imported_when_the_models_file_ignores_po203() {
+    let models =
+        "from beanie import Document\n\n\nclass User(Document):\n    name: str\n    email: str\n";
+    let routes = "from fastapi import APIRouter\n\nfrom app.models import User\n\nrouter = APIRouter()\n\n\n@router.get(\"/users/names\")\nasync def names():\n    return [u.name for u in await User.find_all().to_list()]\n";
+    let dir = project(&[
+        ("app/models.py", models),
+        ("app/routes.py", routes),
+        (
+            "pyproject.toml",
+            "[tool.perfopt]\nselect = [\"PO203\"]\n\n[tool.perfopt.per-file-ignores]\n\"app/models.py\" = [\"PO203\"]\n",
+        ),
+    ]);
+    let check = stdout(&perfopt(dir.path(), &["check"]));
+    assert!(
+        check.contains("`UserName` is not defined: PO203 is suppressed on `User`"),
+        "{check}"
+    );
+    perfopt(dir.path(), &["fix", "--unsafe"]);
+    for (file, before) in [("app/models.py", models), ("app/routes.py", routes)] {
+        assert_eq!(
+            fs::read_to_string(dir.path().join(file)).unwrap(),
+            before,
+            "{file}"
+        );
+    }
+}
+
+/// A route that imports the document inside the function (an import cycle broken by hand)
+/// imports the projection model there too, not at the top of the module.
+#[test]
+fn a_projection_model_joins_the_function_import_of_its_document() {
+    let models =
+        "from beanie import Document\n\n\nclass User(Document):\n    name: str\n    email: str\n";
+    let routes = "async def names():\n    from app.models import User\n\n    return [u.name for u in await User.find_all().to_list()]\n";
+    let dir = project(&[
+        ("app/models.py", models),
+        ("app/routes.py", routes),
+        ("pyproject.toml", "[tool.perfopt]\nselect = [\"PO203\"]\n"),
+    ]);
+    perfopt(dir.path(), &["fix", "--unsafe"]);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/routes.py")).unwrap(),
+        "async def names():\n    from app.models import User, UserName\n\n    return [u.name for u in await User.find_all().project(UserName).to_list()]\n"
+    );
+}
+
 /// Models imported under another name (an alias, a module alias) are still seen when perfopt
 /// parses only the definitions that name a model: the findings are those of a whole parse.
 #[test]

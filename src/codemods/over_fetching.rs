@@ -8,9 +8,10 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
+use crate::semantic::imports::ImportBinding;
 use crate::semantic::models::{may_declare_models, ClassFacts, Orm};
 use crate::semantic::project::{same_object, ProjectIndex};
-use crate::syntax::{named_children, text, CallArgs};
+use crate::syntax::{named_children, parameter_names, text, CallArgs};
 use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Node;
 
@@ -121,21 +122,42 @@ key is always loaded as well.
 ## When there is no fix
 The Beanie finding is reported without a fix when a field read is a `Link`, is declared in a
 parent class of another module (its type's imports are not in the model's file) or without an
-annotation, when the document sets `model_config` (an `alias_generator` or other settings the
-projection model would need as well), or when the model's module already has a class of the
-projection's name with other fields. The projection model is defined by the finding on the
-document class, in the model's file; the query's fix imports it from there, so both files must
-be fixed in the same run (`perfopt fix` computes both from one project index).
+annotation, when the document sets `model_config` or a `class Config` (an `alias_generator` or
+other settings the projection model would need as well), when the class declaring a field read
+binds other names in its body (a nested `Enum`, `DEFAULT_QUEUE = "support"`: the copied
+declarations may name them, and outside the class they are undefined), or when the model's
+module already has a class of the projection's name with other fields or field types (an API
+schema) or binds that name otherwise (an import, a type alias). The projection model is
+defined by the finding on the document class, in the model's file; the query's fix imports it
+from there (inside the function when the function imports the document itself, as code
+breaking an import cycle does), so both files must be fixed in the same run (`perfopt fix`
+computes both from one project index; a route file checked alone finds no model, so no
+query). When PO203 is suppressed on the document's class line (`# noqa`) or in
+its file (`per-file-ignores`), that finding is dropped, so the queries get no fix either.
+The SQL finding needs every attribute read to be a column (`load_only` refuses a
+relationship, an `association_proxy`, a `ClassVar`; a `column_property` is fine), and has no fix
+when the function uses the session after the query in a way that can get the same rows again:
+passes it to a call (`save_settings(updates, db=db)`) or calls it with the model
+(`db.get(Setting, key)`); those rows would come from the identity map with only some columns
+loaded. Neither has an async query on a session the function does not own (a helper's
+`session` parameter, `self.session`): its caller may get the same rows from it afterwards. A
+route's session (`Depends(get_session)`, one per request) and one the function opens itself
+are its own.
 
 ## Fix safety
 Unsafe. The projection model is not the document: it runs none of the document's validators,
 computed fields, `model_config` (an `alias_generator` there changes the stored names) or
 `Settings`, so the values read can differ where those changed them. `load_only` leaves the other
 columns unloaded on objects the session keeps in its identity map: code that later gets the same
-object from the same session (`session.get(...)`, a relationship) and reads another column
-triggers a lazy load, which raises `MissingGreenlet` under asyncio; so do `@reconstructor` and
-`load` event hooks that read other columns. A query whose results escape the function is never
-reported: the code receiving them may need any field.
+object from the same session and reads another column triggers a lazy load, which raises
+`MissingGreenlet` under asyncio. The function's own later uses of the session and where an async
+session comes from are checked (see above); a relationship of another object leading to the
+same row, the caller of a sync helper using its session again (the lazy loads then cost a
+query per row, and raise nothing), `@reconstructor` and `load` event hooks that read other
+columns are not. A query whose results escape the function is never
+reported: the code receiving them may need any field. `perfopt fix --interactive` lets you
+take a query's fix and refuse its document's: then the import of the projection model fails;
+take both or neither.
 "#,
 };
 
@@ -194,7 +216,7 @@ fn check_queries(function: Node, cx: &mut Context) {
                 let fix = view.and_then(|view| beanie_fix(chain, &view, &qualified, file));
                 cx.report(chain, message).with_fix(fix);
             }
-            (LoadQuery::Sql { select }, Orm::Sql) => {
+            (LoadQuery::Sql { select, session }, Orm::Sql) => {
                 let Some(columns) = sql_columns(file.project, &qualified, &read) else {
                     continue;
                 };
@@ -202,8 +224,22 @@ fn check_queries(function: Node, cx: &mut Context) {
                     "Whole `{model_text}` rows are loaded but only {} read",
                     listed(&read)
                 );
-                let fix = sql_fix(select, model_text, &columns, file);
-                cx.report(select, message).with_fix(Ok(fix));
+                let lazy_load = "it may give the same rows again, from its identity map with only those columns loaded, and code reading another column then loads it lazily";
+                let fix = if let Some(reuse) =
+                    session_reused(function, session, select, model_text, file)
+                {
+                    Err(format!(
+                        "the session is used after the query ({reuse}): {lazy_load} (`MissingGreenlet` under asyncio)"
+                    ))
+                } else if is_awaited(select) && !owns_session(function, session, file) {
+                    Err(format!(
+                        "the async session `{}` comes from the caller, which may use it afterwards: {lazy_load}, which raises `MissingGreenlet`",
+                        text(session, file.source)
+                    ))
+                } else {
+                    Ok(sql_fix(select, model_text, &columns, file))
+                };
+                cx.report(select, message).with_fix(fix);
             }
             _ => {}
         }
@@ -260,7 +296,7 @@ fn projection(
     let (module, class_name) = qualified.rsplit_once('.')?;
     if declared.iter().any(|(f, _)| *f == "model_config") {
         return Some(Err(
-            "the document sets `model_config`, which the projection model would need too: write it by hand".into(),
+            "the document sets `model_config` (or `class Config`), which the projection model would need too: write it by hand".into(),
         ));
     }
     let mut fields: Vec<String> = read
@@ -284,6 +320,12 @@ fn projection(
                 class.qualified
             )));
         }
+        if let Some(local) = class.body_names.first() {
+            return Some(Err(format!(
+                "`{}` binds `{local}` in its body, which the copied declarations may name: write the projection model by hand",
+                class.qualified.rsplit('.').next().unwrap_or_default()
+            )));
+        }
         if !class.annotations.iter().any(|(f, _)| f == field) {
             return Some(Err(format!(
                 "`{field}` has no annotation to give the projection model"
@@ -297,18 +339,48 @@ fn projection(
         "{class_name}{}",
         fields.iter().map(|f| camel_case(f)).collect::<String>()
     );
+    let lineage = project.class_lineage(qualified);
     let existing = project
         .class_lineage(&format!("{module}.{name}"))
         .first()
         .copied()
         .filter(|c| c.qualified.ends_with(&format!(".{name}")));
+    if existing.is_none() && project.binds(module, &name) {
+        return Some(Err(format!(
+            "`{name}` is already bound in `{module}` (an import, a variable, a function): name the projection model by hand"
+        )));
+    }
     if let Some(existing) = existing {
-        let same: BTreeSet<&String> = existing.fields.iter().collect();
-        if same != fields.iter().collect() {
+        // Reused only when it declares the fields with the types the projection model would
+        // have: another class of that name (a response schema) may convert them differently.
+        let written: BTreeSet<(&str, String)> = existing
+            .fields
+            .iter()
+            .map(|f| {
+                let annotation = annotation_of(&[existing], f).unwrap_or_default();
+                let id_type = annotation.strip_prefix("beanie.").filter(|_| f == "id");
+                (
+                    f.as_str(),
+                    id_type.map_or(annotation.clone(), str::to_string),
+                )
+            })
+            .collect();
+        let wanted: BTreeSet<(&str, String)> = fields
+            .iter()
+            .map(|f| (f.as_str(), projected_annotation(&lineage, f)))
+            .collect();
+        if written != wanted {
             return Some(Err(format!(
-                "`{name}` already exists in `{module}` with other fields"
+                "`{name}` already exists in `{module}` with other fields or types"
             )));
         }
+    }
+    // The query's fix imports the view the finding on the document defines: without that
+    // finding, the import would fail.
+    if existing.is_none() && lineage.first().is_some_and(|c| c.suppresses(META.code)) {
+        return Some(Err(format!(
+            "`{name}` is not defined: PO203 is suppressed on `{class_name}` (`# noqa` or `per-file-ignores`), whose finding would define it"
+        )));
     }
     Some(Ok(View {
         name,
@@ -316,6 +388,49 @@ fn projection(
         fields,
         exists: existing.is_some(),
     }))
+}
+
+/// The annotation of `field` in the first class of `lineage` that annotates it, without
+/// whitespace.
+fn annotation_of(lineage: &[&ClassFacts], field: &str) -> Option<String> {
+    lineage.iter().find_map(|class| {
+        class
+            .annotations
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, a)| a.split_whitespace().collect())
+    })
+}
+
+/// The annotation the projection model gives `field` of the document of `lineage`, without
+/// whitespace: the document's, `Indexed(T, ...)` as `T`; for `id`, Beanie's `PydanticObjectId`
+/// unless the document declares its own.
+fn projected_annotation(lineage: &[&ClassFacts], field: &str) -> String {
+    let declared = annotation_of(lineage, field);
+    if field == "id" {
+        return declared.unwrap_or_else(|| "PydanticObjectId".to_string());
+    }
+    let declared = declared.unwrap_or_default();
+    let indexed = declared
+        .strip_suffix(')')
+        .and_then(|a| a.split_once("Indexed("))
+        .filter(|(module, _)| module.is_empty() || module.ends_with('.'))
+        .map(|(_, arguments)| first_argument(arguments).to_string());
+    indexed.unwrap_or(declared)
+}
+
+/// `str` of `str,unique=True`: the text before the first comma outside brackets.
+fn first_argument(arguments: &str) -> &str {
+    let mut depth = 0;
+    for (at, c) in arguments.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => return &arguments[..at],
+            _ => {}
+        }
+    }
+    arguments
 }
 
 /// `created_at` → `CreatedAt`.
@@ -342,13 +457,19 @@ fn beanie_fix(
     file: &FileContext,
 ) -> Result<Fix, String> {
     let mut additions = ModuleAdditions::new(file);
+    let imported = qualified.rsplit_once('.').map_or(qualified, |(m, _)| m);
+    let mut edits = Vec::new();
     let local = if same_object(&view.module, &file.module.join(".")) {
         view.name.clone()
+    } else if let Some(end) = function_import_end(chain, imported, file) {
+        // The function imports the document itself (often to break an import cycle): the
+        // projection model joins that import, not the module's.
+        edits.push(Edit::insert(end, format!(", {}", view.name)));
+        view.name.clone()
     } else {
-        let imported = qualified.rsplit_once('.').map_or(qualified, |(m, _)| m);
         additions.member(imported, &view.name)
     };
-    let mut edits = vec![Edit::insert(chain.end_byte(), format!(".project({local})"))];
+    edits.push(Edit::insert(chain.end_byte(), format!(".project({local})")));
     edits.extend(additions.into_edit());
     let defined = if view.exists {
         "already defined"
@@ -364,14 +485,45 @@ fn beanie_fix(
     ))
 }
 
+/// When `module` is imported only inside functions, the end of the last name of the
+/// `from module import ...` in the function around `chain`, before it.
+fn function_import_end(chain: Node, module: &str, file: &FileContext) -> Option<usize> {
+    if file.imports.imports_at_top_level(module) {
+        return None;
+    }
+    let function = std::iter::successors(chain.parent(), |n| n.parent())
+        .find(|n| n.kind() == "function_definition")?;
+    let within = |b: &&ImportBinding| {
+        !b.top_level
+            && b.dotted.is_none()
+            && b.qualified.rsplit_once('.').map(|(m, _)| m) == Some(module)
+            && function.start_byte() <= b.statement.0
+            && b.statement.1 <= chain.start_byte()
+    };
+    let statement = file.imports.bindings.iter().find(within)?.statement;
+    file.imports
+        .bindings
+        .iter()
+        .filter(|b| b.statement == statement)
+        .map(|b| b.clause.1)
+        .max()
+}
+
 /// The columns to load for the attributes `read` of the mapped class `qualified`, in
-/// declaration order; `None` when one is not a column (a relationship, a property, a method).
+/// declaration order; `None` when one is not a column (a relationship, an association proxy, a
+/// `ClassVar`, a property, a method): `load_only` refuses what is not mapped to columns.
 fn sql_columns(project: &ProjectIndex, qualified: &str, read: &[&str]) -> Option<Vec<String>> {
     let declared = declared_fields(project, qualified);
+    let is_class_var = |class: &ClassFacts, field: &str| {
+        class
+            .annotations
+            .iter()
+            .any(|(f, annotation)| f == field && annotation.contains("ClassVar"))
+    };
     let is_column = |f: &&str| {
         declared
             .iter()
-            .any(|(d, class)| d == f && !class.is_relation(f))
+            .any(|(d, class)| d == f && !class.is_relation(f) && !is_class_var(class, f))
     };
     if !read.iter().all(is_column) {
         return None;
@@ -383,6 +535,83 @@ fn sql_columns(project: &ProjectIndex, qualified: &str, read: &[&str]) -> Option
             .map(|(d, _)| d.to_string())
             .collect(),
     )
+}
+
+/// How `function` uses the session of a query after it, when that can fetch the query's rows
+/// again: the session passed to a call (`Config.upsert(updates, db=db)`), or a call on it that
+/// names the model (`db.get(Config, key)`). `None` for a session that is no plain name too:
+/// `load_only` is then judged on the query alone.
+fn session_reused(
+    function: Node,
+    session: Node,
+    select: Node,
+    model: &str,
+    file: &FileContext,
+) -> Option<String> {
+    if session.kind() != "identifier" {
+        return None;
+    }
+    let name = text(session, file.source);
+    let mut reuse = None;
+    crate::parse::walk_tree(function, |node| {
+        if reuse.is_some()
+            || node.kind() != "identifier"
+            || node.start_byte() < select.end_byte()
+            || text(node, file.source) != name
+        {
+            return;
+        }
+        let Some(parent) = node.parent() else {
+            return;
+        };
+        let passed = match parent.kind() {
+            "argument_list" => true,
+            "keyword_argument" => parent.child_by_field_name("value") == Some(node),
+            _ => false,
+        };
+        let call_naming_model = (parent.kind() == "attribute"
+            && parent.child_by_field_name("object") == Some(node))
+        .then(|| parent.parent())
+        .flatten()
+        .filter(|call| call.kind() == "call")
+        .and_then(|call| call.child_by_field_name("arguments"))
+        .is_some_and(|arguments| names_model(arguments, model, file.source));
+        if passed || call_naming_model {
+            let call = std::iter::successors(Some(parent), |n| n.parent())
+                .find(|n| n.kind() == "call")
+                .unwrap_or(parent);
+            let shown = text(call, file.source).lines().next().unwrap_or_default();
+            reuse = Some(format!("`{shown}`, line {}", node.start_position().row + 1));
+        }
+    });
+    reuse
+}
+
+/// Whether the query around `select` runs on an async session (`await session.scalars(...)`).
+fn is_awaited(select: Node) -> bool {
+    std::iter::successors(select.parent(), |n| n.parent())
+        .take_while(|n| !matches!(n.kind(), "assignment" | "for_statement" | "for_in_clause"))
+        .any(|n| n.kind() == "await")
+}
+
+/// Whether nothing but `function` uses `session` after it: a session the function opens itself
+/// (`async with SessionLocal() as session`), or a route's (`Depends(get_session)`, one per
+/// request). A helper's session parameter or `self.session` stays with its caller.
+fn owns_session(function: Node, session: Node, file: &FileContext) -> bool {
+    session.kind() == "identifier"
+        && (file.fastapi().route(function).is_some()
+            || !parameter_names(function, file.source)
+                .iter()
+                .any(|p| p == text(session, file.source)))
+}
+
+/// Whether `node` holds the identifier `model`.
+fn names_model(node: Node, model: &str, source: &str) -> bool {
+    let mut found = false;
+    crate::parse::walk_tree(node, |n| {
+        found |= n.kind() == "identifier" && text(n, source) == model;
+    });
+    found
 }
 
 /// `select(User)` → `select(User).options(load_only(User.name, User.email))`.

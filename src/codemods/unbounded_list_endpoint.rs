@@ -15,7 +15,9 @@ use crate::semantic::queries::{
 };
 use crate::semantic::scope::fresh_local;
 use crate::source::indentation_at;
-use crate::syntax::{ancestors_below, enclosing_statement, named_children, text, CallArgs};
+use crate::syntax::{
+    ancestors_below, enclosing_statement, named_children, parameter_names, text, CallArgs,
+};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -614,23 +616,6 @@ fn route_path(call: Node, source: &str) -> Option<String> {
             .collect(),
         _ => text(path, source).to_string(),
     })
-}
-
-/// Parameter names of a function.
-fn parameter_names(function: Node, source: &str) -> Vec<String> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
-        return Vec::new();
-    };
-    named_children(parameters)
-        .into_iter()
-        .filter_map(|p| match p.kind() {
-            "identifier" => Some(p),
-            "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
-            "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
-            _ => None,
-        })
-        .map(|n| text(n, source).to_string())
-        .collect()
 }
 
 /// `list[X]` or `List[X]` (through `typing`) → `X`.

@@ -28,8 +28,8 @@ pub enum LoadQuery<'t> {
     /// (before `.to_list()`, or at the end of a chain iterated by `async for`).
     Beanie { chain: Node<'t> },
     /// A SQL `select(Model)` read as objects (`session.scalars(...)`, `.scalars().all()`,
-    /// SQLModel's `session.exec(...)`).
-    Sql { select: Node<'t> },
+    /// SQLModel's `session.exec(...)`) by `session`, the object the method is called on.
+    Sql { select: Node<'t>, session: Node<'t> },
 }
 
 /// Methods a Beanie chain may call between its `find` and `to_list()`: none changes the type of
@@ -263,7 +263,7 @@ fn sql_load<'t>(
     let args = CallArgs::of(select, source);
     match args.positional[..] {
         [model] if is_select && args.keywords.is_empty() && model.kind() == "identifier" => {
-            Some((LoadQuery::Sql { select }, model))
+            Some((LoadQuery::Sql { select, session }, model))
         }
         _ => None,
     }

@@ -177,6 +177,14 @@ impl ImportMap {
             .flatten()
     }
 
+    /// The names the module binds: imports and module-level definitions.
+    pub fn bound_names(&self) -> impl Iterator<Item = &str> {
+        self.by_local
+            .keys()
+            .chain(self.shadowed.iter())
+            .map(String::as_str)
+    }
+
     /// Whether `name` is bound anywhere in the module: an import or a module-level definition.
     pub fn is_bound(&self, name: &str) -> bool {
         self.by_local.contains_key(name) || self.shadowed.contains(name)

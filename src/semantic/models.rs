@@ -64,15 +64,31 @@ pub struct ClassFacts {
     pub annotations: Vec<(String, String)>,
     /// SQLAlchemy `relationship(...)` / SQLModel `Relationship(...)` attributes and their loader
     /// strategy (`lazy=`, or SQLModel's `sa_relationship_kwargs={"lazy": ...}`; `select` when
-    /// not given).
+    /// not given); `association_proxy(...)` attributes, with `association_proxy`.
     #[serde(default)]
     pub relationships: Vec<(String, String)>,
     /// Beanie fields annotated with one `Link[...]` (optional or not, not a list of links).
     #[serde(default)]
     pub links: Vec<String>,
+    /// The codes suppressed on the class's name line: `# noqa: PO203` gives `PO203`, a bare
+    /// `# noqa` an empty prefix (every code); codes turned off for its file by
+    /// `per-file-ignores` too. A finding there is dropped, so a fix another file's finding
+    /// relies on (PO203's projection models) is not made.
+    #[serde(default)]
+    pub suppressed: Vec<String>,
+    /// Names the class body binds besides its fields and methods: nested classes (an `Enum`;
+    /// not `Settings` or `Config`) and plain values (`DEFAULT_CITY = "Paris"`). A declaration
+    /// copied out of the class may name them, and they are not defined outside it.
+    #[serde(default)]
+    pub body_names: Vec<String>,
 }
 
 impl ClassFacts {
+    /// Whether findings of `code` on the class's name are suppressed.
+    pub fn suppresses(&self, code: &str) -> bool {
+        self.suppressed.iter().any(|c| code.starts_with(c.as_str()))
+    }
+
     /// Whether `field` is a relation, not a stored value: a `Link[...]`/`BackLink[...]`
     /// annotation (a list of them too), a `relationship(...)`/`Relationship(...)`.
     pub fn is_relation(&self, field: &str) -> bool {
@@ -148,6 +164,8 @@ pub fn class_facts(
             annotations: Vec::new(),
             relationships: Vec::new(),
             links: Vec::new(),
+            suppressed: suppressed_on_line(name, source),
+            body_names: Vec::new(),
         };
         for base in named_children(arguments) {
             match base.kind() {
@@ -171,6 +189,20 @@ pub fn class_facts(
     classes
 }
 
+/// The codes a `# noqa` or `# perfopt: ignore` comment suppresses on the line of `node`.
+fn suppressed_on_line(node: Node, source: &str) -> Vec<String> {
+    let rest = &source[node.start_byte()..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let codes = line
+        .find('#')
+        .and_then(|hash| crate::checker::parse_suppression(&line[hash..]));
+    match codes {
+        Some(Some(codes)) => codes,
+        Some(None) => vec![String::new()],
+        None => Vec::new(),
+    }
+}
+
 /// Primary-key columns, the `id` annotation, the declared fields and the indexed ones among the
 /// class's attribute declarations.
 fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFacts) {
@@ -182,6 +214,17 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
                     .is_some_and(|n| text(n, source) == "Settings")
         }) {
             facts.indexed.extend(settings_index_keys(settings, source));
+            continue;
+        }
+        if let Some(nested) = statement
+            .child_by_field_name("name")
+            .filter(|_| statement.kind() == "class_definition")
+        {
+            match text(nested, source) {
+                // Pydantic turns a `class Config:` into `model_config`.
+                "Config" => facts.fields.push("model_config".to_string()),
+                name => facts.body_names.push(name.to_string()),
+            }
             continue;
         }
         let Some(assignment) = statement
@@ -211,6 +254,8 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         }
         if annotation.is_some() || value.is_some_and(|v| v.kind() == "call") {
             facts.fields.push(name.to_string());
+        } else if !name.starts_with("__") {
+            facts.body_names.push(name.to_string());
         }
         if let Some(annotation) = annotation {
             facts
@@ -274,11 +319,15 @@ fn is_single_link(annotation: &str) -> bool {
 }
 
 /// The loader strategy of a `relationship(...)` (SQLAlchemy) or `Relationship(...)` (SQLModel)
-/// call; `None` when `column` is neither.
+/// call, `association_proxy` for an `association_proxy(...)`; `None` when `column` is none.
 fn relationship_loader(column: Node, source: &str, imports: &ImportMap) -> Option<String> {
     let callee = column
         .child_by_field_name("function")
         .and_then(|f| qualified_static(f, source, imports))?;
+    if callee.starts_with("sqlalchemy.") && callee.ends_with(".association_proxy") {
+        // Reads through a relationship: not a column (`load_only` refuses it), never lazy itself.
+        return Some("association_proxy".to_string());
+    }
     let args = CallArgs::of(column, source);
     let lazy = if callee.starts_with("sqlalchemy.") && callee.ends_with(".relationship") {
         args.keyword("lazy")

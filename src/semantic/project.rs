@@ -38,6 +38,9 @@ pub struct ProjectIndex {
     classes: Vec<ClassFacts>,
     /// Module (`app.models`) → the names of the ORM model classes it defines.
     models: HashMap<String, Vec<String>>,
+    /// Module (`app.models`) → the names bound at its top level, in the files that may declare
+    /// models.
+    module_names: HashMap<String, Vec<String>>,
     /// Fields that queries anywhere in the project filter or sort on.
     queried: Vec<QueriedField>,
     /// Beanie queries whose documents are only read field by field (PO203's projections).
@@ -62,6 +65,9 @@ pub struct FileFacts {
     /// Module-level classes with their bases and keys, in files that may declare ORM models.
     #[serde(default)]
     pub classes: Vec<ClassFacts>,
+    /// The names bound at module level (imports, definitions) in those files, sorted.
+    #[serde(default)]
+    pub module_names: Vec<String>,
     /// Fields the file's queries filter or sort on.
     #[serde(default)]
     pub queried: Vec<QueriedField>,
@@ -128,6 +134,11 @@ impl FileFacts {
                 }
                 if declares_models {
                     facts.classes = class_facts(&tree, source, &imports, &module);
+                    let mut names: Vec<String> =
+                        imports.bound_names().map(str::to_string).collect();
+                    names.sort();
+                    names.dedup();
+                    facts.module_names = names;
                 }
                 if queries {
                     facts.queried = queried_fields(&tree, source, &imports, &module);
@@ -295,6 +306,11 @@ impl ProjectIndex {
             index.classes.extend(fact.classes.iter().cloned());
             index.queried.extend(fact.queried.iter().cloned());
             index.projected.extend(fact.projected.iter().cloned());
+            if !fact.module_names.is_empty() {
+                index
+                    .module_names
+                    .insert(fact.module.join("."), fact.module_names.clone());
+            }
             if !fact.app_objects.is_empty() {
                 index
                     .app_objects
@@ -331,6 +347,8 @@ impl ProjectIndex {
         queried.sort();
         let mut projected: Vec<_> = self.projected.iter().collect();
         projected.sort();
+        let mut module_names: Vec<_> = self.module_names.iter().collect();
+        module_names.sort();
         crate::cache::fingerprint((
             apps,
             awaited,
@@ -341,6 +359,7 @@ impl ProjectIndex {
             classes,
             queried,
             projected,
+            module_names,
             self.default_response_class,
         ))
     }
@@ -354,6 +373,14 @@ impl ProjectIndex {
     /// The ORM model class `qualified` (`app.models.Item`) names, if the project defines it.
     pub fn orm_model(&self, qualified: &str) -> Option<OrmModel> {
         crate::semantic::models::resolve(&self.classes, qualified)
+    }
+
+    /// Whether the module `module` (`app.models`) binds `name` at its top level (known for the
+    /// files that may declare models).
+    pub fn binds(&self, module: &str, name: &str) -> bool {
+        self.module_names
+            .get(module)
+            .is_some_and(|names| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok())
     }
 
     /// The class `qualified` names and its ancestors the project defines, most derived first.

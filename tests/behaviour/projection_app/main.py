@@ -47,6 +47,16 @@ async def orders_by_customer(session: AsyncSession = Depends(get_session)):
     return {customer: str(total) for customer, total in totals.items()}
 
 
+@app.get("/orders/cents")
+async def order_cents(session: AsyncSession = Depends(get_session)):
+    return [f"{o.amount_cents:.0f}" for o in await session.scalars(select(Order).limit(40))]
+
+
+@app.get("/members/countries")
+async def member_countries():
+    return {m.name: m.home_country for m in await Member.find_all().to_list()}
+
+
 @app.get("/members/names")
 async def member_names():
     return [m.name for m in await Member.find_all().sort(+Member.email).to_list()]

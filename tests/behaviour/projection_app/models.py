@@ -7,7 +7,7 @@ from typing import Optional
 from beanie import Document, Indexed
 from pydantic import Field
 from sqlalchemy import Numeric, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -24,6 +24,8 @@ class Order(Base):
     notes: Mapped[str] = mapped_column(String(2000))
     shipping_address: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime]
+    # an SQL expression: `load_only` selects it like a column
+    amount_cents = column_property(amount * 100)
 
 
 class Member(Document):
@@ -33,6 +35,8 @@ class Member(Document):
     nickname: Optional[str] = None
     bio: str = ""
     tags: list[str] = Field(default_factory=list)
+    # stored under its alias: the projection model keeps the alias
+    home_country: str = Field("DE", alias="homeCountry")
 
     class Settings:
         name = "members"
