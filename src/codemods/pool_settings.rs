@@ -90,7 +90,8 @@ Finds database and cache clients set up in a way that costs under load:
    (`redis.asyncio.Redis(...)`, `redis.asyncio.from_url(...)`, and the old `aioredis`) built
    inside a route handler or a dependency (a function passed to `Depends(...)` in the module,
    the `__call__` of a class whose instance is, or an undecorated generator function, the
-   `get_db()` shape): a new client per request;
+   `get_db()` shape, unless it is a lifespan: named so, taking the app, or passed as
+   `lifespan=` or to `asynccontextmanager(...)`): a new client per request;
 2. `create_async_engine(url, poolclass=NullPool)` in server code, and `create_async_engine`
    called inside a route handler or a dependency (an engine per request);
 3. redis-py asyncio `from_url(url, max_connections=N)` or `ConnectionPool(max_connections=N)`:
@@ -263,7 +264,19 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
         .parent()
         .is_some_and(|p| p.kind() == "decorated_definition");
     let name = file.text(name);
-    let is_lifespan = crate::source::contains(file.source, &format!("lifespan={name}"));
+    // A lifespan runs once: passed as `lifespan=`, wrapped as `asynccontextmanager(name)`, or
+    // taking the app (a dependency cannot take a parameter `app`).
+    let takes_app = function
+        .child_by_field_name("parameters")
+        .and_then(|p| p.named_child(0))
+        .is_some_and(|first| {
+            let text = file.text(first);
+            text == "app" || text.starts_with("app:") || text.ends_with(": FastAPI")
+        });
+    let is_lifespan = name.contains("lifespan")
+        || takes_app
+        || crate::source::contains(file.source, &format!("lifespan={name}"))
+        || crate::source::contains(file.source, &format!("asynccontextmanager({name})"));
     crate::source::contains(file.source, &format!("Depends({name})"))
         || (!is_decorated
             && !is_lifespan
@@ -551,8 +564,7 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
     .iter()
     .any(|k| args.keyword(k).is_some());
     // `BlockingConnectionPool`'s first parameter is `max_connections`, not `connection_class`.
-    let positional_pool_arguments =
-        REDIS_POOLS.contains(&callee) && !args.positional.is_empty();
+    let positional_pool_arguments = REDIS_POOLS.contains(&callee) && !args.positional.is_empty();
     if args.has_splat || owned_elsewhere || positional_pool_arguments {
         diagnostic.with_note("build a `BlockingConnectionPool.from_url(url, max_connections=N)` and pass it as `Redis(connection_pool=pool)`");
         return;

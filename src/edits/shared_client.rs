@@ -116,7 +116,13 @@ impl<'t> ClientSite<'t> {
             push_with_insert(&mut constructor, source, at..range.start, insert_at, &extra);
             at = range.end;
         }
-        push_with_insert(&mut constructor, source, at..call.end_byte(), insert_at, &extra);
+        push_with_insert(
+            &mut constructor,
+            source,
+            at..call.end_byte(),
+            insert_at,
+            &extra,
+        );
         constructor
     }
 }
@@ -296,7 +302,11 @@ pub fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
         .into_iter()
         .filter(|c| c.kind() == ":" && c.end_byte() <= body.start_byte())
         .last()
-        .and_then(|colon| source[colon.end_byte()..].find('\n').map(|i| colon.end_byte() + i + 1));
+        .and_then(|colon| {
+            source[colon.end_byte()..]
+                .find('\n')
+                .map(|i| colon.end_byte() + i + 1)
+        });
     let first_line = after_header
         .filter(|&line| line <= body.start_byte())
         .unwrap_or_else(|| line_start_at(source, body.start_byte()));
