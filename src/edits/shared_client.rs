@@ -300,8 +300,7 @@ pub fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
     });
     let after_header = crate::syntax::children(statement)
         .into_iter()
-        .filter(|c| c.kind() == ":" && c.end_byte() <= body.start_byte())
-        .last()
+        .rfind(|c| c.kind() == ":" && c.end_byte() <= body.start_byte())
         .and_then(|colon| {
             source[colon.end_byte()..]
                 .find('\n')
