@@ -4,7 +4,7 @@
 //! passes. Used by PO108 (`share = "client"`) and PO207.
 
 use crate::codemod::FileContext;
-use crate::edits::importer::{existing_definition, unique_name};
+use crate::edits::importer::unique_name;
 use crate::fix::Edit;
 use crate::source::{indentation_at, line_start_at};
 use crate::syntax::text;
@@ -63,7 +63,7 @@ impl<'t> ClientSite<'t> {
         parts.retain(|part| !part.is_empty());
         parts.reverse();
         let base = format!("_{}", parts.join("_"));
-        if let Some(existing) = existing_definition(file, &base, constructor) {
+        if let Some(existing) = existing_client(file, &base, constructor) {
             return (existing, None);
         }
         let shared = unique_name(file, &base);
@@ -125,6 +125,19 @@ impl<'t> ClientSite<'t> {
         );
         constructor
     }
+}
+
+/// A module-level `<base…> = <constructor>` that an earlier fix defined. Only an assignment of
+/// exactly that call counts: a function `_get_db_client()` that returns one is not a client.
+fn existing_client(file: &FileContext, base: &str, constructor: &str) -> Option<String> {
+    crate::syntax::named_children(file.tree.root_node())
+        .into_iter()
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .find_map(|assignment| {
+            let name = file.text(assignment.child_by_field_name("left")?);
+            let value = file.text(assignment.child_by_field_name("right")?);
+            (name.starts_with(base) && value == constructor).then(|| name.to_string())
+        })
 }
 
 /// Appends `source[range]` to `out`, with `extra` inserted where `insert_at` falls in it.
