@@ -97,7 +97,8 @@ Finds database and cache clients set up in a way that costs under load:
 3. redis-py asyncio `from_url(url, max_connections=N)` or `ConnectionPool(max_connections=N)`:
    a capped pool that raises `MaxConnectionsError` instead of waiting when all N are busy.
 
-Names count only when they resolve through the imports to those libraries. Test modules
+A Redis client given `connection_pool=` uses a pool built elsewhere and is not reported. Names
+count only when they resolve through the imports to those libraries. Test modules
 (`tests/`, `test_*.py`, `conftest.py`, or a module importing `pytest`) and migrations (Alembic's
 `env.py`, `migrations/`, or a module importing `alembic`) are not reported: a fresh client or
 `NullPool` is usually deliberate there. Neither are SQLite URLs with `NullPool`, nor engines
@@ -211,7 +212,11 @@ impl Codemod for PoolSettings {
         let Some(callee) = file.callee(call) else {
             return;
         };
-        let is_client = CLIENTS.contains(&callee.as_str());
+        // `Redis(connection_pool=pool)` borrows a pool built elsewhere: a cheap client.
+        let is_client = CLIENTS.contains(&callee.as_str())
+            && CallArgs::of(call, file.source)
+                .keyword("connection_pool")
+                .is_none();
         let is_engine = ENGINES.contains(&callee.as_str());
         let is_capped_redis = is_capped_redis_pool(call, &callee, file);
         if !(is_client || is_engine || is_capped_redis) || is_test_or_migration(file) {
