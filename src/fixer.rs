@@ -186,7 +186,7 @@ pub fn apply_pass<'f>(text: &str, fixes: &[&'f Fix]) -> (String, Vec<&'f Fix>) {
         let fresh: Vec<&Edit> = fix.edits.iter().filter(|e| !accepted.contains(e)).collect();
         let conflict = fresh
             .iter()
-            .any(|e| accepted.iter().any(|a| a.conflicts_with(e)));
+            .any(|e| accepted.iter().any(|a| a.conflicts_with(e) || a.abuts(e)));
         if in_bounds && self_consistent && !conflict {
             accepted.extend(fresh);
             taken.push(fix);
@@ -335,6 +335,16 @@ mod tests {
         let (text, taken) = apply_pass("abcdefghijkl", &[&first, &overlapping, &sharing]);
         assert_eq!(text, "xyzdefZhij!kl");
         assert_eq!(taken.len(), 2);
+    }
+
+    #[test]
+    fn a_fix_inserting_where_another_replaced_text_ends_waits() {
+        // PO205 rebuilds `find_all()` while PO203 appends `.project(...)` right after it.
+        let rebuild = Fix::safe("a", vec![Edit::replace(0, 3, "query")]);
+        let append = Fix::safe("b", vec![Edit::insert(3, ".p()")]);
+        let (text, taken) = apply_pass("abc.to_list()", &[&rebuild, &append]);
+        assert_eq!(text, "query.to_list()");
+        assert_eq!(taken.len(), 1);
     }
 
     #[test]
