@@ -34,8 +34,8 @@ pub enum FixError {
 ///
 /// 1. A file with syntax errors is not fixed: its diagnostics are returned as they are.
 /// 2. Each pass checks the current text, keeps the fixes that meet `required`, and applies
-///    those whose edits do not overlap an edit already taken (the rest wait for the next pass;
-///    identical edits from several fixes count once).
+///    those whose edits do not overlap an edit already taken, nor insert right where one ends
+///    (the rest wait for the next pass; identical edits from several fixes count once).
 /// 3. If the pass's result has a syntax error, each of its fixes is tried alone; those that
 ///    break the syntax are refused for good and reported, the others are applied.
 /// 4. Imports of modules that applied fixes released (`requests` after its calls are gone) are
