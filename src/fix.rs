@@ -38,6 +38,18 @@ impl Edit {
         overlap || same_point
     }
 
+    /// One inserts right where the other's replaced text ends. Two fixes that meet so rewrite
+    /// one expression together (`.project(...)` added after a query another fix rebuilt): the
+    /// later must see the first's result, in the next pass.
+    pub fn abuts(&self, other: &Edit) -> bool {
+        let ends_at = |replacement: &Edit, insertion: &Edit| {
+            insertion.is_insertion()
+                && !replacement.is_insertion()
+                && insertion.start == replacement.end
+        };
+        ends_at(self, other) || ends_at(other, self)
+    }
+
     fn is_insertion(&self) -> bool {
         self.start == self.end
     }
@@ -122,6 +134,9 @@ mod tests {
         assert!(replace.conflicts_with(&Edit::insert(7, "y")));
         assert!(Edit::insert(3, "a").conflicts_with(&Edit::insert(3, "b")));
         assert!(!Edit::insert(3, "a").conflicts_with(&Edit::insert(3, "a")));
+        assert!(replace.abuts(&Edit::insert(10, "y")));
+        assert!(Edit::insert(10, "y").abuts(&replace));
+        assert!(!replace.abuts(&Edit::replace(10, 12, "y")));
     }
 
     #[test]

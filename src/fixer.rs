@@ -34,8 +34,8 @@ pub enum FixError {
 ///
 /// 1. A file with syntax errors is not fixed: its diagnostics are returned as they are.
 /// 2. Each pass checks the current text, keeps the fixes that meet `required`, and applies
-///    those whose edits do not overlap an edit already taken (the rest wait for the next pass;
-///    identical edits from several fixes count once).
+///    those whose edits do not overlap an edit already taken, nor insert right where one ends
+///    (the rest wait for the next pass; identical edits from several fixes count once).
 /// 3. If the pass's result has a syntax error, each of its fixes is tried alone; those that
 ///    break the syntax are refused for good and reported, the others are applied.
 /// 4. Imports of modules that applied fixes released (`requests` after its calls are gone) are
@@ -186,7 +186,7 @@ pub fn apply_pass<'f>(text: &str, fixes: &[&'f Fix]) -> (String, Vec<&'f Fix>) {
         let fresh: Vec<&Edit> = fix.edits.iter().filter(|e| !accepted.contains(e)).collect();
         let conflict = fresh
             .iter()
-            .any(|e| accepted.iter().any(|a| a.conflicts_with(e)));
+            .any(|e| accepted.iter().any(|a| a.conflicts_with(e) || a.abuts(e)));
         if in_bounds && self_consistent && !conflict {
             accepted.extend(fresh);
             taken.push(fix);
@@ -335,6 +335,16 @@ mod tests {
         let (text, taken) = apply_pass("abcdefghijkl", &[&first, &overlapping, &sharing]);
         assert_eq!(text, "xyzdefZhij!kl");
         assert_eq!(taken.len(), 2);
+    }
+
+    #[test]
+    fn a_fix_inserting_where_another_replaced_text_ends_waits() {
+        // PO205 rebuilds `find_all()` while PO203 appends `.project(...)` right after it.
+        let rebuild = Fix::safe("a", vec![Edit::replace(0, 3, "query")]);
+        let append = Fix::safe("b", vec![Edit::insert(3, ".p()")]);
+        let (text, taken) = apply_pass("abc.to_list()", &[&rebuild, &append]);
+        assert_eq!(text, "query.to_list()");
+        assert_eq!(taken.len(), 1);
     }
 
     #[test]

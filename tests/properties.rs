@@ -89,7 +89,7 @@ fn apply_pass_takes_a_maximal_conflict_free_set_and_splices_it_exactly() {
             let blocked = fix
                 .edits
                 .iter()
-                .any(|e| accepted.iter().any(|a| a.conflicts_with(e)));
+                .any(|e| accepted.iter().any(|a| a.conflicts_with(e) || a.abuts(e)));
             assert!(
                 was_taken || blocked || !self_consistent,
                 "a free fix was left out: {fix:?}"

@@ -1,5 +1,5 @@
 import redis.asyncio
-from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio import ConnectionPool, Redis, SSLConnection
 from redis.asyncio import from_url
 
 # A small cap: under a burst the pool raises MaxConnectionsError.
@@ -19,3 +19,6 @@ locks = from_url("redis://cache:6379/4", max_connections=4)
 pubsub = Redis(host="cache", max_connections=16)
 
 single = redis.asyncio.from_url("redis://cache:6379/5", max_connections=2, single_connection_client=True)
+
+# Positional: `BlockingConnectionPool` takes `max_connections` first. Reported without a fix.
+tls_pool = ConnectionPool(SSLConnection, host="cache", max_connections=8)

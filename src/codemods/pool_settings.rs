@@ -88,14 +88,17 @@ Finds database and cache clients set up in a way that costs under load:
 
 1. a Motor `AsyncIOMotorClient(...)`, PyMongo `AsyncMongoClient(...)` or redis-py asyncio client
    (`redis.asyncio.Redis(...)`, `redis.asyncio.from_url(...)`, and the old `aioredis`) built
-   inside a route handler or a dependency (a function passed to `Depends(...)` in the module, or
-   an undecorated generator function, the `get_db()` shape): a new client per request;
+   inside a route handler or a dependency (a function passed to `Depends(...)` in the module,
+   the `__call__` of a class whose instance is, or an undecorated generator function, the
+   `get_db()` shape, unless it is a lifespan: named so, taking the app, or passed as
+   `lifespan=` or to `asynccontextmanager(...)`): a new client per request;
 2. `create_async_engine(url, poolclass=NullPool)` in server code, and `create_async_engine`
    called inside a route handler or a dependency (an engine per request);
 3. redis-py asyncio `from_url(url, max_connections=N)` or `ConnectionPool(max_connections=N)`:
    a capped pool that raises `MaxConnectionsError` instead of waiting when all N are busy.
 
-Names count only when they resolve through the imports to those libraries. Test modules
+A Redis client given `connection_pool=` uses a pool built elsewhere and is not reported. Names
+count only when they resolve through the imports to those libraries. Test modules
 (`tests/`, `test_*.py`, `conftest.py`, or a module importing `pytest`) and migrations (Alembic's
 `env.py`, `migrations/`, or a module importing `alembic`) are not reported: a fresh client or
 `NullPool` is usually deliberate there. Neither are SQLite URLs with `NullPool`, nor engines
@@ -174,8 +177,10 @@ Unsafe, all three:
    now share one pool (MongoDB: 100 connections; redis-py 8: 100, raising when full, see 3),
    and state kept on a connection (a Redis `SELECT`, `CLIENT SETNAME`, a `WATCH`) is shared. A
    client whose arguments depend on the request (a parameter, a local) is reported without a
-   fix, and so is one whose name is rebound, closed some other way, or not bound at the top of
-   the function.
+   fix, and so is one whose class is imported inside the function, or whose name is rebound,
+   closed some other way, handed out (`return client`, `yield client`), or not bound at the
+   top of the function. Each function gets its own shared client (`_get_db_client`, or
+   `_Class_call_client` for a class-based dependency), even where two build the same one.
 2. **Dropping `NullPool`.** The default pool keeps up to 5 idle connections per process and opens
    at most 15, waiting up to 30 s for one. `NullPool` is sometimes deliberate: behind PgBouncer in
    transaction mode (there pool sizing belongs to PgBouncer), in serverless functions, or where
@@ -186,9 +191,10 @@ Unsafe, all three:
    20 s (`timeout=`), and then raises `ConnectionError("No connection available.")`, instead of
    raising `MaxConnectionsError` at once: latency under load replaces errors, and code that
    caught the error to fall back (serve without the cache) now waits first. `Redis.from_pool`
-   owns the pool and closes it with the client, as `from_url` did. Calls with
-   `single_connection_client=`, `auto_close_connection_pool=`, `connection_pool=` or `**kwargs`,
-   and `Redis(max_connections=N)`, are reported without a fix.
+   owns the pool and closes it with the client, as `from_url` did; it needs redis-py 5.0.1 or
+   later. Calls with `single_connection_client=`, `auto_close_connection_pool=`,
+   `connection_pool=` or `**kwargs`, a `ConnectionPool(...)` given positional arguments, and
+   `Redis(max_connections=N)`, are reported without a fix.
 "#,
 };
 
@@ -206,7 +212,11 @@ impl Codemod for PoolSettings {
         let Some(callee) = file.callee(call) else {
             return;
         };
-        let is_client = CLIENTS.contains(&callee.as_str());
+        // `Redis(connection_pool=pool)` borrows a pool built elsewhere: a cheap client.
+        let is_client = CLIENTS.contains(&callee.as_str())
+            && CallArgs::of(call, file.source)
+                .keyword("connection_pool")
+                .is_none();
         let is_engine = ENGINES.contains(&callee.as_str());
         let is_capped_redis = is_capped_redis_pool(call, &callee, file);
         if !(is_client || is_engine || is_capped_redis) || is_test_or_migration(file) {
@@ -244,11 +254,12 @@ impl Codemod for PoolSettings {
     }
 }
 
-/// A route handler, a function passed to `Depends(...)` in this module, or an undecorated
-/// generator that is not the app's lifespan (the `get_db()` dependency shape, or a streamed
-/// response's generator).
+/// A route handler, a function passed to `Depends(...)` in this module, the `__call__` of a
+/// class whose instance is (`Depends(Limiter())`, or `limiter = Limiter()` and
+/// `Depends(limiter)`), or an undecorated generator that is not the app's lifespan (the
+/// `get_db()` dependency shape, or a streamed response's generator).
 fn runs_per_request(function: Node, file: &FileContext) -> bool {
-    if file.fastapi().route(function).is_some() {
+    if file.fastapi().route(function).is_some() || is_dependency_class_call(function, file) {
         return true;
     }
     let Some(name) = function.child_by_field_name("name") else {
@@ -258,11 +269,56 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
         .parent()
         .is_some_and(|p| p.kind() == "decorated_definition");
     let name = file.text(name);
-    let is_lifespan = crate::source::contains(file.source, &format!("lifespan={name}"));
+    // A lifespan runs once: passed as `lifespan=`, wrapped as `asynccontextmanager(name)`, or
+    // taking the app (a dependency cannot take a parameter `app`).
+    let takes_app = function
+        .child_by_field_name("parameters")
+        .and_then(|p| p.named_child(0))
+        .is_some_and(|first| {
+            let text = file.text(first);
+            text == "app" || text.starts_with("app:") || text.ends_with(": FastAPI")
+        });
+    let is_lifespan = name.contains("lifespan")
+        || takes_app
+        || crate::source::contains(file.source, &format!("lifespan={name}"))
+        || crate::source::contains(file.source, &format!("asynccontextmanager({name})"));
     crate::source::contains(file.source, &format!("Depends({name})"))
         || (!is_decorated
             && !is_lifespan
             && own_body_nodes(function).iter().any(|n| n.kind() == "yield"))
+}
+
+/// `__call__` of a module-level class whose instance is given to `Depends(...)` in this module.
+fn is_dependency_class_call(function: Node, file: &FileContext) -> bool {
+    let is_call = function
+        .child_by_field_name("name")
+        .is_some_and(|n| file.text(n) == "__call__");
+    let class = function
+        .parent()
+        .and_then(|block| block.parent())
+        .filter(|c| c.kind() == "class_definition" && c.parent() == Some(file.tree.root_node()))
+        .and_then(|c| c.child_by_field_name("name"));
+    let (true, Some(class)) = (is_call, class) else {
+        return false;
+    };
+    let class = file.text(class);
+    if crate::source::contains(file.source, &format!("Depends({class}(")) {
+        return true;
+    }
+    // `limiter = Limiter(...)` at module level, then `Depends(limiter)`.
+    crate::syntax::named_children(file.tree.root_node())
+        .into_iter()
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .filter(|a| {
+            a.child_by_field_name("right")
+                .filter(|r| r.kind() == "call")
+                .and_then(|r| r.child_by_field_name("function"))
+                .is_some_and(|f| file.text(f) == class)
+        })
+        .filter_map(|a| a.child_by_field_name("left"))
+        .any(|instance| {
+            crate::source::contains(file.source, &format!("Depends({})", file.text(instance)))
+        })
 }
 
 /// Test suites and migrations, where a fresh client or `NullPool` is usually deliberate.
@@ -401,19 +457,16 @@ fn remove_close(close: Node, source: &str) -> Vec<Edit> {
         .filter(|c| c.kind() != "comment")
         .count();
     let body = try_statement.child_by_field_name("body");
-    let header_alone = body.is_some_and(|body| {
-        source[line_start_at(source, try_statement.start_byte())
-            ..line_start_at(source, body.start_byte())]
-            .trim()
-            == "try:"
+    // The `try:` line, when it holds nothing else (comments below it stay, dedented).
+    let header_line = body.and_then(|body| {
+        let start = line_start_at(source, try_statement.start_byte());
+        let end = source[start..].find('\n').map(|i| start + i + 1)?;
+        (source[start..end].trim() == "try:" && end <= body.start_byte()).then_some((start, end))
     });
-    match body {
+    match (body, header_line) {
         // `try:` + body + `finally:` only: the body stays, one level left.
-        Some(body) if clauses == 2 && header_alone => {
-            let mut edits = vec![Edit::delete(
-                line_start_at(source, try_statement.start_byte()),
-                line_start_at(source, body.start_byte()),
-            )];
+        (Some(body), Some((start, end))) if clauses == 2 => {
+            let mut edits = vec![Edit::delete(start, end)];
             edits.extend(dedent_block(try_statement, body, source));
             edits.push(whole_lines(finally));
             edits
@@ -515,7 +568,9 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
     ]
     .iter()
     .any(|k| args.keyword(k).is_some());
-    if args.has_splat || owned_elsewhere {
+    // `BlockingConnectionPool`'s first parameter is `max_connections`, not `connection_class`.
+    let positional_pool_arguments = REDIS_POOLS.contains(&callee) && !args.positional.is_empty();
+    if args.has_splat || owned_elsewhere || positional_pool_arguments {
         diagnostic.with_note("build a `BlockingConnectionPool.from_url(url, max_connections=N)` and pass it as `Redis(connection_pool=pool)`");
         return;
     }

@@ -4,7 +4,7 @@
 //! passes. Used by PO108 (`share = "client"`) and PO207.
 
 use crate::codemod::FileContext;
-use crate::edits::importer::{existing_definition, unique_name};
+use crate::edits::importer::unique_name;
 use crate::fix::Edit;
 use crate::source::{indentation_at, line_start_at};
 use crate::syntax::text;
@@ -25,10 +25,10 @@ impl<'t> ClientSite<'t> {
             .into_iter()
             .find(|s| crate::syntax::contains(*s, function))
             .ok_or("not in a module-level function")?;
-        let arguments = call
-            .child_by_field_name("arguments")
+        call.child_by_field_name("arguments")
             .ok_or("no arguments")?;
-        if let Some(name) = first_runtime_name(arguments, top, file) {
+        // The callee too: a client class imported inside the function is unknown up there.
+        if let Some(name) = first_runtime_name(call, top, file) {
             return Err(format!("`{name}` is not known at import time"));
         }
         Ok(ClientSite {
@@ -38,21 +38,32 @@ impl<'t> ClientSite<'t> {
         })
     }
 
-    /// The shared client's name, `_<function>_<alias>` (so that fixes applied in the same pass,
-    /// which cannot see each other's names, never pick the same one), and the edit that defines
-    /// it as `constructor`, unless an earlier fix did.
+    /// The shared client's name, `_<function>_<alias>`, or `_<Class>_<method>_<alias>` for a
+    /// method (so that fixes applied in the same pass, which cannot see each other's names, never
+    /// pick the same one: two classes may both define `__call__`), and the edit that defines it
+    /// as `constructor`, unless an earlier fix did.
     pub fn define(
         &self,
         alias: &str,
         constructor: &str,
         file: &FileContext,
     ) -> (String, Option<Edit>) {
-        let function_name = self
-            .function
-            .child_by_field_name("name")
-            .map_or("", |n| file.text(n));
-        let base = format!("_{function_name}_{alias}");
-        if let Some(existing) = existing_definition(file, &base, constructor) {
+        // Underscores trimmed: a name starting with `__` would be mangled inside a class.
+        let mut parts = vec![alias.trim_matches('_')];
+        let mut definition = Some(self.function);
+        while let Some(node) = definition {
+            if matches!(node.kind(), "class_definition" | "function_definition") {
+                parts.extend(
+                    node.child_by_field_name("name")
+                        .map(|n| file.text(n).trim_matches('_')),
+                );
+            }
+            definition = node.parent();
+        }
+        parts.retain(|part| !part.is_empty());
+        parts.reverse();
+        let base = format!("_{}", parts.join("_"));
+        if let Some(existing) = existing_client(file, &base, constructor) {
             return (existing, None);
         }
         let shared = unique_name(file, &base);
@@ -64,22 +75,85 @@ impl<'t> ClientSite<'t> {
         (shared, Some(edit))
     }
 
-    /// The call's text with `extra_argument` appended (`httpx.AsyncClient(timeout=5, cookies=…)`).
+    /// The call's text with `extra_argument` appended (`httpx.AsyncClient(timeout=5, cookies=…)`),
+    /// as written (comments and line breaks kept), its continuation lines moved left by the
+    /// indentation of the line it starts on, for the module level.
     pub fn constructor_with(&self, extra_argument: Option<&str>, source: &str) -> String {
-        let callee = self
-            .call
-            .child_by_field_name("function")
-            .map_or("", |f| text(f, source));
-        let args = self
-            .call
-            .child_by_field_name("arguments")
-            .map_or("()", |a| text(a, source));
-        let inner = args[1..args.len() - 1].trim().trim_end_matches(',');
-        match extra_argument {
-            None => format!("{callee}({inner})"),
-            Some(extra) if inner.is_empty() => format!("{callee}({extra})"),
-            Some(extra) => format!("{callee}({inner}, {extra})"),
+        let call = self.call;
+        let arguments = call.child_by_field_name("arguments");
+        let last_argument = arguments.and_then(|a| {
+            crate::syntax::named_children(a)
+                .into_iter()
+                .rfind(|c| c.kind() != "comment")
+        });
+        let (insert_at, extra) = match (extra_argument, last_argument, arguments) {
+            (Some(extra), Some(last), _) => (last.end_byte(), format!(", {extra}")),
+            (Some(extra), None, Some(args)) => (args.start_byte() + 1, extra.to_string()),
+            _ => (call.end_byte(), String::new()),
+        };
+        let mut strings = Vec::new();
+        crate::parse::walk_tree(call, |n| {
+            if n.kind() == "string" && text(n, source).contains('\n') {
+                strings.push((n.start_byte(), n.end_byte()));
+            }
+        });
+        // Byte ranges of the call that are left out: each continuation line's outer indentation.
+        let indent = indentation_at(source, call.start_byte());
+        let mut skipped = Vec::new();
+        let mut line = call.start_byte();
+        while let Some(i) = source[line..call.end_byte()].find('\n') {
+            line += i + 1;
+            let in_string = strings
+                .iter()
+                .any(|&(start, end)| start < line && line < end);
+            if !in_string && !indent.is_empty() && source[line..].starts_with(indent) {
+                skipped.push(line..line + indent.len());
+            }
         }
+        let mut constructor = String::new();
+        let mut at = call.start_byte();
+        for range in skipped {
+            push_with_insert(&mut constructor, source, at..range.start, insert_at, &extra);
+            at = range.end;
+        }
+        push_with_insert(
+            &mut constructor,
+            source,
+            at..call.end_byte(),
+            insert_at,
+            &extra,
+        );
+        constructor
+    }
+}
+
+/// A module-level `<base…> = <constructor>` that an earlier fix defined. Only an assignment of
+/// exactly that call counts: a function `_get_db_client()` that returns one is not a client.
+fn existing_client(file: &FileContext, base: &str, constructor: &str) -> Option<String> {
+    crate::syntax::named_children(file.tree.root_node())
+        .into_iter()
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .find_map(|assignment| {
+            let name = file.text(assignment.child_by_field_name("left")?);
+            let value = file.text(assignment.child_by_field_name("right")?);
+            (name.starts_with(base) && value == constructor).then(|| name.to_string())
+        })
+}
+
+/// Appends `source[range]` to `out`, with `extra` inserted where `insert_at` falls in it.
+fn push_with_insert(
+    out: &mut String,
+    source: &str,
+    range: std::ops::Range<usize>,
+    insert_at: usize,
+    extra: &str,
+) {
+    if range.contains(&insert_at) || (range.end == insert_at && !extra.is_empty()) {
+        out.push_str(&source[range.start..insert_at]);
+        out.push_str(extra);
+        out.push_str(&source[insert_at..range.end]);
+    } else {
+        out.push_str(&source[range]);
     }
 }
 
@@ -159,7 +233,7 @@ fn first_runtime_name<'s>(node: Node, top: Node, file: &'s FileContext) -> Optio
         let name = file.text(n);
         if !is_label
             && (file.is_local_name(n, name)
-                || (file.imports.resolve(name).is_none() && !bound_before(file, top, name)))
+                || (!file.imports.binds_at_top_level(name) && !bound_before(file, top, name)))
         {
             found = Some(name);
         }
@@ -222,7 +296,8 @@ pub fn is_close_of(attribute: Node, name: &str, source: &str) -> bool {
             .is_some_and(|a| matches!(text(a, source), "aclose" | "close"))
 }
 
-/// Edits that move each line of `body` one level left, to the indentation of `statement`; lines
+/// Edits that move each line of `body` one level left, to the indentation of `statement`, from
+/// the line after the header's colon (comment lines above the first statement move too); lines
 /// inside a multi-line string keep theirs (they are the string's content).
 pub fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
     let outer = indentation_at(source, statement.start_byte());
@@ -236,7 +311,17 @@ pub fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
             strings.push((n.start_byte(), n.end_byte()));
         }
     });
-    let first_line = line_start_at(source, body.start_byte());
+    let after_header = crate::syntax::children(statement)
+        .into_iter()
+        .rfind(|c| c.kind() == ":" && c.end_byte() <= body.start_byte())
+        .and_then(|colon| {
+            source[colon.end_byte()..]
+                .find('\n')
+                .map(|i| colon.end_byte() + i + 1)
+        });
+    let first_line = after_header
+        .filter(|&line| line <= body.start_byte())
+        .unwrap_or_else(|| line_start_at(source, body.start_byte()));
     let mut edits = Vec::new();
     let mut line = first_line;
     while line < body.end_byte() {

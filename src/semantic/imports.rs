@@ -121,6 +121,15 @@ impl ImportMap {
             .then_some(first.as_str())
     }
 
+    /// Whether a module-level import binds `local` (and it resolves): a name known at import
+    /// time, unlike one imported inside a function.
+    pub fn binds_at_top_level(&self, local: &str) -> bool {
+        self.resolve(local).is_some()
+            && self.by_local[local]
+                .iter()
+                .any(|&i| self.bindings[i].top_level)
+    }
+
     /// An expression that reaches module `dotted` through a module-level import: `asyncio` for
     /// `import asyncio`, `aio` for `import asyncio as aio`, `http.cookiejar` for `import http.cookiejar`.
     pub fn access_path(&self, dotted: &str) -> Option<String> {

@@ -1,7 +1,7 @@
 """A FastAPI app with the shapes PO207 rewrites: a Motor client per request in a dependency, a
-redis.asyncio client per request in a route, and an async engine on NullPool. The behaviour
-driver runs it before and after `perfopt fix --unsafe --select PO207`, with stand-ins for the
-MongoDB and Redis servers."""
+redis.asyncio client per request in a route and in a class-based dependency, and an async
+engine on NullPool. The behaviour driver runs it before and after
+`perfopt fix --unsafe --select PO207`, with stand-ins for the MongoDB and Redis servers."""
 
 import os
 
@@ -44,6 +44,24 @@ async def hits(page: str):
     count = await r.incr(f"hits:{page}")
     await r.aclose()
     return {"page": page, "hits": count}
+
+
+class VisitCounter:
+    """A class-based dependency: FastAPI calls the instance on every request."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    async def __call__(self):
+        r = aioredis.from_url(REDIS_URL)
+        count = await r.incr(self.key)
+        await r.aclose()
+        return count
+
+
+@app.get("/visits")
+async def visits(count: int = Depends(VisitCounter("visits"))):
+    return {"visits": count}
 
 
 @app.get("/sum/{a}/{b}")

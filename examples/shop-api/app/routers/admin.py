@@ -7,8 +7,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi.responses import PlainTextResponse
+from motor.motor_asyncio import AsyncIOMotorClient
 
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, settings
 from app.models import Order, Product, RestockItem, StockLevel
 from app.services import inventory
 
@@ -22,6 +24,15 @@ async def require_admin(
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+async def get_reports_db():
+    # The reports aggregate with Motor directly, outside Beanie.
+    client = AsyncIOMotorClient(settings.mongo_url, serverSelectionTimeoutMS=5000)
+    try:
+        yield client[settings.mongo_db]
+    finally:
+        client.close()
 
 
 def _timestamp() -> str:
@@ -52,6 +63,19 @@ async def import_catalog(settings: Settings = Depends(get_settings)):
 async def download_orders():
     # Finance pulls every order into their reporting spreadsheet each morning.
     return await Order.find_all().sort(+Order.created_at).to_list()
+
+
+@router.get("/reports/orders-by-status")
+async def orders_by_status(db=Depends(get_reports_db)):
+    pipeline = [{"$group": {"_id": "$status", "count": {"$sum": 1}}}]
+    return {row["_id"]: row["count"] async for row in db.orders.aggregate(pipeline)}
+
+
+@router.get("/reports/price-list.csv", response_class=PlainTextResponse)
+async def price_report():
+    # Merchandising checks names and prices; descriptions and weights are not needed.
+    products = await Product.find_all().to_list()
+    return "\n".join(f"{p.name};{p.price_cents / 100:.2f}" for p in products)
 
 
 @router.post("/orders/export")
