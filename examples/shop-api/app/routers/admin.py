@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from app.config import Settings, get_settings, settings
-from app.models import Order, Product, RestockItem, StockLevel
+from app.models import Customer, Order, OrderStatus, Product, RestockItem, StockLevel
 from app.services import inventory
 
 
@@ -63,6 +63,22 @@ async def import_catalog(settings: Settings = Depends(get_settings)):
 async def download_orders():
     # Finance pulls every order into their reporting spreadsheet each morning.
     return await Order.find_all().sort(+Order.created_at).to_list()
+
+
+@router.post("/customers/import")
+async def import_customers(rows: list[dict]):
+    # The CRM export arrives as one JSON list; each customer is stored as it is read.
+    for row in rows:
+        customer = Customer(**row)
+        await customer.insert()
+    return {"imported": len(rows)}
+
+
+@router.get("/reports/pending")
+async def pending_orders():
+    # The operations dashboard polls this every few seconds.
+    pending = await Order.find(Order.status == OrderStatus.PENDING).to_list()
+    return {"pending": len(pending)}
 
 
 @router.get("/reports/orders-by-status")
