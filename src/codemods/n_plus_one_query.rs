@@ -107,7 +107,8 @@ Each item still gets what its own query returned: `dict.get` gives `None` for a 
 (as `get` did) and an empty list for a key without rows; duplicate keys look up the same entry;
 a list keeps the order of the batched query, which has the per-item query's `sort`/`order_by`.
 For Beanie the keys of an `ObjectId` id are converted with `PydanticObjectId(...)`, since
-`In(Model.id, ...)` does not convert strings as `get` does. A lazy relationship becomes
+`In(Model.id, ...)` does not convert strings as `get` does; the keys of `find_one(Model.id ==
+key)`, which compares them as they are, stay as they are. A lazy relationship becomes
 `.options(selectinload(Order.items))` on the query that loaded the orders, and a `Link` fetched
 per item becomes `fetch_links=True` on the `find` that loaded the documents.
 
@@ -115,9 +116,14 @@ per item becomes `fetch_links=True` on the `find` that loaded the documents.
 The finding is reported without a fix, saying why, when the loop body writes (`commit`, `add`,
 `insert`, `save`, …: the reads may depend on the writes), the queries run at once in
 `asyncio.gather(*(session.get(...) for ...))` (one `AsyncSession` must not run them
-concurrently, and they are still one per item), a `try` inside the loop wraps the
-query, the query runs only under a condition or for a filtered comprehension, the key uses a
-name the loop body assigns (it may come from earlier iterations), the loop is an `async for`,
+concurrently, and they are still one per item), a `try` or a `with` block (a transaction,
+a session opened per item) inside the loop wraps the query, the query runs only under a
+condition or for a filtered comprehension, or the comprehension sits in an `elif` or `while`
+condition, the key uses a name the loop body assigns (it may come from earlier iterations), the
+rest of the query reads the item or a name the body binds (`Item.price > o.total` next to the
+key), the query passes options (`fetch_links=True`, `options=[...]`: the batch would drop them),
+the `await` sits in a generator expression (removing it would turn an asynchronous generator
+into a plain one), the loop is an `async for`,
 the loop is not over a local query result (or a list of ids taken from one: anything else may be
 an iterator that cannot be read twice), `find_one` filters on a field other than the id (a
 batch cannot tell which of several matches `find_one` would have returned), the per-item query
@@ -132,7 +138,9 @@ SQLite's comparison still matched) finds nothing in the dictionary. Duplicate ke
 object where Beanie built one per query. Without a `sort`/`order_by` in the per-item query
 neither order is guaranteed by the database; in practice both follow the table's natural or
 index order. `PydanticObjectId(...)` raises `InvalidId` on a malformed id, where `get` raised
-a validation error. The batch is not split: MongoDB caps the command, `$in` list included, at
+a validation error, and the batch converts and loads the keys of every item, also of those a
+`continue`, `break` or `return` in the loop would have skipped (the results of the items reached
+stay the same, but a malformed key there now raises). The batch is not split: MongoDB caps the command, `$in` list included, at
 16 MB (about a million ObjectIds), and SQL drivers cap bound parameters (SQLite 32,766 since
 3.32, PostgreSQL 65,535): loops over more keys than that need chunks. `selectinload` itself
 batches 500 keys per `IN`. `fetch_links=True` turns the `find` into an aggregation with
@@ -254,6 +262,8 @@ impl<'t> Loop<'t> {
                     "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
                     "named_expression" => n.child_by_field_name("name"),
                     "for_statement" | "for_in_clause" => n.child_by_field_name("left"),
+                    // `async with factory() as session:` binds a new session per item.
+                    "as_pattern" => n.child_by_field_name("alias"),
                     _ => None,
                 };
                 if let Some(assigned) = assigned {
@@ -474,7 +484,9 @@ enum Shape<'t> {
         model: Node<'t>,
         key: Node<'t>,
         field: String,
-        key_type: KeyType,
+        /// The key's type as the query reads it: Beanie `get` converts the key to the id's type,
+        /// `find_one(M.id == key)` compares it as it is (`None` then).
+        key_type: Option<KeyType>,
         /// `session` for SQL.
         session: Option<Node<'t>>,
     },
@@ -701,7 +713,7 @@ fn by_key<'t>(
             model: receiver,
             key: *key,
             field: "id".into(),
-            key_type: beanie_key(receiver),
+            key_type: Some(beanie_key(receiver)),
             session: None,
         },
         ("find_one", [filter]) if is_document(receiver, file) => {
@@ -715,7 +727,7 @@ fn by_key<'t>(
                     model: receiver,
                     key,
                     field,
-                    key_type: beanie_key(receiver),
+                    key_type: None,
                     session: None,
                 }
             } else {
@@ -730,16 +742,22 @@ fn by_key<'t>(
                 model: *model,
                 key: *key,
                 field,
-                key_type,
+                key_type: Some(key_type),
                 session: Some(receiver),
             }
         }
         _ => return None,
     };
+    // `fetch_links=True`, `options=[...]`, `with_for_update=...` apply to each row; the batch
+    // would drop them.
+    let unbatchable = (!args.keywords.is_empty() || args.has_splat).then(|| {
+        "the per-item query passes options, which the batched query would drop; batch it by hand"
+            .to_string()
+    });
     Some(PerItem {
         node: awaited,
         shape,
-        unbatchable: None,
+        unbatchable,
     })
 }
 
@@ -968,17 +986,39 @@ fn model_classes<'a>(
 
 /// Identifiers read in `node` (not attribute or keyword names).
 fn read_names<'t>(node: Node<'t>, source: &'t str) -> Vec<&'t str> {
+    read_names_outside(node, None, source)
+}
+
+/// Identifiers read in `node` but not within `skipped`.
+fn read_names_outside<'t>(node: Node<'t>, skipped: Option<Node>, source: &'t str) -> Vec<&'t str> {
     let mut names = Vec::new();
     crate::parse::walk_tree(node, |n| {
         let is_field = n.parent().is_some_and(|p| {
             (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(n))
                 || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
         });
-        if n.kind() == "identifier" && !is_field {
+        if n.kind() == "identifier" && !is_field && !skipped.is_some_and(|s| contains(s, n)) {
             names.push(text(n, source));
         }
     });
     names
+}
+
+/// A name that the batched query would read, outside its key, and that the loop binds per item:
+/// the item in a second filter (`Item.price > o.total`), or the session of an `async with
+/// factory() as session:` in the body. Before the loop it is unbound or stale.
+fn bound_per_item<'t>(query: &PerItem<'t>, lp: &Loop<'t>, source: &'t str) -> Option<&'t str> {
+    let (parts, skipped) = match &query.shape {
+        Shape::ByKey { model, session, .. } => {
+            (std::iter::once(*model).chain(*session).collect(), None)
+        }
+        Shape::Rows { comparison, .. } => (vec![query.node], Some(*comparison)),
+        _ => return None,
+    };
+    parts
+        .into_iter()
+        .flat_map(|part| read_names_outside(part, skipped, source))
+        .find(|n| lp.target_names.contains(n) || lp.assigned_in_body.contains(n))
 }
 
 /// Methods whose awaited call writes to the database.
@@ -1032,6 +1072,11 @@ fn loop_blocker(query: &PerItem, lp: &Loop, file: &FileContext) -> Option<String
             "the loop body writes (`{write}`), and each read may depend on the writes before it"
         ));
     }
+    let mut awaits = false;
+    crate::parse::walk_tree(query.node, |n| awaits |= n.kind() == "await");
+    if awaits && lp.node.kind() == "generator_expression" {
+        return Some("the `await` makes the generator expression asynchronous; without it the generator would be a plain one, which `async for` cannot read".into());
+    }
     // A loader option or `fetch_links` loads every item's relation whether or not it is read.
     if matches!(
         query.shape,
@@ -1045,6 +1090,7 @@ fn loop_blocker(query: &PerItem, lp: &Loop, file: &FileContext) -> Option<String
             break;
         }
         match n.kind() {
+            "with_statement" => return Some("the query runs inside a `with` block entered per item (a transaction, session or lock), which a batch before the loop would run outside of".into()),
             "try_statement" => return Some("a `try` inside the loop handles each item's query failure on its own; a batch would fail or succeed as one".into()),
             "if_statement" | "while_statement" | "match_statement" | "conditional_expression"
             | "boolean_operator" => {
@@ -1095,6 +1141,11 @@ fn fix(
             {
                 return Err(format!(
                     "the key uses `{name}`, which the loop body assigns (it may come from earlier iterations)"
+                ));
+            }
+            if let Some(name) = bound_per_item(query, lp, file.source) {
+                return Err(format!(
+                    "the per-item query reads `{name}` beyond its key, which the loop binds per item; batch it by hand"
                 ));
             }
             let mut awaits_or_calls = false;
@@ -1165,6 +1216,18 @@ fn batch_fix(
     if line_start + indent.len() != anchor.start_byte() {
         return Err("the loop does not start its line".into());
     }
+    // Before its statement, the batch runs once and always: not for a comprehension that a
+    // `while` condition evaluates per pass or that an `elif` evaluates only when reached.
+    let mut current = lp.node.parent();
+    while let Some(n) = current.filter(|n| *n != anchor) {
+        if n.kind() == "elif_clause" {
+            return Err("the comprehension is in an `elif` condition, evaluated only when reached; batch it by hand".into());
+        }
+        current = n.parent();
+    }
+    if anchor.kind() == "while_statement" && lp.node.kind() != "for_statement" {
+        return Err("the comprehension is in a `while` condition, evaluated on every pass; batch it by hand".into());
+    }
     let target = text(lp.target, source);
     let iterable = text(lp.iterable, source);
     let mut additions = ModuleAdditions::new(file);
@@ -1186,10 +1249,10 @@ fn batch_fix(
             match orm {
                 Orm::Beanie => {
                     let convert = match key_type {
-                        KeyType::ObjectId => {
+                        Some(KeyType::ObjectId) => {
                             Some(additions.member("beanie", "PydanticObjectId"))
                         }
-                        KeyType::Str | KeyType::Int => None,
+                        Some(KeyType::Str | KeyType::Int) | None => None,
                         _ => return Err("the document's id type is neither an ObjectId, a string nor an integer; convert the keys by hand".into()),
                     };
                     let converted = |k: &str| match &convert {
