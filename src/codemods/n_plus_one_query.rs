@@ -554,6 +554,13 @@ fn per_item_queries<'t>(
     file: &FileContext<'t>,
 ) -> Vec<PerItem<'t>> {
     let mut found = Vec::new();
+    // `for key in ("a", "b"):` runs a fixed number of queries, however large the tables grow.
+    if matches!(
+        unparenthesize(lp.iterable).kind(),
+        "tuple" | "list" | "set" | "string"
+    ) {
+        return found;
+    }
     let gathered = gathered(lp.node, file);
     for part in &lp.per_item {
         crate::parse::walk_tree(*part, |n| {
