@@ -3,7 +3,7 @@
 from fastapi import Depends, FastAPI
 from sqlalchemy import ForeignKey, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, selectinload
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
 
 app = FastAPI()
 SessionLocal = async_sessionmaker()
@@ -84,3 +84,17 @@ async def lines_per_savepoint(session: AsyncSession = Depends(get_session)):
             lines = (await session.scalars(select(Line).where(Line.order_id == o.id))).all()
         counts.append(len(lines))
     return counts
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    order: Mapped[Order] = relationship()
+
+
+# fires, no fix: the filter compares a relationship, which has no `.in_()`
+@app.get("/orders/notes")
+async def notes_per_order(session: AsyncSession = Depends(get_session)):
+    orders = (await session.scalars(select(Order))).all()
+    return [(await session.scalars(select(Note).where(Note.order == o))).all() for o in orders]

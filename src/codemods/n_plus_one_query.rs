@@ -1150,6 +1150,15 @@ fn fix(
                     "the key uses `{name}`, which the loop body assigns (it may come from earlier iterations)"
                 ));
             }
+            // `Line.order == o`: a relationship has no `.in_()`, and reading it per row to
+            // group the rows would load it lazily.
+            if let Shape::Rows { model, field, .. } = &query.shape {
+                if model_classes(*model, file).any(|c| c.is_relation(field)) {
+                    return Err(format!(
+                        "the filter compares the relation `{field}`; batch it on its key column by hand"
+                    ));
+                }
+            }
             if let Some(name) = bound_per_item(query, lp, file.source) {
                 return Err(format!(
                     "the per-item query reads `{name}` beyond its key, which the loop binds per item; batch it by hand"
