@@ -56,3 +56,13 @@ async def check_buyers(strict: bool):
     while not [await User.get(o.buyer_id) for o in orders]:
         return None
     return False
+
+
+# fires, no fix: the second filter reads `limit`, which only the outer comprehension binds
+@router.get("/orders/items-over")
+async def items_over_limits():
+    orders = await Order.find_all().to_list()
+    return {
+        limit: [len(await Item.find(Item.order_id == o.id, Item.price > limit).to_list()) for o in orders]
+        for limit in (10, 100)
+    }

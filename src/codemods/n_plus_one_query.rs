@@ -211,6 +211,8 @@ struct Loop<'t> {
     target_names: Vec<&'t str>,
     /// Names the loop body assigns: a key that reads one may come from earlier iterations.
     assigned_in_body: Vec<&'t str>,
+    /// Names that enclosing comprehensions of the same statement bind: unbound before it.
+    bound_around: Vec<&'t str>,
     filtered: bool,
     is_async: bool,
 }
@@ -275,6 +277,25 @@ impl<'t> Loop<'t> {
                 }
             });
         }
+        let mut bound_around = Vec::new();
+        let mut current = node;
+        while let Some(parent) = current.parent().filter(|_| node.kind() != "for_statement") {
+            if matches!(parent.kind(), "block" | "module") {
+                break;
+            }
+            if current.kind() != "for_in_clause" {
+                for clause in named_children(parent) {
+                    if clause.kind() == "for_in_clause" && clause != current {
+                        crate::parse::walk_tree(clause.child_by_field_name("left")?, |i| {
+                            if i.kind() == "identifier" {
+                                bound_around.push(text(i, source));
+                            }
+                        });
+                    }
+                }
+            }
+            current = parent;
+        }
         Some(Loop {
             node,
             target,
@@ -282,6 +303,7 @@ impl<'t> Loop<'t> {
             per_item,
             target_names,
             assigned_in_body,
+            bound_around,
             filtered,
             is_async,
         })
@@ -1011,21 +1033,44 @@ fn read_names_outside<'t>(node: Node<'t>, skipped: Option<Node>, source: &'t str
     names
 }
 
-/// A name that the batched query would read, outside its key, and that the loop binds per item:
-/// the item in a second filter (`Item.price > o.total`), or the session of an `async with
-/// factory() as session:` in the body. Before the loop it is unbound or stale.
+/// A name that the batch before the loop's statement would read unbound or stale: outside the
+/// key, one the loop binds per item (the item in a second filter, `Item.price > o.total`; the
+/// session of an `async with factory() as session:` in the body); anywhere, one an enclosing
+/// comprehension binds.
 fn bound_per_item<'t>(query: &PerItem<'t>, lp: &Loop<'t>, source: &'t str) -> Option<&'t str> {
-    let (parts, skipped) = match &query.shape {
-        Shape::ByKey { model, session, .. } => {
-            (std::iter::once(*model).chain(*session).collect(), None)
-        }
-        Shape::Rows { comparison, .. } => (vec![query.node], Some(*comparison)),
+    let (key, outside_key) = match &query.shape {
+        Shape::ByKey {
+            model,
+            session,
+            key,
+            ..
+        } => (
+            *key,
+            std::iter::once(*model)
+                .chain(*session)
+                .flat_map(|part| read_names(part, source))
+                .collect::<Vec<_>>(),
+        ),
+        Shape::Rows {
+            comparison, key, ..
+        } => (
+            *key,
+            read_names_outside(query.node, Some(*comparison), source),
+        ),
         _ => return None,
     };
-    parts
-        .into_iter()
-        .flat_map(|part| read_names_outside(part, skipped, source))
-        .find(|n| lp.target_names.contains(n) || lp.assigned_in_body.contains(n))
+    let per_item = |n: &&str| lp.target_names.contains(n) || lp.assigned_in_body.contains(n);
+    let key_names = read_names(key, source);
+    outside_key
+        .iter()
+        .find(|n| per_item(n))
+        .or_else(|| {
+            outside_key
+                .iter()
+                .chain(&key_names)
+                .find(|n| lp.bound_around.contains(n) && !lp.target_names.contains(n))
+        })
+        .copied()
 }
 
 /// Methods whose awaited call writes to the database.
@@ -1161,7 +1206,7 @@ fn fix(
             }
             if let Some(name) = bound_per_item(query, lp, file.source) {
                 return Err(format!(
-                    "the per-item query reads `{name}` beyond its key, which the loop binds per item; batch it by hand"
+                    "the per-item query reads `{name}` beyond its key, which the loop (or a comprehension around it) binds per item; batch it by hand"
                 ));
             }
             let mut awaits_or_calls = false;
