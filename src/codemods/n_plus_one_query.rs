@@ -123,7 +123,9 @@ condition, the key uses a name the loop body assigns (it may come from earlier i
 rest of the query reads the item or a name the body binds (`Item.price > o.total` next to the
 key), the query passes options (`fetch_links=True`, `options=[...]`: the batch would drop them),
 the `await` sits in a generator expression (removing it would turn an asynchronous generator
-into a plain one), the loop is an `async for`,
+into a plain one), the loop assigns to a field of a Beanie document fetched by key (the batch
+shares one document per key), the filter compares a relationship rather than a column, the
+loop is an `async for`,
 the loop is not over a local query result (or a list of ids taken from one: anything else may be
 an iterator that cannot be read twice), `find_one` filters on a field other than the id (a
 batch cannot tell which of several matches `find_one` would have returned), the per-item query
@@ -135,7 +137,8 @@ Unsafe. The batch reads all the keys before the loop instead of one at a time, s
 write between the per-item reads is seen differently. Keys are matched in Python after the
 query: a key whose Python type differs from the column's (a `str` for an `int` column, which
 SQLite's comparison still matched) finds nothing in the dictionary. Duplicate keys now share one
-object where Beanie built one per query. Without a `sort`/`order_by` in the per-item query
+object where Beanie built one per query (a loop that assigns to the document's fields gets no
+fix; one that changes it through a method call is not recognised). Without a `sort`/`order_by` in the per-item query
 neither order is guaranteed by the database; in practice both follow the table's natural or
 index order. `PydanticObjectId(...)` raises `InvalidId` on a malformed id, where `get` raised
 a validation error, and the batch converts and loads the keys of every item, also of those a
@@ -1216,9 +1219,53 @@ fn fix(
             if awaits_or_calls {
                 return Err("the key is computed by a call; batch it by hand".into());
             }
+            if let Some(name) = changed_document(query, lp, file.source) {
+                return Err(format!(
+                    "the loop changes `{name}`, and the batch shares one document between items with the same key where `get` fetched a fresh one each; batch it by hand"
+                ));
+            }
             batch_fix(query, lp, function, file)
         }
     }
+}
+
+/// The name a Beanie document fetched by key is assigned to, when the loop body assigns to one of
+/// its fields (`customer.balance -= order.total`): each `get` returned a new object, the batch
+/// one per key.
+fn changed_document<'t>(query: &PerItem, lp: &Loop<'t>, source: &'t str) -> Option<&'t str> {
+    let Shape::ByKey {
+        orm: Orm::Beanie, ..
+    } = query.shape
+    else {
+        return None;
+    };
+    let assignment = parenthesized_alone(query.node)
+        .parent()
+        .filter(|p| p.kind() == "assignment")?;
+    let name = assignment
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")
+        .map(|l| text(l, source))?;
+    let mut changed = false;
+    for part in &lp.per_item {
+        crate::parse::walk_tree(*part, |n| {
+            let Some(mut target) = matches!(n.kind(), "assignment" | "augmented_assignment")
+                .then(|| n.child_by_field_name("left"))
+                .flatten()
+                .filter(|l| matches!(l.kind(), "attribute" | "subscript"))
+            else {
+                return;
+            };
+            while let Some(object) = target
+                .child_by_field_name("object")
+                .or_else(|| target.child_by_field_name("value"))
+            {
+                target = object;
+            }
+            changed |= text(target, source) == name;
+        });
+    }
+    changed.then_some(name)
 }
 
 /// `customer`, `line_item` from `Customer`, `LineItem`.
