@@ -119,7 +119,8 @@ The finding is reported without a fix, saying why, when the loop body writes (`c
 concurrently, and they are still one per item), a `try` or a `with` block (a transaction,
 a session opened per item) inside the loop wraps the query, the query runs only under a
 condition or for a filtered comprehension, or the comprehension sits in an `elif` or `while`
-condition, the key uses a name the loop body assigns (it may come from earlier iterations), the
+condition, the key uses a name the loop body assigns (it may come from earlier iterations) or
+the item after the body bound the loop variable again, the
 rest of the query reads the item or a name the body binds (`Item.price > o.total` next to the
 key), the query passes options (`fetch_links=True`, `options=[...]`: the batch would drop them),
 the `await` sits in a generator expression (removing it would turn an asynchronous generator
@@ -214,6 +215,8 @@ struct Loop<'t> {
     target_names: Vec<&'t str>,
     /// Names the loop body assigns: a key that reads one may come from earlier iterations.
     assigned_in_body: Vec<&'t str>,
+    /// Where the body first binds a name of the loop target again (`order = normalize(order)`).
+    target_rebound_at: Option<usize>,
     /// Names that enclosing comprehensions of the same statement bind: unbound before it.
     bound_around: Vec<&'t str>,
     filtered: bool,
@@ -261,6 +264,7 @@ impl<'t> Loop<'t> {
             }
         });
         let mut assigned_in_body = Vec::new();
+        let mut target_rebound_at = None;
         for part in &per_item {
             crate::parse::walk_tree(*part, |n| {
                 let assigned = match n.kind() {
@@ -275,6 +279,9 @@ impl<'t> Loop<'t> {
                     crate::parse::walk_tree(assigned, |i| {
                         if i.kind() == "identifier" {
                             assigned_in_body.push(text(i, source));
+                            if target_names.contains(&text(i, source)) {
+                                target_rebound_at.get_or_insert(n.start_byte());
+                            }
                         }
                     });
                 }
@@ -306,6 +313,7 @@ impl<'t> Loop<'t> {
             per_item,
             target_names,
             assigned_in_body,
+            target_rebound_at,
             bound_around,
             filtered,
             is_async,
@@ -1196,6 +1204,16 @@ fn fix(
             {
                 return Err(format!(
                     "the key uses `{name}`, which the loop body assigns (it may come from earlier iterations)"
+                ));
+            }
+            if lp
+                .target_rebound_at
+                .is_some_and(|at| at < query.node.start_byte())
+                && lp.uses_target(*key, file.source)
+            {
+                return Err(format!(
+                    "the loop body binds `{}` again before the query, so the key is not the item's; batch it by hand",
+                    text(lp.target, file.source)
                 ));
             }
             // `Line.order == o`: a relationship has no `.in_()`, and reading it per row to
