@@ -275,15 +275,11 @@ impl<'t> Loop<'t> {
                     "as_pattern" => n.child_by_field_name("alias"),
                     _ => None,
                 };
-                if let Some(assigned) = assigned {
-                    crate::parse::walk_tree(assigned, |i| {
-                        if i.kind() == "identifier" {
-                            assigned_in_body.push(text(i, source));
-                            if target_names.contains(&text(i, source)) {
-                                target_rebound_at.get_or_insert(n.start_byte());
-                            }
-                        }
-                    });
+                for name in assigned.map(|a| bound_names(a, source)).unwrap_or_default() {
+                    assigned_in_body.push(name);
+                    if target_names.contains(&name) {
+                        target_rebound_at.get_or_insert(n.start_byte());
+                    }
                 }
             });
         }
@@ -1022,6 +1018,27 @@ fn model_classes<'a>(
         .map(|qualified| file.project.class_lineage(&qualified))
         .unwrap_or_default()
         .into_iter()
+}
+
+/// The names an assignment target binds: `a`, `a, (b, *c)`; none for `out[key]` or `o.field`,
+/// which only read their names.
+fn bound_names<'t>(target: Node<'t>, source: &'t str) -> Vec<&'t str> {
+    match target.kind() {
+        "identifier" => vec![text(target, source)],
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "tuple"
+        | "list"
+        | "parenthesized_expression"
+        | "list_splat_pattern"
+        | "list_splat"
+        | "as_pattern_target" => named_children(target)
+            .into_iter()
+            .flat_map(|child| bound_names(child, source))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Identifiers read in `node` (not attribute or keyword names).
