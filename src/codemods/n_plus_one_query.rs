@@ -60,7 +60,8 @@ comprehension) whose key comes from the loop variable, on a model the project de
 
 Look-alikes are not queries: only classes the project index resolves to a Beanie `Document` or a
 mapped SQLAlchemy/SQLModel class count (a dict's `.get()`, `requests.get`, BeautifulSoup's
-`find_all()` and polars' `.to_list()` do not).
+`find_all()` and polars' `.to_list()` do not). A loop over a literal tuple or list of keys runs a
+fixed number of queries and is not reported.
 
 ## Why is this slow?
 A list of N items costs 1 + N round trips to the database, one after another: at 1 ms a round
@@ -116,22 +117,21 @@ per item becomes `fetch_links=True` on the `find` that loaded the documents.
 The finding is reported without a fix, saying why, when the loop body writes (`commit`, `add`,
 `insert`, `save`, …: the reads may depend on the writes), the queries run at once in
 `asyncio.gather(*(session.get(...) for ...))` (one `AsyncSession` must not run them
-concurrently, and they are still one per item), a `try` or a `with` block (a transaction,
-a session opened per item) inside the loop wraps the query, the query runs only under a
-condition or for a filtered comprehension, or the comprehension sits in an `elif` or `while`
-condition, the key uses a name the loop body assigns (it may come from earlier iterations) or
-the item after the body bound the loop variable again, the
-rest of the query reads the item or a name the body binds (`Item.price > o.total` next to the
-key), the query passes options (`fetch_links=True`, `options=[...]`: the batch would drop them),
-the `await` sits in a generator expression (removing it would turn an asynchronous generator
-into a plain one), the loop assigns to a field of a Beanie document fetched by key (the batch
-shares one document per key), the filter compares a relationship rather than a column, the
-loop is an `async for`,
-the loop is not over a local query result (or a list of ids taken from one: anything else may be
-an iterator that cannot be read twice), `find_one` filters on a field other than the id (a
-batch cannot tell which of several matches `find_one` would have returned), the per-item query
-limits, skips, joins or passes options, or the model's key is composite or of a type perfopt
-does not convert.
+concurrently, and they are still one per item), a `try` or a `with` block (a transaction, a
+session opened per item) inside the loop wraps the query, the query runs only under a condition
+or for a filtered comprehension, or the comprehension sits in an `elif` or `while` condition,
+the key uses a name the loop body assigns (it may come from earlier iterations) or the item
+after the body bound the loop variable again, the rest of the query reads the item or a name the
+body binds (`Item.price > o.total` next to the key), the query passes options
+(`fetch_links=True`, `options=[...]`: the batch would drop them), the `await` sits in a
+generator expression (removing it would turn an asynchronous generator into a plain one), the
+loop assigns to a field of a Beanie document fetched by key (the batch shares one document per
+key), the filter compares a relationship rather than a column, the loop is an `async for`, the
+loop is not over a local query result (or a list of ids taken from one: anything else may be an
+iterator that cannot be read twice), `find_one` filters on a field other than the id (a batch
+cannot tell which of several matches `find_one` would have returned), the per-item query limits,
+skips, joins or passes options, or the model's key is composite or of a type perfopt does not
+convert.
 
 ## Fix safety
 Unsafe. The batch reads all the keys before the loop instead of one at a time, so a concurrent
@@ -139,17 +139,17 @@ write between the per-item reads is seen differently. Keys are matched in Python
 query: a key whose Python type differs from the column's (a `str` for an `int` column, which
 SQLite's comparison still matched) finds nothing in the dictionary. Duplicate keys now share one
 object where Beanie built one per query (a loop that assigns to the document's fields gets no
-fix; one that changes it through a method call is not recognised). Without a `sort`/`order_by` in the per-item query
-neither order is guaranteed by the database; in practice both follow the table's natural or
-index order. `PydanticObjectId(...)` raises `InvalidId` on a malformed id, where `get` raised
-a validation error, and the batch converts and loads the keys of every item, also of those a
-`continue`, `break` or `return` in the loop would have skipped (the results of the items reached
-stay the same, but a malformed key there now raises). The batch is not split: MongoDB caps the command, `$in` list included, at
-16 MB (about a million ObjectIds), and SQL drivers cap bound parameters (SQLite 32,766 since
-3.32, PostgreSQL 65,535): loops over more keys than that need chunks. `selectinload` itself
-batches 500 keys per `IN`. `fetch_links=True` turns the `find` into an aggregation with
-`$lookup` and also fetches the document's other links (a direct link to a missing document stays
-a `Link`, as `fetch()` returned it).
+fix; one that changes it through a method call is not recognised). Without a `sort`/`order_by`
+in the per-item query neither order is guaranteed by the database; in practice both follow the
+table's natural or index order. `PydanticObjectId(...)` raises `InvalidId` on a malformed id,
+where `get` raised a validation error, and the batch converts and loads the keys of every item,
+also of those a `continue`, `break` or `return` in the loop would have skipped (the results of
+the items reached stay the same, but a malformed key there now raises). The batch is not split:
+MongoDB caps the command, `$in` list included, at 16 MB (about a million ObjectIds), and SQL
+drivers cap bound parameters (SQLite 32,766 since 3.32, PostgreSQL 65,535): loops over more keys
+than that need chunks. `selectinload` itself batches 500 keys per `IN`. `fetch_links=True` turns
+the `find` into an aggregation with `$lookup` and also fetches the document's other links (a
+direct link to a missing document stays a `Link`, as `fetch()` returned it).
 "#,
 };
 
