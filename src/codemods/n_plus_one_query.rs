@@ -60,7 +60,8 @@ comprehension) whose key comes from the loop variable, on a model the project de
 
 Look-alikes are not queries: only classes the project index resolves to a Beanie `Document` or a
 mapped SQLAlchemy/SQLModel class count (a dict's `.get()`, `requests.get`, BeautifulSoup's
-`find_all()` and polars' `.to_list()` do not).
+`find_all()` and polars' `.to_list()` do not). A loop over a literal tuple or list of keys runs a
+fixed number of queries and is not reported.
 
 ## Why is this slow?
 A list of N items costs 1 + N round trips to the database, one after another: at 1 ms a round
@@ -107,7 +108,8 @@ Each item still gets what its own query returned: `dict.get` gives `None` for a 
 (as `get` did) and an empty list for a key without rows; duplicate keys look up the same entry;
 a list keeps the order of the batched query, which has the per-item query's `sort`/`order_by`.
 For Beanie the keys of an `ObjectId` id are converted with `PydanticObjectId(...)`, since
-`In(Model.id, ...)` does not convert strings as `get` does. A lazy relationship becomes
+`In(Model.id, ...)` does not convert strings as `get` does; the keys of `find_one(Model.id ==
+key)`, which compares them as they are, stay as they are. A lazy relationship becomes
 `.options(selectinload(Order.items))` on the query that loaded the orders, and a `Link` fetched
 per item becomes `fetch_links=True` on the `find` that loaded the documents.
 
@@ -115,29 +117,39 @@ per item becomes `fetch_links=True` on the `find` that loaded the documents.
 The finding is reported without a fix, saying why, when the loop body writes (`commit`, `add`,
 `insert`, `save`, …: the reads may depend on the writes), the queries run at once in
 `asyncio.gather(*(session.get(...) for ...))` (one `AsyncSession` must not run them
-concurrently, and they are still one per item), a `try` inside the loop wraps the
-query, the query runs only under a condition or for a filtered comprehension, the key uses a
-name the loop body assigns (it may come from earlier iterations), the loop is an `async for`,
-the loop is not over a local query result (or a list of ids taken from one: anything else may be
-an iterator that cannot be read twice), `find_one` filters on a field other than the id (a
-batch cannot tell which of several matches `find_one` would have returned), the per-item query
-limits, skips, joins or passes options, or the model's key is composite or of a type perfopt
-does not convert.
+concurrently, and they are still one per item), a `try` or a `with` block (a transaction, a
+session opened per item) inside the loop wraps the query, the query runs only under a condition
+or for a filtered comprehension, or the comprehension sits in an `elif` or `while` condition,
+the key uses a name the loop body assigns (it may come from earlier iterations) or the item
+after the body bound the loop variable again, the rest of the query reads the item or a name the
+body binds (`Item.price > o.total` next to the key), the query passes options
+(`fetch_links=True`, `options=[...]`: the batch would drop them), the `await` sits in a
+generator expression (removing it would turn an asynchronous generator into a plain one), the
+loop assigns to a field of a Beanie document fetched by key (the batch shares one document per
+key), the filter compares a relationship rather than a column, the loop is an `async for`, the
+loop is not over a local query result (or a list of ids taken from one: anything else may be an
+iterator that cannot be read twice), `find_one` filters on a field other than the id (a batch
+cannot tell which of several matches `find_one` would have returned), the per-item query limits,
+skips, joins or passes options, or the model's key is composite or of a type perfopt does not
+convert.
 
 ## Fix safety
 Unsafe. The batch reads all the keys before the loop instead of one at a time, so a concurrent
 write between the per-item reads is seen differently. Keys are matched in Python after the
 query: a key whose Python type differs from the column's (a `str` for an `int` column, which
 SQLite's comparison still matched) finds nothing in the dictionary. Duplicate keys now share one
-object where Beanie built one per query. Without a `sort`/`order_by` in the per-item query
-neither order is guaranteed by the database; in practice both follow the table's natural or
-index order. `PydanticObjectId(...)` raises `InvalidId` on a malformed id, where `get` raised
-a validation error. The batch is not split: MongoDB caps the command, `$in` list included, at
-16 MB (about a million ObjectIds), and SQL drivers cap bound parameters (SQLite 32,766 since
-3.32, PostgreSQL 65,535): loops over more keys than that need chunks. `selectinload` itself
-batches 500 keys per `IN`. `fetch_links=True` turns the `find` into an aggregation with
-`$lookup` and also fetches the document's other links (a direct link to a missing document stays
-a `Link`, as `fetch()` returned it).
+object where Beanie built one per query (a loop that assigns to the document's fields gets no
+fix; one that changes it through a method call is not recognised). Without a `sort`/`order_by`
+in the per-item query neither order is guaranteed by the database; in practice both follow the
+table's natural or index order. `PydanticObjectId(...)` raises `InvalidId` on a malformed id,
+where `get` raised a validation error, and the batch converts and loads the keys of every item,
+also of those a `continue`, `break` or `return` in the loop would have skipped (the results of
+the items reached stay the same, but a malformed key there now raises). The batch is not split:
+MongoDB caps the command, `$in` list included, at 16 MB (about a million ObjectIds), and SQL
+drivers cap bound parameters (SQLite 32,766 since 3.32, PostgreSQL 65,535): loops over more keys
+than that need chunks. `selectinload` itself batches 500 keys per `IN`. `fetch_links=True` turns
+the `find` into an aggregation with `$lookup` and also fetches the document's other links (a
+direct link to a missing document stays a `Link`, as `fetch()` returned it).
 "#,
 };
 
@@ -203,6 +215,10 @@ struct Loop<'t> {
     target_names: Vec<&'t str>,
     /// Names the loop body assigns: a key that reads one may come from earlier iterations.
     assigned_in_body: Vec<&'t str>,
+    /// Where the body first binds a name of the loop target again (`order = normalize(order)`).
+    target_rebound_at: Option<usize>,
+    /// Names that enclosing comprehensions of the same statement bind: unbound before it.
+    bound_around: Vec<&'t str>,
     filtered: bool,
     is_async: bool,
 }
@@ -248,22 +264,43 @@ impl<'t> Loop<'t> {
             }
         });
         let mut assigned_in_body = Vec::new();
+        let mut target_rebound_at = None;
         for part in &per_item {
             crate::parse::walk_tree(*part, |n| {
                 let assigned = match n.kind() {
                     "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
                     "named_expression" => n.child_by_field_name("name"),
                     "for_statement" | "for_in_clause" => n.child_by_field_name("left"),
+                    // `async with factory() as session:` binds a new session per item.
+                    "as_pattern" => n.child_by_field_name("alias"),
                     _ => None,
                 };
-                if let Some(assigned) = assigned {
-                    crate::parse::walk_tree(assigned, |i| {
-                        if i.kind() == "identifier" {
-                            assigned_in_body.push(text(i, source));
-                        }
-                    });
+                for name in assigned.map(|a| bound_names(a, source)).unwrap_or_default() {
+                    assigned_in_body.push(name);
+                    if target_names.contains(&name) {
+                        target_rebound_at.get_or_insert(n.start_byte());
+                    }
                 }
             });
+        }
+        let mut bound_around = Vec::new();
+        let mut current = node;
+        while let Some(parent) = current.parent().filter(|_| node.kind() != "for_statement") {
+            if matches!(parent.kind(), "block" | "module") {
+                break;
+            }
+            if current.kind() != "for_in_clause" {
+                for clause in named_children(parent) {
+                    if clause.kind() == "for_in_clause" && clause != current {
+                        crate::parse::walk_tree(clause.child_by_field_name("left")?, |i| {
+                            if i.kind() == "identifier" {
+                                bound_around.push(text(i, source));
+                            }
+                        });
+                    }
+                }
+            }
+            current = parent;
         }
         Some(Loop {
             node,
@@ -272,6 +309,8 @@ impl<'t> Loop<'t> {
             per_item,
             target_names,
             assigned_in_body,
+            target_rebound_at,
+            bound_around,
             filtered,
             is_async,
         })
@@ -494,7 +533,9 @@ enum Shape<'t> {
         model: Node<'t>,
         key: Node<'t>,
         field: String,
-        key_type: KeyType,
+        /// The key's type as the query reads it: Beanie `get` converts the key to the id's type,
+        /// `find_one(M.id == key)` compares it as it is (`None` then).
+        key_type: Option<KeyType>,
         /// `session` for SQL.
         session: Option<Node<'t>>,
     },
@@ -562,6 +603,13 @@ fn per_item_queries<'t>(
     file: &FileContext<'t>,
 ) -> Vec<PerItem<'t>> {
     let mut found = Vec::new();
+    // `for key in ("a", "b"):` runs a fixed number of queries, however large the tables grow.
+    if matches!(
+        unparenthesize(lp.iterable).kind(),
+        "tuple" | "list" | "set" | "string"
+    ) {
+        return found;
+    }
     let gathered = gathered(lp.node, file);
     for part in &lp.per_item {
         crate::parse::walk_tree(*part, |n| {
@@ -721,7 +769,7 @@ fn by_key<'t>(
             model: receiver,
             key: *key,
             field: "id".into(),
-            key_type: beanie_key(receiver),
+            key_type: Some(beanie_key(receiver)),
             session: None,
         },
         ("find_one", [filter]) if is_document(receiver, file) => {
@@ -735,7 +783,7 @@ fn by_key<'t>(
                     model: receiver,
                     key,
                     field,
-                    key_type: beanie_key(receiver),
+                    key_type: None,
                     session: None,
                 }
             } else {
@@ -750,16 +798,22 @@ fn by_key<'t>(
                 model: *model,
                 key: *key,
                 field,
-                key_type,
+                key_type: Some(key_type),
                 session: Some(receiver),
             }
         }
         _ => return None,
     };
+    // `fetch_links=True`, `options=[...]`, `with_for_update=...` apply to each row; the batch
+    // would drop them.
+    let unbatchable = (!args.keywords.is_empty() || args.has_splat).then(|| {
+        "the per-item query passes options, which the batched query would drop; batch it by hand"
+            .to_string()
+    });
     Some(PerItem {
         node: awaited,
         shape,
-        unbatchable: None,
+        unbatchable,
     })
 }
 
@@ -986,19 +1040,85 @@ fn model_classes<'a>(
         .into_iter()
 }
 
+/// The names an assignment target binds: `a`, `a, (b, *c)`; none for `out[key]` or `o.field`,
+/// which only read their names.
+fn bound_names<'t>(target: Node<'t>, source: &'t str) -> Vec<&'t str> {
+    match target.kind() {
+        "identifier" => vec![text(target, source)],
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "tuple"
+        | "list"
+        | "parenthesized_expression"
+        | "list_splat_pattern"
+        | "list_splat"
+        | "as_pattern_target" => named_children(target)
+            .into_iter()
+            .flat_map(|child| bound_names(child, source))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Identifiers read in `node` (not attribute or keyword names).
 fn read_names<'t>(node: Node<'t>, source: &'t str) -> Vec<&'t str> {
+    read_names_outside(node, None, source)
+}
+
+/// Identifiers read in `node` but not within `skipped`.
+fn read_names_outside<'t>(node: Node<'t>, skipped: Option<Node>, source: &'t str) -> Vec<&'t str> {
     let mut names = Vec::new();
     crate::parse::walk_tree(node, |n| {
         let is_field = n.parent().is_some_and(|p| {
             (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(n))
                 || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
         });
-        if n.kind() == "identifier" && !is_field {
+        if n.kind() == "identifier" && !is_field && !skipped.is_some_and(|s| contains(s, n)) {
             names.push(text(n, source));
         }
     });
     names
+}
+
+/// A name that the batch before the loop's statement would read unbound or stale: outside the
+/// key, one the loop binds per item (the item in a second filter, `Item.price > o.total`; the
+/// session of an `async with factory() as session:` in the body); anywhere, one an enclosing
+/// comprehension binds.
+fn bound_per_item<'t>(query: &PerItem<'t>, lp: &Loop<'t>, source: &'t str) -> Option<&'t str> {
+    let (key, outside_key) = match &query.shape {
+        Shape::ByKey {
+            model,
+            session,
+            key,
+            ..
+        } => (
+            *key,
+            std::iter::once(*model)
+                .chain(*session)
+                .flat_map(|part| read_names(part, source))
+                .collect::<Vec<_>>(),
+        ),
+        Shape::Rows {
+            comparison, key, ..
+        } => (
+            *key,
+            read_names_outside(query.node, Some(*comparison), source),
+        ),
+        _ => return None,
+    };
+    let per_item = |n: &&str| lp.target_names.contains(n) || lp.assigned_in_body.contains(n);
+    let key_names = read_names(key, source);
+    outside_key
+        .iter()
+        .find(|n| per_item(n))
+        .or_else(|| {
+            outside_key
+                .iter()
+                .chain(&key_names)
+                .find(|n| lp.bound_around.contains(n) && !lp.target_names.contains(n))
+        })
+        .copied()
 }
 
 /// Methods whose awaited call writes to the database.
@@ -1052,6 +1172,11 @@ fn loop_blocker(query: &PerItem, lp: &Loop, file: &FileContext) -> Option<String
             "the loop body writes (`{write}`), and each read may depend on the writes before it"
         ));
     }
+    let mut awaits = false;
+    crate::parse::walk_tree(query.node, |n| awaits |= n.kind() == "await");
+    if awaits && lp.node.kind() == "generator_expression" {
+        return Some("the `await` makes the generator expression asynchronous; without it the generator would be a plain one, which `async for` cannot read".into());
+    }
     // A loader option or `fetch_links` loads every item's relation whether or not it is read.
     if matches!(
         query.shape,
@@ -1065,6 +1190,7 @@ fn loop_blocker(query: &PerItem, lp: &Loop, file: &FileContext) -> Option<String
             break;
         }
         match n.kind() {
+            "with_statement" => return Some("the query runs inside a `with` block entered per item (a transaction, session or lock), which a batch before the loop would run outside of".into()),
             "try_statement" => return Some("a `try` inside the loop handles each item's query failure on its own; a batch would fail or succeed as one".into()),
             "if_statement" | "while_statement" | "match_statement" | "conditional_expression"
             | "boolean_operator" => {
@@ -1117,6 +1243,30 @@ fn fix(
                     "the key uses `{name}`, which the loop body assigns (it may come from earlier iterations)"
                 ));
             }
+            if lp
+                .target_rebound_at
+                .is_some_and(|at| at < query.node.start_byte())
+                && lp.uses_target(*key, file.source)
+            {
+                return Err(format!(
+                    "the loop body binds `{}` again before the query, so the key is not the item's; batch it by hand",
+                    text(lp.target, file.source)
+                ));
+            }
+            // `Line.order == o`: a relationship has no `.in_()`, and reading it per row to
+            // group the rows would load it lazily.
+            if let Shape::Rows { model, field, .. } = &query.shape {
+                if model_classes(*model, file).any(|c| c.is_relation(field)) {
+                    return Err(format!(
+                        "the filter compares the relation `{field}`; batch it on its key column by hand"
+                    ));
+                }
+            }
+            if let Some(name) = bound_per_item(query, lp, file.source) {
+                return Err(format!(
+                    "the per-item query reads `{name}` beyond its key, which the loop (or a comprehension around it) binds per item; batch it by hand"
+                ));
+            }
             let mut awaits_or_calls = false;
             crate::parse::walk_tree(*key, |n| {
                 awaits_or_calls |= matches!(n.kind(), "await" | "call" | "named_expression" | "lambda");
@@ -1124,9 +1274,53 @@ fn fix(
             if awaits_or_calls {
                 return Err("the key is computed by a call; batch it by hand".into());
             }
+            if let Some(name) = changed_document(query, lp, file.source) {
+                return Err(format!(
+                    "the loop changes `{name}`, and the batch shares one document between items with the same key where `get` fetched a fresh one each; batch it by hand"
+                ));
+            }
             batch_fix(query, lp, function, file)
         }
     }
+}
+
+/// The name a Beanie document fetched by key is assigned to, when the loop body assigns to one of
+/// its fields (`customer.balance -= order.total`): each `get` returned a new object, the batch
+/// one per key.
+fn changed_document<'t>(query: &PerItem, lp: &Loop<'t>, source: &'t str) -> Option<&'t str> {
+    let Shape::ByKey {
+        orm: Orm::Beanie, ..
+    } = query.shape
+    else {
+        return None;
+    };
+    let assignment = parenthesized_alone(query.node)
+        .parent()
+        .filter(|p| p.kind() == "assignment")?;
+    let name = assignment
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")
+        .map(|l| text(l, source))?;
+    let mut changed = false;
+    for part in &lp.per_item {
+        crate::parse::walk_tree(*part, |n| {
+            let Some(mut target) = matches!(n.kind(), "assignment" | "augmented_assignment")
+                .then(|| n.child_by_field_name("left"))
+                .flatten()
+                .filter(|l| matches!(l.kind(), "attribute" | "subscript"))
+            else {
+                return;
+            };
+            while let Some(object) = target
+                .child_by_field_name("object")
+                .or_else(|| target.child_by_field_name("value"))
+            {
+                target = object;
+            }
+            changed |= text(target, source) == name;
+        });
+    }
+    changed.then_some(name)
 }
 
 /// `customer`, `line_item` from `Customer`, `LineItem`.
@@ -1185,6 +1379,18 @@ fn batch_fix(
     if line_start + indent.len() != anchor.start_byte() {
         return Err("the loop does not start its line".into());
     }
+    // Before its statement, the batch runs once and always: not for a comprehension that a
+    // `while` condition evaluates per pass or that an `elif` evaluates only when reached.
+    let mut current = lp.node.parent();
+    while let Some(n) = current.filter(|n| *n != anchor) {
+        if n.kind() == "elif_clause" {
+            return Err("the comprehension is in an `elif` condition, evaluated only when reached; batch it by hand".into());
+        }
+        current = n.parent();
+    }
+    if anchor.kind() == "while_statement" && lp.node.kind() != "for_statement" {
+        return Err("the comprehension is in a `while` condition, evaluated on every pass; batch it by hand".into());
+    }
     let target = text(lp.target, source);
     let iterable = text(lp.iterable, source);
     let mut additions = ModuleAdditions::new(file);
@@ -1206,10 +1412,10 @@ fn batch_fix(
             match orm {
                 Orm::Beanie => {
                     let convert = match key_type {
-                        KeyType::ObjectId => {
+                        Some(KeyType::ObjectId) => {
                             Some(additions.member("beanie", "PydanticObjectId"))
                         }
-                        KeyType::Str | KeyType::Int => None,
+                        Some(KeyType::Str | KeyType::Int) | None => None,
                         _ => return Err("the document's id type is neither an ObjectId, a string nor an integer; convert the keys by hand".into()),
                     };
                     let converted = |k: &str| match &convert {

@@ -204,3 +204,48 @@ async def beanie_purchases():
 async def beanie_posts():
     posts = await Post.find_all().sort(+Post.id).to_list()
     return [{"title": post.title, "author": (await post.author.fetch()).name} for post in posts]
+
+
+@app.get("/sql/neighbours")
+async def sql_neighbours(session: AsyncSession = Depends(get_session)):
+    """Two keys of one model per order, and a loop that skips and stops early: the batch loads
+    keys the loop never reaches, which must not change what it answers."""
+    orders = (await session.execute(select(Order).order_by(Order.id))).scalars().all()
+    out = []
+    for order in orders:
+        if order.id % 3 == 0:
+            continue
+        if order.id > 30:
+            break
+        customer = await session.get(Customer, order.customer_id)
+        next_customer = await session.get(Customer, order.customer_id + 1)
+        out.append([order.id, customer and customer.name, next_customer and next_customer.name])
+    return out
+
+
+@app.get("/sql/no-orders")
+async def sql_no_orders(session: AsyncSession = Depends(get_session)):
+    """No orders at all: the batch queries an empty `IN`."""
+    orders = (await session.scalars(select(Order).where(Order.id > 1000))).all()
+    return [await session.get(Customer, order.customer_id) for order in orders]
+
+
+@app.get("/beanie/line-purchases")
+async def beanie_line_purchases():
+    """`find_one` on the id compares the key as it is: an ObjectId finds its purchase, a string
+    id (the shopper reference) finds nothing, before the fix as after."""
+    lines = await PurchaseLine.find_all().sort(+PurchaseLine.sku).to_list()
+    purchases = [await Purchase.find_one(Purchase.id == line.purchase_id) for line in lines]
+    purchase_list = await Purchase.find_all().sort(+Purchase.id).to_list()
+    shoppers = [await Shopper.find_one(Shopper.id == purchase.shopper_ref) for purchase in purchase_list]
+    return {
+        "totals": [purchase and purchase.total for purchase in purchases],
+        "shoppers": [shopper and shopper.name for shopper in shoppers],
+    }
+
+
+@app.get("/beanie/no-purchases")
+async def beanie_no_purchases():
+    """No purchases at all: the batch queries an empty `$in`."""
+    purchases = await Purchase.find(Purchase.total < 0).to_list()
+    return [await Shopper.get(purchase.shopper_ref) for purchase in purchases]

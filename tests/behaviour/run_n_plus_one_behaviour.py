@@ -28,7 +28,12 @@ from harness import Failure, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "n_plus_one_app.py"
-ROUTES = ["/sql/orders", "/sql/customers", "/sql/item-counts", "/beanie/purchases", "/beanie/posts"]
+ROUTES = [
+    "/sql/orders", "/sql/customers", "/sql/item-counts", "/sql/neighbours", "/sql/no-orders",
+    "/beanie/purchases", "/beanie/posts", "/beanie/line-purchases", "/beanie/no-purchases",
+]
+# No items to loop over: the answer is empty, and the batch adds its one query.
+EMPTY_ROUTES = {"/sql/no-orders", "/beanie/no-purchases"}
 MONGO_COMMANDS = ["find", "find_one", "aggregate"]
 sent = {"sql": 0, "mongo": 0}
 
@@ -102,14 +107,14 @@ def checks(perfopt, workdir):
     before, before_queries = asyncio.run(scenario(load(target, "perfopt_n_plus_one_before", workdir / "before.db")))
     for route, (status, body) in before.items():
         yield f"before the fix: {route} answers 200 with data", (
-            None if status == 200 and body else f"{status}: {body!r}")
+            None if status == 200 and (body or route in EMPTY_ROUTES) else f"{status}: {body!r}")
 
     fixed = run_perfopt(perfopt, target, "fix", "--unsafe", "--isolated", "--select", "PO201")
     if fixed.returncode not in (0, 1):
         raise Failure(f"`perfopt fix --unsafe` exited {fixed.returncode}:\n{fixed.stdout}{fixed.stderr}")
     text = target.read_text()
     yield "perfopt batched every per-item query", (
-        None if text.count("in_(") == 3 and text.count("In(") == 2 and "selectinload(Order.items)" in text
+        None if text.count("in_(") == 6 and text.count("In(") == 5 and "selectinload(Order.items)" in text
         and "fetch_links=True" in text else f"the fixed app:\n{text}")
     remaining = run_perfopt(perfopt, target, "check", "--isolated", "--select", "PO201")
     yield "nothing left for PO201 after the fix", (
@@ -120,6 +125,8 @@ def checks(perfopt, workdir):
         yield f"same JSON from {route} after the fix", (
             None if before[route] == after[route] else f"before {before[route]!r}\nafter  {after[route]!r}")
         print(f"{route}: {before_queries[route]} queries before, {after_queries[route]} after")
+        if route in EMPTY_ROUTES:
+            continue
         yield f"{route} sends fewer queries after the fix", (
             None if after_queries[route] < before_queries[route]
             else f"{before_queries[route]} before, {after_queries[route]} after")
