@@ -10,12 +10,13 @@ use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::semantic::concurrency::shared_resource;
 use crate::semantic::models::{KeyType, Orm};
+use crate::semantic::project::called_on_a_class;
 use crate::semantic::queries::{
     chain, class_name, is_document, is_select, method_call, method_chain, resolve_model,
     selected_entity, unparenthesize, BEANIE_FINDS, SELECT_FUNCTIONS,
 };
 use crate::semantic::scope::fresh_local;
-use crate::source::indentation_at;
+use crate::source::{find_all, indentation_at};
 use crate::syntax::{contains, enclosing_statement, named_children, text, CallArgs};
 use tree_sitter::Node;
 
@@ -32,16 +33,8 @@ static META: CodemodMeta = CodemodMeta {
     requires: &["await", "for "],
     gates: &[Gate {
         imports: &[],
-        literals: &[
-            ".get(",
-            ".find",
-            ".execute(",
-            ".scalars(",
-            ".exec(",
-            "awaitable_attrs",
-            ".fetch(",
-        ],
-        shape: None,
+        literals: &[],
+        shape: Some(may_query_per_item),
     }],
     // Every shape names a model of the project: the per-item query's, or the parent query's.
     mentions: &[Mention::models()],
@@ -152,6 +145,27 @@ the `find` into an aggregation with `$lookup` and also fetches the document's ot
 direct link to a missing document stays a `Link`, as `fetch()` returned it).
 "#,
 };
+
+/// Whether a file can run a per-item query or the parent query of a lazy load: a SQL
+/// `select(`, a Beanie query on a document class (`Customer.get(`, `Order.find(`), or
+/// `session.get(` with a model class (`session.get(Customer, key)`, `models.Customer`).
+fn may_query_per_item(source: &str) -> bool {
+    source.contains("select(")
+        || called_on_a_class(
+            source,
+            &[".get(", ".find(", ".find_one(", ".find_all(", ".all("],
+        )
+        || find_all(source, ".get(").any(|at| {
+            let argument = source[at + ".get(".len()..].trim_start();
+            let name_end = argument
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(argument.len());
+            argument[..name_end]
+                .rsplit('.')
+                .next()
+                .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+        })
+}
 
 impl Codemod for NPlusOneQuery {
     fn meta(&self) -> &'static CodemodMeta {

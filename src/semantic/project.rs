@@ -275,19 +275,22 @@ fn may_query_models(source: &str) -> bool {
             .iter()
             .any(|orm| contains_word(&lines, orm))
     };
-    let on_a_class = || {
-        QUERY_CALLS.iter().any(|call| {
-            find_all(source, call).any(|at| {
-                let receiver = source[..at]
-                    .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .next()
-                    .unwrap_or("");
-                receiver.starts_with(|c: char| c.is_ascii_uppercase())
-            })
-        })
-    };
     // SQL queries need `select(` from the ORM; Beanie queries start from a document class.
-    (contains(source, "select(") && imports_orm()) || on_a_class()
+    (contains(source, "select(") && imports_orm()) || called_on_a_class(source, QUERY_CALLS)
+}
+
+/// Whether one of `calls` (`.find(`) is made on a capitalised name (`Product.find(`), as a
+/// Beanie query on a document class is.
+pub fn called_on_a_class(source: &str, calls: &[&str]) -> bool {
+    calls.iter().any(|call| {
+        find_all(source, call).any(|at| {
+            let receiver = source[..at]
+                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            receiver.starts_with(|c: char| c.is_ascii_uppercase())
+        })
+    })
 }
 
 /// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
