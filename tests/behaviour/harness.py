@@ -1,6 +1,8 @@
-"""What the behaviour drivers share: running perfopt on an app copy, and running a driver's
-checks in a temporary folder, printing `ok`/`FAIL` per check and a summary line."""
+"""What the behaviour drivers share: importing an app copy, running perfopt on it, and running a
+driver's checks in a temporary folder, printing `ok`/`FAIL` per check and a summary line."""
+import importlib.util
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -9,6 +11,18 @@ RUN_TIMEOUT_S = 60
 
 class Failure(Exception):
     """A step failed so that the later checks cannot run."""
+
+
+def load_module(path, name):
+    """Imports the file `path` as a new module `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise Failure(f"importing {name} failed: {type(exc).__name__}: {exc}")
+    return module
 
 
 def run_perfopt(perfopt, target, *args):

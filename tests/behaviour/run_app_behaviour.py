@@ -16,7 +16,6 @@ Exit 0 when every check passes, 1 otherwise.
 import argparse
 import asyncio
 import difflib
-import importlib.util
 import json
 import os
 import shutil
@@ -27,7 +26,7 @@ from pathlib import Path
 import httpx
 
 import upstream
-from harness import Failure, run_checks, run_perfopt
+from harness import Failure, load_module, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "fastapi_app.py"
@@ -69,14 +68,7 @@ def write_data(data_dir):
 
 def load_app(path, module_name):
     """Imports `path` as a new module `module_name`; returns its `app`."""
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise Failure(f"importing {module_name} failed: {type(exc).__name__}: {exc}")
-    return module.app
+    return load_module(path, module_name).app
 
 
 def outcome(response):

@@ -9,7 +9,6 @@ Exit 0 when every check passes, 1 otherwise.
 """
 import argparse
 import asyncio
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -22,17 +21,15 @@ from beanie import init_beanie
 from mongomock_motor import AsyncMongoMockClient
 from sqlalchemy import text
 
+from harness import load_module
+
 HERE = Path(__file__).resolve().parent
 APP = HERE / "index_app.py"
 
 
 def load(path, name, database):
     os.environ["INDEX_APP_URL"] = f"sqlite+aiosqlite:///{database}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(path, name)
 
 
 async def scenario(module):

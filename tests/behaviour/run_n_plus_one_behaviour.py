@@ -12,7 +12,6 @@ Exit 0 when every check passes, 1 otherwise.
 """
 import argparse
 import asyncio
-import importlib.util
 import os
 import shutil
 import sys
@@ -24,7 +23,7 @@ from bson import DBRef
 from mongomock_motor import AsyncMongoMockCollection
 from sqlalchemy import event
 
-from harness import Failure, run_checks, run_perfopt
+from harness import Failure, load_module, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "n_plus_one_app.py"
@@ -68,14 +67,7 @@ def follow_dbref_ids():
 
 def load(path, module_name, database):
     os.environ["N_PLUS_ONE_DB_URL"] = f"sqlite+aiosqlite:///{database}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise Failure(f"importing {module_name} failed: {type(exc).__name__}: {exc}")
-    return module
+    return load_module(path, module_name)
 
 
 async def scenario(module):

@@ -15,7 +15,6 @@ Exit 0 when every check passes, 1 otherwise.
 """
 import argparse
 import asyncio
-import importlib.util
 import os
 import shutil
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from harness import Failure, run_checks, run_perfopt
+from harness import Failure, load_module, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "pagination_app.py"
@@ -33,14 +32,7 @@ LIMITS = [20, 7, 19]
 
 def load(path, module_name, database):
     os.environ["PAGINATION_DB_URL"] = f"sqlite+aiosqlite:///{database}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise Failure(f"importing {module_name} failed: {type(exc).__name__}: {exc}")
-    return module
+    return load_module(path, module_name)
 
 
 async def with_client(module, calls):

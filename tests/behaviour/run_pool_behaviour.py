@@ -11,7 +11,6 @@ Python has no Redis server. Both count the clients built and closed.
 Exit 0 when every check passes, 1 otherwise.
 """
 import argparse
-import importlib.util
 import os
 import shutil
 import sys
@@ -23,7 +22,7 @@ import motor.motor_asyncio
 from fastapi.testclient import TestClient
 from mongomock_motor import AsyncMongoMockClient
 
-from harness import Failure, run_checks, run_perfopt
+from harness import Failure, load_module, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "pool_app.py"
@@ -75,9 +74,7 @@ def run_app(path, name, database):
     for key in BUILT:
         BUILT[key] = CLOSED[key] = 0
     os.environ["POOL_APP_DB"] = f"sqlite+aiosqlite:///{database}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(path, name)
     answers = []
     with TestClient(module.app) as client:
         for sku, qty in (("a", 1), ("b", 2), ("a", 3)):

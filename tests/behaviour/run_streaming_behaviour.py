@@ -14,7 +14,6 @@ values, every other route byte for byte. Only PO305 is applied. Exit 0 when ever
 import argparse
 import asyncio
 import difflib
-import importlib.util
 import json
 import os
 import shutil
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from harness import Failure, run_checks, run_perfopt
+from harness import Failure, load_module, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 APP = HERE / "streaming_app.py"
@@ -49,17 +48,6 @@ UNCHANGED = [("/products/export/by-name", {})]
 # object's `__dict__`, whose key order differs between a loaded list and a stream (and between
 # runs of the unchanged app), so these are compared as JSON values, never byte for byte.
 KEY_ORDER_VARIES = {"/orders/export"}
-
-
-def load_module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise Failure(f"importing {name} failed: {type(exc).__name__}: {exc}")
-    return module
 
 
 async def call_all(module):
