@@ -579,10 +579,11 @@ pub fn is_app_constructor(qualified: &str) -> bool {
 /// Whether a line of the text is a decorator with `.get(` in it: the files whose routes PO301
 /// reads.
 pub fn has_get_route_decorator(source: &str) -> bool {
-    source.contains(".get(")
-        && source
-            .lines()
-            .any(|line| line.trim_start().starts_with('@') && line.contains(".get("))
+    // Found from the call rather than by reading every line.
+    find_all(source, ".get(").any(|at| {
+        let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        source[line_start..at].trim_start().starts_with('@')
+    })
 }
 
 /// Whether a definition can be a GET route that completes a listing (`to_list()`, `.all()`).
@@ -752,7 +753,10 @@ pub fn awaited_names(source: &str) -> Vec<String> {
 /// (`examples.shop.app.main.app` and `app.main.app`).
 pub fn same_object(a: &str, b: &str) -> bool {
     let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-    long == short || long.ends_with(&format!(".{short}"))
+    long == short
+        || long
+            .strip_suffix(short)
+            .is_some_and(|prefix| prefix.ends_with('.'))
 }
 
 /// Objects `x` in `x.add_middleware(GZipMiddleware, ...)`, qualified: a module-level name as
@@ -860,6 +864,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn same_objects_and_get_route_decorators_by_text() {
+        assert!(same_object("examples.shop.app.main.app", "app.main.app"));
+        assert!(same_object("app.main.app", "app.main.app"));
+        assert!(!same_object("shop.xapp.main.app", "app.main.app"));
+        assert!(!same_object("app.main", "app.main.app"));
+        assert!(has_get_route_decorator(
+            "x = 1\n    @router.get(\"/a\")\ndef a(): ..."
+        ));
+        assert!(has_get_route_decorator("@app.get(\"/\")"));
+        assert!(!has_get_route_decorator(
+            "value = cache.get(key)  # @app.get(\n"
+        ));
     }
 
     #[test]
