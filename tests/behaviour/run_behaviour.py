@@ -15,18 +15,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import upstream
+from harness import RUN_TIMEOUT_S, Failure, run_checks, run_perfopt
 
 HERE = Path(__file__).resolve().parent
 PROGRAM = HERE / "po101_program.py"
-RUN_TIMEOUT_S = 60
-
-
-class Failure(Exception):
-    """A step failed so that the later checks cannot run."""
 
 
 def run_program(label, path, base_url):
@@ -55,11 +50,7 @@ def run_program(label, path, base_url):
 
 
 def rewrite(target, perfopt):
-    try:
-        proc = subprocess.run([perfopt, "fix", str(target)], cwd=target.parent,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-    except OSError as exc:
-        raise Failure(f"cannot run perfopt: {exc}")
+    proc = run_perfopt(perfopt, target, "fix")
     # 0: nothing left to fix, 1: findings remain; anything else is an error.
     if proc.returncode not in (0, 1):
         raise Failure(f"`perfopt fix` exited {proc.returncode}:\n{proc.stdout}{proc.stderr}".strip())
@@ -138,24 +129,11 @@ def main():
 
     server = upstream.start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    passed = failed = 0
     try:
-        with tempfile.TemporaryDirectory(prefix="perfopt-behaviour-") as tmp:
-            for name, problem in behaviour_checks(args, base_url, Path(tmp)):
-                if problem:
-                    failed += 1
-                    print(f"FAIL {name}\n{problem}")
-                else:
-                    passed += 1
-                    print(f"ok   {name}")
-    except (Failure, subprocess.TimeoutExpired) as exc:
-        failed += 1
-        print(f"FAIL {exc}")
+        return run_checks("behaviour", lambda workdir: behaviour_checks(args, base_url, workdir))
     finally:
         server.shutdown()
         server.server_close()
-    print(f"behaviour: {passed} passed, {failed} failed")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
