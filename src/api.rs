@@ -2,7 +2,7 @@
 //! embedders call.
 
 use crate::checker::{
-    candidate_codemods, check_tree, check_with, parts_to_check, CheckOptions, Parts,
+    candidate_codemods, check_in_parts, check_tree, check_with, CheckOptions, Parts,
 };
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
@@ -29,14 +29,13 @@ pub fn check_source(
         if codemods.is_empty() {
             return Vec::new();
         }
-        let within = match parts_to_check(source, &codemods, check_options) {
-            Parts::Nothing => return Vec::new(),
-            Parts::Whole => None,
-            Parts::Some(ranges) => Some(ranges),
-        };
-        match parse(source) {
-            Some(tree) => check_with(source, &tree, &codemods, check_options, within.as_deref()),
-            None => Vec::new(),
+        match check_in_parts(source, &codemods, check_options, false) {
+            Parts::Nothing => Vec::new(),
+            Parts::Found { findings, .. } => findings,
+            Parts::Whole => match parse(source) {
+                Some(tree) => check_with(source, &tree, &codemods, check_options, None),
+                None => Vec::new(),
+            },
         }
     })
 }

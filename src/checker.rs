@@ -4,7 +4,8 @@
 use crate::codemod::{Codemod, Context, FileContext, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
-use crate::outline::{Kind, Outline};
+use crate::edits::lifespan::may_be_startup_code;
+use crate::outline::{code_tokens, defined_name, Kind, Outline, Statement};
 use crate::parse::{parse_ranges, walk_within};
 use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
@@ -12,7 +13,7 @@ use crate::settings::CodemodOptions;
 use crate::skeleton::Keep;
 use crate::source::{contains, find_all, LineIndex};
 use crate::syntax::{enclosing_statement, text};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use tree_sitter::Tree;
 
@@ -56,29 +57,38 @@ pub fn candidate_codemods(
         .collect()
 }
 
-/// Where in `source` the codemods can find something, judged from a parse of only the parts
-/// of the file they can find something in or read (see [`relevant_parts`]): nowhere when checking
-/// those parts finds nothing; else the whole file must be checked, visiting only those parts
-/// (`Parts::Some`) or all of it. The parts parse as they would in the whole file, and what they
-/// lack (other definitions, comments) can only add findings, never hide one.
-pub fn parts_to_check(
+/// What parsing only the parts of a file the codemods can find something in or read (see
+/// [`relevant_parts`]) tells: nothing to find there; or the findings, fixes included, which are
+/// those of the whole file (the parts parse as they would in the whole file and hold all that
+/// the codemods and their fixes read; the fixture tests and the benchmark's parse-everything run
+/// check it), with the ranges where they lie; or that the whole file must be parsed (its outline
+/// cannot be trusted, or the parts do not parse on their own).
+/// `for_fix` when the whole file will be parsed anyway to fix what is found: then a file whose
+/// parts are most of it is parsed once, whole, rather than twice.
+pub fn check_in_parts(
     source: &str,
     codemods: &[&'static dyn Codemod],
     options: &CheckOptions,
+    for_fix: bool,
 ) -> Parts {
     if !gated() {
         return Parts::Whole;
     }
-    let ranges = match relevant_parts(source, codemods, options) {
-        Parts::Some(ranges) => ranges,
-        other => return other,
+    let (ranges, elided) = match relevant_parts(source, codemods, options) {
+        Relevant::Some {
+            ranges,
+            most,
+            elided,
+        } if !(for_fix && most) => (ranges, elided),
+        Relevant::Nothing => return Parts::Nothing,
+        _ => return Parts::Whole,
     };
     match parse_ranges(source, &ranges) {
         Some(tree) if tree.root_node().has_error() => Parts::Whole,
-        Some(tree) if check_with(source, &tree, codemods, options, None).is_empty() => {
-            Parts::Nothing
-        }
-        Some(_) => Parts::Some(ranges),
+        Some(tree) => match check_parsed(source, &tree, codemods, options, None, &elided) {
+            findings if findings.is_empty() => Parts::Nothing,
+            findings => Parts::Found { ranges, findings },
+        },
         None => Parts::Whole,
     }
 }
@@ -86,45 +96,161 @@ pub fn parts_to_check(
 /// The parts of a file where findings can be.
 pub enum Parts {
     Nothing,
-    /// All of it: its outline cannot be trusted (see `Outline::well_formed`), or the parts that
-    /// matter are most of it.
+    /// All of it: its outline cannot be trusted (see `Outline::well_formed`), its parts do not
+    /// parse alone, or (for a fix) the parts that matter are most of it.
     Whole,
-    Some(Vec<Range<usize>>),
+    Found {
+        ranges: Vec<Range<usize>>,
+        findings: Vec<Diagnostic>,
+    },
 }
 
-/// The parts of `source` that can hold a finding of `codemods` or that they read.
-pub fn relevant_parts(source: &str, codemods: &[&dyn Codemod], options: &CheckOptions) -> Parts {
+/// What [`relevant_parts`] keeps of a file.
+pub enum Relevant<'s> {
+    Nothing,
+    Whole,
+    /// `most` when they are more than half of the file; `elided`: the module-level definitions
+    /// left out (name and bytes).
+    Some {
+        ranges: Vec<Range<usize>>,
+        most: bool,
+        elided: Vec<(&'s str, Range<usize>)>,
+    },
+}
+
+/// The parts of `source` that can hold a finding of `codemods` or that they read: the
+/// statements whose text can hold one, with the import statements their names resolve through,
+/// the module's other top-level statements, its leading comments (where imports are added
+/// below), and the fields and last member of the module-level classes those statements name and
+/// of their bases (a fix reads a model's fields or adds a class after it), and the app's start-up
+/// code (where a fix adds to it). The definitions left out are named in `elided`, and what they
+/// bind and use is read from the text (see [`Unparsed`](crate::semantic::unparsed::Unparsed)).
+pub fn relevant_parts<'s>(
+    source: &'s str,
+    codemods: &[&dyn Codemod],
+    options: &CheckOptions,
+) -> Relevant<'s> {
     let outline = Outline::scan(source);
     if !outline.well_formed {
-        return Parts::Whole;
+        return Relevant::Whole;
     }
     let relevance = Relevance::new(&outline, codemods, options.module, options.project);
-    let mut can_hold = false;
-    let ranges = crate::skeleton::included(&outline, |statement, kind, _| {
+    // Whether each statement (by its first line) can hold a finding, and the texts that can.
+    let mut holds_at = vec![false; outline.lines.len()];
+    let mut holding = Vec::new();
+    crate::skeleton::included(&outline, |statement, kind, _| {
         // A compound statement's block is judged statement by statement, its header alone.
         let compound = kind == Kind::Other && outline.opens_block(statement);
         let judged = match compound {
             true => outline.header_bytes(statement),
             false => outline.bytes(statement),
         };
-        let holds = relevance.can_hold(judged);
-        can_hold |= holds;
-        let resolves = || relevance.imports_resolved_names(statement);
+        let holds = relevance.can_hold(judged.clone());
+        holds_at[statement.first] = holds;
+        if holds {
+            holding.push(judged);
+        }
         match kind {
             Kind::Other if compound => Keep::Members,
-            Kind::Other => Keep::Whole,
-            Kind::Class if holds || resolves() => Keep::Members,
-            Kind::Def if holds || resolves() => Keep::Whole,
+            Kind::Class if holds || relevance.imports_resolved_names(statement) => Keep::Members,
             _ => Keep::Drop,
         }
     });
-    let kept: usize = ranges.iter().map(|range| range.len()).sum();
-    match can_hold {
-        false => Parts::Nothing,
-        // Parsing most of the file twice (once in part, then whole) costs more than once whole.
-        true if kept > source.len() / 2 => Parts::Whole,
-        true => Parts::Some(ranges),
+    if holding.is_empty() {
+        return Relevant::Nothing;
     }
+    let named = named_classes(&outline, &holding);
+    let kept_class = |statement: Statement| {
+        named.contains(&statement.first)
+            || holds_at[statement.first]
+            || relevance.imports_resolved_names(statement)
+    };
+    // A module-level class keeps its last member, so that it ends where it does in the file.
+    let last_members: HashSet<usize> = outline
+        .statements(0..outline.lines.len())
+        .into_iter()
+        .filter(|s| outline.kind(*s) == Kind::Class && kept_class(*s))
+        .filter_map(|s| Some(outline.statements(outline.body(s)).last()?.first))
+        .collect();
+    let mut elided = Vec::new();
+    let ranges = crate::skeleton::included(&outline, |statement, kind, module_level| {
+        let holds = holds_at[statement.first];
+        let keep = match kind {
+            _ if last_members.contains(&statement.first) => Keep::Whole,
+            Kind::Other if outline.opens_block(statement) => Keep::Members,
+            Kind::Other => Keep::Whole,
+            Kind::Class if module_level && kept_class(statement) => Keep::Members,
+            Kind::Class if holds || relevance.imports_resolved_names(statement) => Keep::Members,
+            Kind::Def if holds || relevance.imports_resolved_names(statement) => Keep::Whole,
+            Kind::Def if may_be_startup_code(&source[outline.header_bytes(statement)]) => {
+                Keep::Whole
+            }
+            _ => Keep::Drop,
+        };
+        if keep == Keep::Drop && module_level {
+            if let Some(name) = defined_name(outline.code(statement.header)) {
+                elided.push((name, outline.bytes(statement)));
+            }
+        }
+        keep
+    });
+    let ranges = with_leading_comments(&outline, ranges);
+    let kept: usize = ranges.iter().map(|range| range.len()).sum();
+    Relevant::Some {
+        ranges,
+        most: kept > source.len() / 2,
+        elided,
+    }
+}
+
+/// The module-level classes (by first line) named in the `holding` texts, and the classes the
+/// named ones derive from.
+fn named_classes(outline: &Outline, holding: &[Range<usize>]) -> HashSet<usize> {
+    let classes: Vec<(&str, Statement)> = outline
+        .statements(0..outline.lines.len())
+        .into_iter()
+        .filter(|s| outline.kind(*s) == Kind::Class)
+        .filter_map(|s| Some((defined_name(outline.code(s.header))?, s)))
+        .collect();
+    let mut names: HashSet<&str> = HashSet::new();
+    if classes.is_empty() {
+        return HashSet::new();
+    }
+    for range in holding {
+        names.extend(
+            code_tokens(&outline.source[range.clone()])
+                .into_iter()
+                .map(|(_, t)| t),
+        );
+    }
+    let mut named = HashSet::new();
+    loop {
+        let before = named.len();
+        for (name, class) in &classes {
+            if names.contains(name) && named.insert(class.first) {
+                let header = outline.header_bytes(*class);
+                names.extend(
+                    code_tokens(&outline.source[header])
+                        .into_iter()
+                        .map(|(_, t)| t),
+                );
+            }
+        }
+        if named.len() == before {
+            return named;
+        }
+    }
+}
+
+/// `ranges` with the comments and blank lines before the first statement.
+fn with_leading_comments(outline: &Outline, mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let first_code = outline.lines.first().map_or(0, |line| line.start);
+    match ranges.first_mut() {
+        Some(first) if first.start == first_code && first_code > 0 => first.start = 0,
+        _ if first_code > 0 => ranges.insert(0, 0..first_code),
+        _ => {}
+    }
+    ranges
 }
 
 /// All diagnostics for one file, sorted by position, suppressions applied.
@@ -142,12 +268,26 @@ pub fn check_with(
     options: &CheckOptions,
     within: Option<&[Range<usize>]>,
 ) -> Vec<Diagnostic> {
+    check_parsed(source, tree, codemods, options, within, &[])
+}
+
+/// [`check_with`] for a tree of some parts of `source`, without the module-level definitions
+/// `elided` (name and bytes).
+fn check_parsed(
+    source: &str,
+    tree: &Tree,
+    codemods: &[&'static dyn Codemod],
+    options: &CheckOptions,
+    within: Option<&[Range<usize>]>,
+    elided: &[(&str, Range<usize>)],
+) -> Vec<Diagnostic> {
     if codemods.is_empty() {
         return Vec::new();
     }
     let file = FileContext::new(
         source,
         tree,
+        elided,
         options.module,
         options.project,
         options.options,
@@ -285,7 +425,43 @@ pub(crate) fn parse_suppression(comment: &str) -> Option<Option<Vec<String>>> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_suppression;
+    use super::*;
+
+    #[test]
+    fn parts_keep_what_fixes_read_and_name_what_they_leave_out() {
+        let source = "# header\nimport requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\nclass Item(Base):\n    name: str\n\n    def helper(self):\n        return 1\n\n    def last(self):\n        return 2\n\n\nclass Base:\n    id: int\n\n\ndef unrelated():\n    return 3\n\n\n@app.on_event(\"startup\")\ndef started():\n    pass\n\n\n@app.get(\"/items\")\nasync def items() -> list[Item]:\n    return requests.get(\"http://x\").json()\n";
+        let enabled: BTreeSet<&'static str> = ALL.iter().map(|c| c.meta().code).collect();
+        let options = CheckOptions {
+            enabled: &enabled,
+            options: &CodemodOptions::default(),
+            project: &ProjectIndex::default(),
+            module: &["app".to_string()],
+        };
+        let codemods = candidate_codemods(source, &enabled);
+        let Relevant::Some { ranges, elided, .. } = relevant_parts(source, &codemods, &options)
+        else {
+            panic!("the route can hold a finding");
+        };
+        let kept: String = ranges.iter().map(|r| &source[r.clone()]).collect();
+        for part in [
+            "# header",
+            "class Item(Base):\n    name: str",
+            "def last",
+            "class Base:\n    id: int",
+            "def started",
+            "async def items",
+        ] {
+            assert!(kept.contains(part), "{part} is kept:\n{kept}");
+        }
+        for part in ["def helper", "def unrelated"] {
+            assert!(!kept.contains(part), "{part} is left out:\n{kept}");
+        }
+        let elided: Vec<&str> = elided
+            .iter()
+            .map(|(name, bytes)| &source[bytes.clone()][..name.len() + 4])
+            .collect();
+        assert_eq!(elided, ["def unrelated"]);
+    }
 
     #[test]
     fn suppression_comments() {

@@ -8,11 +8,13 @@ use crate::semantic::fastapi::FastApiFacts;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::ProjectIndex;
 use crate::semantic::scope::{local_bindings, ExecScope, ScopeIndex};
+use crate::semantic::unparsed::Unparsed;
 use crate::settings::CodemodOptions;
 use crate::source::{contains, find_all, Stylist};
 use crate::syntax::text;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::Range;
 use tree_sitter::{Node, Tree};
 
 /// Whether a codemod can fix what it finds.
@@ -246,6 +248,8 @@ pub struct FileContext<'a> {
     pub options: &'a CodemodOptions,
     /// Codes enabled for this run, for codemods that defer to one another.
     pub enabled: &'a BTreeSet<&'static str>,
+    /// The text the tree leaves out, when it holds only some parts of the file.
+    pub unparsed: Unparsed<'a>,
     locals: RefCell<HashMap<usize, HashSet<String>>>,
     /// The names bound to an HTTP client, by scope: computed once per scope, so that most
     /// method calls (`d.get(...)`) need no look at the scope's bindings.
@@ -253,22 +257,21 @@ pub struct FileContext<'a> {
 }
 
 impl<'a> FileContext<'a> {
+    /// `elided`: the module-level definitions a tree of some parts of the file leaves out.
     pub fn new(
         source: &'a str,
         tree: &'a Tree,
+        elided: &[(&'a str, Range<usize>)],
         module: &'a [String],
         project: &'a ProjectIndex,
         options: &'a CodemodOptions,
         enabled: &'a BTreeSet<&'static str>,
     ) -> Self {
-        let imports = ImportMap::build(tree, source, module);
-        let mut stylist = Stylist::detect(source);
-        if let Some(quote) = first_string_quote(tree, source) {
-            stylist.quote = quote;
-        }
-        if let Some(indent) = first_indent(tree, source) {
-            stylist.indent = indent;
-        }
+        let unparsed = Unparsed::of(tree, source, elided);
+        let mut imports = ImportMap::build(tree, source, module);
+        imports.shadow(unparsed.definitions.iter().map(|(name, _)| *name));
+        // Read from the text: the tree may be of some parts of the file only.
+        let stylist = Stylist::detect(source);
         FileContext {
             source,
             tree,
@@ -280,9 +283,41 @@ impl<'a> FileContext<'a> {
             module,
             options,
             enabled,
+            unparsed,
             locals: RefCell::new(HashMap::new()),
             clients: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The module-level `def`s and `class`es (decorated or not) in order, with their bytes and
+    /// node: the tree's, and those of the text it leaves out (without a node).
+    pub fn module_definitions(&self) -> Vec<(&'a str, Range<usize>, Option<Node<'a>>)> {
+        let mut definitions: Vec<(&'a str, Range<usize>, Option<Node<'a>>)> =
+            crate::syntax::named_children(self.tree.root_node())
+                .into_iter()
+                .filter_map(|statement| {
+                    let definition = match statement.kind() {
+                        "decorated_definition" => statement.child_by_field_name("definition")?,
+                        _ => statement,
+                    };
+                    if !matches!(
+                        definition.kind(),
+                        "function_definition" | "class_definition"
+                    ) {
+                        return None;
+                    }
+                    let name = text(definition.child_by_field_name("name")?, self.source);
+                    Some((name, statement.byte_range(), Some(statement)))
+                })
+                .collect();
+        definitions.extend(
+            self.unparsed
+                .definitions
+                .iter()
+                .map(|(name, bytes)| (*name, bytes.clone(), None)),
+        );
+        definitions.sort_by_key(|(_, bytes, _)| bytes.start);
+        definitions
     }
 
     /// Whether `scope` (a function body, or the module) binds `name` last to an HTTP client.
@@ -404,57 +439,9 @@ impl Diagnostic {
     }
 }
 
-/// The indentation unit: how far the body of the first top-level compound statement (`def`,
-/// `class`, `if`, …) is indented. Lines inside strings do not count.
-fn first_indent(tree: &Tree, source: &str) -> Option<String> {
-    crate::syntax::named_children(tree.root_node())
-        .into_iter()
-        .filter_map(|statement| {
-            let definition = statement
-                .child_by_field_name("definition")
-                .unwrap_or(statement);
-            let body = definition
-                .child_by_field_name("body")
-                .or_else(|| definition.child_by_field_name("consequence"))?;
-            let first = body.named_child(0)?;
-            // A body on the `def` line itself (`def f(): pass`) tells nothing.
-            let line_start = source[..first.start_byte()]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            let lead = &source[line_start..first.start_byte()];
-            (!lead.is_empty() && lead.chars().all(|c| c == ' ' || c == '\t'))
-                .then(|| lead.to_string())
-        })
-        .next()
-}
-
-/// The quote character of the file's first single-quoted or double-quoted (not triple-quoted)
-/// string literal.
-fn first_string_quote(tree: &Tree, source: &str) -> Option<char> {
-    let delimiter = |node: Node| {
-        text(node, source)
-            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-            .to_string()
-    };
-    let start = crate::parse::find_node(tree.root_node(), |node| {
-        node.kind() == "string_start" && delimiter(node).len() == 1
-    })?;
-    delimiter(start).chars().next()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_indent_unit_comes_from_code_not_from_docstrings() {
-        let source = "\"\"\"Usage:\n  run it\n\"\"\"\nimport x\n\n\nclass K:\n    def f(self):\n        pass\n";
-        let tree = crate::parse::parse(source).unwrap();
-        assert_eq!(first_indent(&tree, source).as_deref(), Some("    "));
-        let tabs = "if True:\n\tx = 1\n";
-        let tree = crate::parse::parse(tabs).unwrap();
-        assert_eq!(first_indent(&tree, tabs).as_deref(), Some("\t"));
-    }
 
     #[test]
     fn gates_look_for_whole_module_names_on_import_lines() {

@@ -157,6 +157,55 @@ impl<'s> Outline<'s> {
     }
 }
 
+/// The indentation unit: how far the body of the first top-level compound statement (`def`,
+/// `class`, `if`, …) is indented. Lines inside strings, and comments, do not count.
+pub fn indent_unit(source: &str) -> Option<&str> {
+    let mut at = 0;
+    while let Some(line) = Line::read(source, at) {
+        if line.width == 0 && line.opens_block {
+            let body = Line::read(source, line.end).filter(|body| body.width > 0)?;
+            let lead = &source[body.start..body.code];
+            if lead.bytes().all(|b| b == b' ' || b == b'\t') {
+                return Some(lead);
+            }
+        }
+        at = line.end;
+    }
+    None
+}
+
+/// The quote character of the first string literal in the code that is not triple-quoted.
+pub fn first_quote(source: &str) -> Option<char> {
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    while let Some(offset) = memchr3(b'#', b'"', b'\'', &bytes[at..]) {
+        at += offset;
+        let quote = bytes[at];
+        if quote == b'#' {
+            at = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        } else if bytes[at + 1..].starts_with(&[quote, quote]) {
+            at = string_end(bytes, at);
+        } else {
+            return Some(quote as char);
+        }
+    }
+    None
+}
+
+/// The name a `def`, `async def` or `class` line defines.
+pub fn defined_name(code: &str) -> Option<&str> {
+    let code = code.strip_prefix("async").map_or(code, str::trim_start);
+    let rest = ["def", "class"]
+        .iter()
+        .find_map(|keyword| code.strip_prefix(keyword))
+        .filter(|rest| rest.starts_with([' ', '\t']))?
+        .trim_start();
+    let end = rest
+        .find(|c: char| !is_identifier_char(c))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
 /// The names and punctuation of some code with their offsets, in order: strings, comments,
 /// numbers and line continuations are skipped (an f-string's expressions too).
 pub fn code_tokens(code: &str) -> Vec<(usize, &str)> {
@@ -465,6 +514,21 @@ fn string_close(bytes: &[u8], at: usize) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_indent_unit_comes_from_code_not_from_docstrings_or_comments() {
+        let source = "\"\"\"Usage:\n  run it\n\"\"\"\nimport x\n\n\nclass K:\n  # two\n    def f(self):\n        pass\n";
+        assert_eq!(indent_unit(source), Some("    "));
+        assert_eq!(indent_unit("if True:\n\tx = 1\n"), Some("\t"));
+        assert_eq!(indent_unit("def f(): pass\nx = 1\n"), None);
+    }
+
+    #[test]
+    fn the_first_quote_skips_comments_and_triple_quoted_strings() {
+        let source = "\"\"\"Say \"hi\".\"\"\"\n# don't\nx = f'{y[\"k\"]}'\n";
+        assert_eq!(first_quote(source), Some('\''));
+        assert_eq!(first_quote("x = 1  # 'a'\n"), None);
+    }
 
     fn kinds(source: &str) -> Vec<(Kind, String)> {
         let outline = Outline::scan(source);

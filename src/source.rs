@@ -97,24 +97,24 @@ impl Stylist {
             Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
         };
-        let indent = text
-            .lines()
-            .map(|line| {
-                let trimmed = line.trim_start_matches([' ', '\t']);
-                &line[..line.len() - trimmed.len()]
-            })
-            .find(|lead| !lead.is_empty())
-            .map(|lead| {
-                if lead.starts_with('\t') {
-                    "\t".to_string()
-                } else {
-                    lead.to_string()
-                }
-            })
-            .unwrap_or_else(|| "    ".to_string());
-        let quote = text
-            .find(['"', '\''])
-            .map(|i| text.as_bytes()[i] as char)
+        // The first indented line, when no block says better.
+        let indent = crate::outline::indent_unit(text)
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                text.lines()
+                    .map(|line| {
+                        let trimmed = line.trim_start_matches([' ', '\t']);
+                        &line[..line.len() - trimmed.len()]
+                    })
+                    .find(|lead| !lead.is_empty())
+                    .map(|lead| match lead.starts_with('\t') {
+                        true => "\t".to_string(),
+                        false => lead.to_string(),
+                    })
+                    .unwrap_or_else(|| "    ".to_string())
+            });
+        let quote = crate::outline::first_quote(text)
+            .or_else(|| text.find(['"', '\'']).map(|i| text.as_bytes()[i] as char))
             .unwrap_or('"');
         Stylist {
             line_ending,

@@ -3,7 +3,7 @@
 
 use crate::cache::Cache;
 use crate::checker::{
-    candidate_codemods, check_tree, check_with, parts_to_check, CheckOptions, Parts,
+    candidate_codemods, check_in_parts, check_tree, check_with, CheckOptions, Parts,
 };
 use crate::codemod::Codemod;
 use crate::diagnostic::Diagnostic;
@@ -396,10 +396,16 @@ fn process(
     if file.codemods.is_empty() {
         return outcome;
     }
-    let within = match parts_to_check(&file.text, &file.codemods, &options) {
+    let for_fix = matches!(mode, Mode::Fix { .. });
+    let within = match check_in_parts(&file.text, &file.codemods, &options, for_fix) {
         Parts::Nothing => return outcome,
+        // Checking: what the parts hold is what the whole file holds.
+        Parts::Found { findings, .. } if !for_fix => {
+            outcome.diagnostics = findings;
+            return outcome;
+        }
+        Parts::Found { ranges, .. } => Some(ranges),
         Parts::Whole => None,
-        Parts::Some(ranges) => Some(ranges),
     };
     let Some(tree) = parse(&file.text) else {
         outcome

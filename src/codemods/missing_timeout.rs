@@ -7,7 +7,7 @@ use crate::codemod::{
 use crate::edits::builders::append_argument;
 use crate::fix::{Edit, Fix};
 use crate::semantic::blocking::{client_binding, client_constructor, ClientKind, HTTP_VERBS};
-use crate::syntax::{named_children, text, CallArgs};
+use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
 
 pub struct MissingTimeout;
@@ -205,15 +205,9 @@ fn mentions_the_http_helper(text: &str) -> bool {
 /// Whether `name` is the module-level per-call helper PO101 defines (recognised by its shape).
 fn is_perfopt_http_helper(name: &str, file: &FileContext) -> bool {
     name.starts_with(HTTP_HELPER)
-        && named_children(file.tree.root_node())
-            .into_iter()
-            .any(|statement| {
-                statement.kind() == "function_definition"
-                    && statement
-                        .child_by_field_name("name")
-                        .is_some_and(|n| text(n, file.source) == name)
-                    && text(statement, file.source).contains(".AsyncClient(verify=")
-            })
+        && file.module_definitions().iter().any(|(defined, bytes, _)| {
+            *defined == name && file.source[bytes.clone()].contains(".AsyncClient(verify=")
+        })
 }
 
 /// `10.0` → `10`, `2.5` → `2.5`.

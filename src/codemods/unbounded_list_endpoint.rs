@@ -1142,8 +1142,13 @@ fn define_page_model(
             })
         })
     };
-    if let Some(existing) = top_level_class(&name) {
-        let body = text(existing, source);
+    // A page model an earlier fix wrote (perhaps in a part of the file the tree leaves out).
+    let existing = file
+        .module_definitions()
+        .into_iter()
+        .find(|(defined, _, _)| *defined == name);
+    if let Some((_, bytes, _)) = existing {
+        let body = &source[bytes];
         if ["items:", "next_cursor:", "has_more:"]
             .iter()
             .all(|f| body.contains(f))

@@ -236,27 +236,33 @@ struct Placed {
     new_section: bool,
 }
 
-/// The name of a module-level function or assignment named `base…` whose text contains `marker`:
+/// The name of a module-level definition or assignment named `base…` whose text contains `marker`:
 /// a definition an earlier fix wrote.
 pub fn existing_definition(file: &FileContext, base: &str, marker: &str) -> Option<String> {
-    named_children(file.tree.root_node())
+    let assignment = named_children(file.tree.root_node())
         .into_iter()
         .find_map(|statement| {
-            let defined = match statement.kind() {
-                "function_definition" => statement.child_by_field_name("name"),
-                "decorated_definition" => statement
-                    .child_by_field_name("definition")
-                    .and_then(|d| d.child_by_field_name("name")),
-                "expression_statement" => statement
-                    .named_child(0)
-                    .filter(|a| a.kind() == "assignment")
-                    .and_then(|a| a.child_by_field_name("left")),
-                _ => None,
-            }?;
-            let name = file.text(defined);
+            let assigned = statement
+                .named_child(0)
+                .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
+                .and_then(|a| a.child_by_field_name("left"))?;
+            let name = file.text(assigned);
             (name.starts_with(base) && file.text(statement).contains(marker))
-                .then(|| name.to_string())
+                .then(|| (statement.start_byte(), name))
+        });
+    // Those the tree leaves out too.
+    let definition = file
+        .module_definitions()
+        .into_iter()
+        .find(|(name, bytes, _)| {
+            name.starts_with(base) && file.source[bytes.clone()].contains(marker)
         })
+        .map(|(name, bytes, _)| (bytes.start, name));
+    [assignment, definition]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(start, _)| *start)
+        .map(|(_, name)| name.to_string())
 }
 
 /// A name not bound anywhere in the file: `base`, else `base_1`, `base_2`, …
@@ -275,7 +281,7 @@ fn identifier_used(file: &FileContext, name: &str) -> bool {
     if !file.source.contains(name) {
         return false;
     }
-    let mut used = false;
+    let mut used = file.unparsed.uses(name) > 0;
     walk_tree(file.tree.root_node(), |node| {
         used |= node.kind() == "identifier" && text(node, file.source) == name;
     });

@@ -21,6 +21,15 @@ pub enum StartupSite<'t> {
     NewLifespan(Node<'t>),
 }
 
+/// Whether a definition, by its decorators and `def` line, may be start-up code that
+/// [`startup_site`] and [`add_startup_statement`] read: an `on_event` handler, an
+/// `@asynccontextmanager` lifespan, or a lifespan perfopt wrote.
+pub fn may_be_startup_code(header: &str) -> bool {
+    ["on_event", "asynccontextmanager", "def lifespan"]
+        .iter()
+        .any(|word| header.contains(word))
+}
+
 /// Where start-up code of the app `app_name = <app_call>` goes, or why perfopt cannot tell.
 pub fn startup_site<'t>(
     app_name: &str,

@@ -243,20 +243,17 @@ fn first_runtime_name<'s>(node: Node, top: Node, file: &'s FileContext) -> Optio
 
 /// Whether a module-level statement before `top` assigns or defines `name`.
 fn bound_before(file: &FileContext, top: Node, name: &str) -> bool {
-    crate::syntax::named_children(file.tree.root_node())
+    let assigned = crate::syntax::named_children(file.tree.root_node())
         .into_iter()
         .take_while(|s| s.start_byte() < top.start_byte())
-        .any(|statement| {
-            let target = match statement.kind() {
-                "expression_statement" => statement
-                    .named_child(0)
-                    .filter(|a| a.kind() == "assignment")
-                    .and_then(|a| a.child_by_field_name("left")),
-                "function_definition" | "class_definition" => statement.child_by_field_name("name"),
-                _ => None,
-            };
-            target.is_some_and(|t| file.text(t) == name)
-        })
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .filter_map(|a| a.child_by_field_name("left"))
+        .any(|target| file.text(target) == name);
+    assigned
+        || file
+            .module_definitions()
+            .iter()
+            .any(|(defined, bytes, _)| *defined == name && bytes.start < top.start_byte())
 }
 
 /// How many `with ... as name` items in `function` bind `name`.

@@ -109,7 +109,7 @@ pub fn handled_by_drop_async(function: Node, file: &FileContext) -> bool {
 
 /// Identifiers named `name`, its definition included, `add_api_route` registrations excluded.
 fn references(file: &FileContext, name: &str) -> usize {
-    let mut count = 0;
+    let mut count = file.unparsed.uses(name);
     crate::parse::walk_tree(file.tree.root_node(), |node| {
         if node.kind() == "identifier"
             && text(node, file.source) == name

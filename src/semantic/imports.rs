@@ -195,6 +195,12 @@ impl ImportMap {
     }
 
     /// Whether `name` is bound anywhere in the module: an import or a module-level definition.
+    /// Marks names bound at module level by definitions the tree does not hold (see
+    /// [`Unparsed`](crate::semantic::unparsed::Unparsed)).
+    pub fn shadow<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) {
+        self.shadowed.extend(names.into_iter().map(str::to_string));
+    }
+
     pub fn is_bound(&self, name: &str) -> bool {
         self.by_local.contains_key(name) || self.shadowed.contains(name)
     }

@@ -13,3 +13,4 @@ pub mod project;
 pub mod queries;
 pub mod read_routes;
 pub mod scope;
+pub mod unparsed;
