@@ -3,8 +3,8 @@
 //! get a compression middleware, which classes are Beanie documents). Read-only afterwards.
 
 use crate::codemod::contains_word;
-use crate::edits::lifespan::startup_site;
-use crate::outline::{Kind, Outline};
+use crate::edits::lifespan::{may_be_startup_code, startup_site};
+use crate::outline::{defined_name, Kind, Outline};
 use crate::semantic::field_reads::{projected_reads, ProjectedRead};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::semantic::mentions::text_imports;
@@ -162,15 +162,15 @@ struct FactNeeds {
 }
 
 impl FactNeeds {
-    /// Whether a definition's text can hold one of the needed facts, or something they read: an
-    /// app built in a factory, a lifespan or start-up handler (`yield`, `on_event`), a GET route,
-    /// an `include_router`, a query, an `add_middleware`.
-    fn kept(&self, text: &str) -> bool {
+    /// Whether a definition, by its decorators and header line and by its text, can hold one of
+    /// the needed facts, or something they read: an app built in a factory, start-up code (see
+    /// [`may_be_startup_code`]), a GET route, an `include_router`, a query, an `add_middleware`.
+    fn kept(&self, header: &str, text: &str) -> bool {
         (self.compression && contains_word(text, "add_middleware"))
             || (self.apps
-                && ["FastAPI(", "APIRouter(", "yield", "on_event"]
-                    .iter()
-                    .any(|word| text.contains(word)))
+                && (text.contains("FastAPI(")
+                    || text.contains("APIRouter(")
+                    || may_be_startup_code(header)))
             || (self.routes && has_get_route_decorator(text))
             || (self.includes && text.contains(".include_router("))
             || (self.queries
@@ -182,7 +182,8 @@ impl FactNeeds {
 }
 
 /// What the facts are read from: the statements outside definitions (where apps and routers
-/// are assigned), the classes whole when the file may declare models, the definitions that can
+/// are assigned), the bodies of the classes when the file may declare models (without their
+/// methods, and with their nested classes as stubs but `Settings`), the definitions that can
 /// hold a needed fact (see [`FactNeeds::kept`]), the import statements of the others (the import
 /// table is the whole file's), and the other module-level definitions as stubs, which keep their
 /// names defined (a name defined in the module is not an import).
@@ -234,13 +235,22 @@ fn fact_parts(
             constructor_imports
                 .iter()
                 .any(|line| (statement.first..statement.end).contains(line))
-                || needs.kept(text)
+                || needs.kept(&source[outline.header_bytes(statement)], text)
         };
         match kind {
             Kind::Other if outline.opens_block(statement) => Keep::Members,
             Kind::Other => Keep::Whole,
-            Kind::Class if needs.models && module_level => Keep::Whole,
+            // What a model declares is in the statements of its body, not in its methods.
+            Kind::Class if needs.models && module_level => Keep::Members,
             Kind::Class if needed() || imports() => Keep::Members,
+            // A model's nested classes: `Settings` is read (its indexes), the others only named.
+            Kind::Class
+                if needs.models
+                    && defined_name(outline.code(statement.header)) == Some("Settings") =>
+            {
+                Keep::Whole
+            }
+            Kind::Class if needs.models => Keep::Stub,
             Kind::Def if needed() => Keep::Whole,
             Kind::Def if imports() => {
                 imports_only.push(statement.first..statement.end);
@@ -838,15 +848,16 @@ mod tests {
         assert!(files.len() > 100);
         // An import in a function that holds no fact still binds names for the file.
         let local_import = "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\ndef helper():\n    if True:\n        from app.models import User\n    return 1\n\n\n@router.get(\"/u\")\nasync def find_user(email: str):\n    return await User.find_one(User.email == email)\n";
-        let named = std::iter::once((
-            Path::new("local_import").to_path_buf(),
-            local_import.to_string(),
-        ));
+        // A model's methods are left out; its fields, `Settings`, `Config` and nested classes
+        // are read. A lifespan is found by its decorator.
+        let model = "from contextlib import asynccontextmanager\n\nfrom beanie import Document, Indexed\nfrom fastapi import FastAPI\n\n\nclass Order(Document):\n    number: Indexed(str)\n    total: float = 0\n\n    class Status(str, Enum):\n        OPEN = \"open\"\n\n    def describe(self) -> str:\n        return f\"{self.number}\"\n\n    class Settings:\n        indexes = [\"total\"]\n\n    class Config:\n        frozen = True\n\n\n@asynccontextmanager\nasync def lifespan(app):\n    await connect()\n    yield\n\n\napp = FastAPI(lifespan=lifespan)\n";
+        let named = [("local_import", local_import), ("model", model)]
+            .map(|(name, source)| (Path::new(name).to_path_buf(), source.to_string()));
         let read = files.into_iter().map(|path| {
             let source = std::fs::read_to_string(&path).unwrap();
             (path, source)
         });
-        for (path, source) in named.chain(read) {
+        for (path, source) in named.into_iter().chain(read) {
             // Unrelated definitions after it, so that it is parsed in parts.
             let mut padded = format!("{source}\n");
             for n in 0..source.len() / 20 + 1 {
