@@ -216,7 +216,9 @@ fn fact_parts(
         let imports = || contains_word(text, "import");
         if imports_only.iter().any(|d| d.contains(&statement.first)) {
             return match kind {
-                Kind::Other if outline.opens_block(statement) && imports() => Keep::Members,
+                // Whatever their text: an `else:` or `except:` holding an import needs the
+                // `if:` or `try:` before it.
+                Kind::Other if outline.opens_block(statement) => Keep::Members,
                 Kind::Other
                     if ["import ", "from "]
                         .iter()
@@ -875,6 +877,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_import_in_an_else_clause_keeps_its_if() {
+        let source = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\ndef helper(x):\n    if x:\n        y = 1\n    else:\n        from json import dumps\n    return dumps\n";
+        let needs = FactNeeds {
+            apps: true,
+            compression: false,
+            routes: false,
+            includes: false,
+            models: false,
+            queries: false,
+        };
+        let parts = fact_parts(source, &module("app.main"), &needs).unwrap();
+        let tree = crate::parse::parse_ranges(source, &parts).unwrap();
+        assert!(
+            !tree.root_node().has_error(),
+            "{}",
+            tree.root_node().to_sexp()
+        );
+        let kept: String = parts.iter().map(|r| &source[r.clone()]).collect();
+        assert!(
+            kept.contains("if x:") && kept.contains("from json import dumps"),
+            "{kept}"
+        );
     }
 
     #[test]
