@@ -150,6 +150,8 @@ pub struct Mention {
     /// Whether a module-level variable whose value starts with one of `imports` (`session =
     /// requests.Session()`) counts as a mention too: for codemods that follow such variables.
     pub through_variables: bool,
+    /// What the mention names counts only in a statement whose text this accepts too.
+    pub only_where: Option<fn(&str) -> bool>,
 }
 
 impl Mention {
@@ -161,6 +163,7 @@ impl Mention {
         models: false,
         shape: None,
         through_variables: false,
+        only_where: None,
     };
 
     pub const fn imports(imports: &'static [&'static str]) -> Mention {
@@ -212,6 +215,15 @@ impl Mention {
         Mention {
             shape: Some(shape),
             ..Mention::NOTHING
+        }
+    }
+
+    /// This mention, counted only in a statement whose text `test` accepts too (a model named
+    /// in a statement that loads something).
+    pub const fn only_where(self, test: fn(&str) -> bool) -> Mention {
+        Mention {
+            only_where: Some(test),
+            ..self
         }
     }
 }

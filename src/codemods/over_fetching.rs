@@ -44,7 +44,8 @@ static META: CodemodMeta = CodemodMeta {
     ],
     // Queries in functions; the document classes that queries of the project project.
     mentions: &[
-        Mention::shape(may_load),
+        // A query names its model (PO203 follows no variable that holds a model class).
+        Mention::models().only_where(may_load),
         Mention::project_names(ProjectIndex::projected_models_in),
     ],
     scope: Scope::Module,

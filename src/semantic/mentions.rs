@@ -11,12 +11,16 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 use std::ops::Range;
 
+type TextTest = fn(&str) -> bool;
+
 /// What one codemod looks for in this file.
 struct Wanted {
     /// Ids of the patterns it looks for.
     patterns: Vec<usize>,
     /// Those it follows through module-level variables.
     followed: Vec<usize>,
+    /// Patterns that count only in a statement the test accepts (see `Mention::only_where`).
+    guarded: Vec<(Vec<usize>, TextTest)>,
     shapes: Vec<fn(&str) -> bool>,
     /// It declares no mentions: anything can hold its finding.
     anything: bool,
@@ -58,8 +62,9 @@ impl<'o, 's> Relevance<'o, 's> {
             .iter()
             .map(|codemod| {
                 let meta = codemod.meta();
-                let (mut ids, mut followed) = (Vec::new(), Vec::new());
+                let (mut all_ids, mut followed, mut guarded) = (Vec::new(), Vec::new(), Vec::new());
                 for mention in meta.mentions {
+                    let mut ids = Vec::new();
                     ids.extend(mention.words.iter().map(|w| patterns.id(&[w])));
                     for name in mention.names.map_or(Vec::new(), |names| names(source)) {
                         ids.push(patterns.id(&[name]));
@@ -73,7 +78,7 @@ impl<'o, 's> Relevance<'o, 's> {
                             let model = format!("{model_module}.{name}");
                             for binding in &bindings {
                                 if let Some(path) =
-                                    mentioned_path(&binding.local, &binding.qualified, &model)
+                                    mentioned_model_path(&binding.local, &binding.qualified, &model)
                                 {
                                     ids.push(patterns.id(&path));
                                     resolved_imports.push(binding.line);
@@ -100,10 +105,15 @@ impl<'o, 's> Relevance<'o, 's> {
                             }
                         }
                     }
+                    match mention.only_where {
+                        Some(test) => guarded.push((ids, test)),
+                        None => all_ids.extend(ids),
+                    }
                 }
                 Wanted {
-                    patterns: ids,
+                    patterns: all_ids,
                     followed,
+                    guarded,
                     shapes: meta.mentions.iter().filter_map(|m| m.shape).collect(),
                     anything: meta.mentions.is_empty(),
                     scope: meta.scope,
@@ -160,7 +170,11 @@ impl<'o, 's> Relevance<'o, 's> {
             in_scope
                 && (wanted.anything
                     || wanted.patterns.iter().any(|&id| present[id])
-                    || wanted.shapes.iter().any(|shape| shape(text)))
+                    || wanted.shapes.iter().any(|shape| shape(text))
+                    || wanted
+                        .guarded
+                        .iter()
+                        .any(|(ids, test)| ids.iter().any(|&id| present[id]) && test(text)))
         })
     }
 
@@ -182,6 +196,24 @@ fn within(occurrences: &[(usize, usize)], range: Range<usize>) -> &[(usize, usiz
     let first = occurrences.partition_point(|&(at, _)| at < range.start);
     let last = occurrences.partition_point(|&(at, _)| at < range.end);
     &occurrences[first..last]
+}
+
+/// [`mentioned_path`] for a model class of the project, whose module may be rooted higher than
+/// the import names it (`src.app.models.User`, imported as `app.models.User`), as
+/// [`same_object`](crate::semantic::project::same_object) allows.
+fn mentioned_model_path<'a>(
+    local: &'a str,
+    qualified: &str,
+    model: &'a str,
+) -> Option<Vec<&'a str>> {
+    let head = qualified.split('.').next()?;
+    let lower_roots = model.match_indices('.').map(|(at, _)| &model[at + 1..]);
+    std::iter::once(model)
+        .chain(lower_roots.filter(|rest| {
+            rest.strip_prefix(head)
+                .is_some_and(|after| after.is_empty() || after.starts_with('.'))
+        }))
+        .find_map(|target| mentioned_path(local, qualified, target))
 }
 
 /// The path a statement must mention to reach `target` through the import binding `local` →
@@ -451,6 +483,17 @@ fn from_module(path: &[&str], module: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_are_mentioned_through_imports_rooted_lower() {
+        let model = "src.app.models.User";
+        let path = |local, qualified| mentioned_model_path(local, qualified, model);
+        assert_eq!(path("User", "app.models.User"), Some(vec!["User"]));
+        assert_eq!(path("m", "app.models"), Some(vec!["m", "User"]));
+        assert_eq!(path("User", "src.app.models.User"), Some(vec!["User"]));
+        assert_eq!(path("User", "other.models.User"), None);
+        assert_eq!(path("User", "apps.models.User"), None);
+    }
 
     fn bindings(source: &str, module: &[&str]) -> Vec<(String, String)> {
         let module: Vec<String> = module.iter().map(|s| s.to_string()).collect();
