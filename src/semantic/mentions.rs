@@ -8,7 +8,7 @@ use crate::outline::{code_tokens, Kind, Outline, Statement};
 use crate::semantic::imports::is_within;
 use crate::semantic::project::ProjectIndex;
 use aho_corasick::{AhoCorasick, MatchKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 type TextTest = fn(&str) -> bool;
@@ -73,10 +73,18 @@ impl<'o, 's> Relevance<'o, 's> {
                         for name in project.models_of(&module.join(".")) {
                             ids.push(patterns.id(&[name]));
                         }
-                        // Imported: `Customer`, `m.Customer` after `import app.models as m`.
+                        // Imported: `Customer`, `m.Customer` after `import app.models as m`;
+                        // only imports of a package some model is in can be.
+                        let packages: HashSet<&str> =
+                            project.models().flat_map(|(m, _)| m.split('.')).collect();
+                        let imports_a_package = |b: &&TextBinding| {
+                            packages.contains(b.qualified.split('.').next().unwrap_or_default())
+                        };
+                        let model_imports: Vec<&TextBinding> =
+                            bindings.iter().filter(imports_a_package).collect();
                         for (model_module, name) in project.models() {
                             let model = format!("{model_module}.{name}");
-                            for binding in &bindings {
+                            for binding in &model_imports {
                                 if let Some(path) =
                                     mentioned_model_path(&binding.local, &binding.qualified, &model)
                                 {
