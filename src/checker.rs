@@ -74,18 +74,26 @@ pub fn check_in_parts(
     if !gated() {
         return Parts::Whole;
     }
-    let (ranges, elided) = match relevant_parts(source, codemods, options) {
+    let (ranges, elided, holding) = match relevant_parts(source, codemods, options) {
         Relevant::Some {
             ranges,
             most,
             elided,
-        } if !(for_fix && most) => (ranges, elided),
+            holding,
+        } if !(for_fix && most) => (ranges, elided, holding),
         Relevant::Nothing => return Parts::Nothing,
         _ => return Parts::Whole,
     };
     match parse_ranges(source, &ranges) {
         Some(tree) if tree.root_node().has_error() => Parts::Whole,
-        Some(tree) => match check_parsed(source, &tree, codemods, options, None, &elided) {
+        Some(tree) => match check_parsed(
+            source,
+            &tree,
+            codemods,
+            options,
+            Shown::Holding(&holding),
+            &elided,
+        ) {
             findings if findings.is_empty() => Parts::Nothing,
             findings => Parts::Found { ranges, findings },
         },
@@ -115,6 +123,7 @@ pub enum Relevant<'s> {
         ranges: Vec<Range<usize>>,
         most: bool,
         elided: Vec<(&'s str, Range<usize>)>,
+        holding: Holding,
     },
 }
 
@@ -135,9 +144,11 @@ pub fn relevant_parts<'s>(
         return Relevant::Whole;
     }
     let relevance = Relevance::new(&outline, codemods, options.module, options.project);
-    // Whether each statement (by its first line) can hold a finding, and the texts that can.
+    // Whether each statement (by its first line) can hold a finding, and the texts that can,
+    // by codemod.
     let mut holds_at = vec![false; outline.lines.len()];
     let mut holding = Vec::new();
+    let mut holding_by: Vec<Vec<Range<usize>>> = vec![Vec::new(); codemods.len()];
     crate::skeleton::included(&outline, |statement, kind, _| {
         // A compound statement's block is judged statement by statement, its header alone.
         let compound = kind == Kind::Other && outline.opens_block(statement);
@@ -145,9 +156,15 @@ pub fn relevant_parts<'s>(
             true => outline.header_bytes(statement),
             false => outline.bytes(statement),
         };
-        let holds = relevance.can_hold(judged.clone());
+        let holders = relevance.holders(judged.clone());
+        let holds = holders != 0;
         holds_at[statement.first] = holds;
         if holds {
+            for (i, ranges) in holding_by.iter_mut().enumerate() {
+                if holders & (1 << i) != 0 {
+                    ranges.push(judged.clone());
+                }
+            }
             holding.push(judged);
         }
         match kind {
@@ -200,7 +217,38 @@ pub fn relevant_parts<'s>(
         ranges,
         most: kept > source.len() / 2,
         elided,
+        holding: Holding::of(holding_by),
     }
+}
+
+/// Where each candidate codemod can find something (see [`Relevance::holders`]): a node is shown
+/// to a codemod only if it overlaps one of its statements.
+pub struct Holding {
+    /// By codemod, sorted and merged.
+    by_codemod: Vec<Vec<Range<usize>>>,
+    /// All of them.
+    any: Vec<Range<usize>>,
+}
+
+impl Holding {
+    fn of(by_codemod: Vec<Vec<Range<usize>>>) -> Self {
+        let any = merged(by_codemod.iter().flatten().cloned().collect());
+        let by_codemod = by_codemod.into_iter().map(merged).collect();
+        Holding { by_codemod, any }
+    }
+}
+
+/// `ranges` sorted, the overlapping ones merged.
+fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|range| range.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
 }
 
 /// The module-level classes (by first line) named in the `holding` texts, and the classes the
@@ -268,7 +316,18 @@ pub fn check_with(
     options: &CheckOptions,
     within: Option<&[Range<usize>]>,
 ) -> Vec<Diagnostic> {
-    check_parsed(source, tree, codemods, options, within, &[])
+    let shown = within.map_or(Shown::All, Shown::Within);
+    check_parsed(source, tree, codemods, options, shown, &[])
+}
+
+/// Which nodes a check shows the codemods.
+#[derive(Clone, Copy)]
+enum Shown<'h> {
+    All,
+    /// Those that overlap these ranges.
+    Within(&'h [Range<usize>]),
+    /// To each codemod, those that overlap a statement where it can find something.
+    Holding(&'h Holding),
 }
 
 /// [`check_with`] for a tree of some parts of `source`, without the module-level definitions
@@ -278,7 +337,7 @@ fn check_parsed(
     tree: &Tree,
     codemods: &[&'static dyn Codemod],
     options: &CheckOptions,
-    within: Option<&[Range<usize>]>,
+    shown: Shown,
     elided: &[(&str, Range<usize>)],
 ) -> Vec<Diagnostic> {
     if codemods.is_empty() {
@@ -295,21 +354,32 @@ fn check_parsed(
     );
     // The codemods that want each node kind, by kind id (cheaper than the kind's name).
     let language = tree.language();
-    let by_kind: Vec<Vec<&dyn Codemod>> = (0..language.node_kind_count())
+    let by_kind: Vec<Vec<(usize, &dyn Codemod)>> = (0..language.node_kind_count())
         .map(|id| {
             let kind = language.node_kind_for_id(id as u16);
             codemods
                 .iter()
                 .copied()
-                .filter(|c| kind.is_some_and(|kind| c.node_kinds().contains(&kind)))
+                .enumerate()
+                .filter(|(_, c)| kind.is_some_and(|kind| c.node_kinds().contains(&kind)))
                 .collect()
         })
         .collect();
+    let within = match shown {
+        Shown::All => None,
+        Shown::Within(ranges) => Some(ranges),
+        Shown::Holding(holding) => Some(holding.any.as_slice()),
+    };
     let mut cx = Context::new(&file, codemods[0].meta());
     let mut visit = |node: tree_sitter::Node| {
         // ERROR nodes have an id past the grammar's kinds.
         let wanting = by_kind.get(usize::from(node.kind_id()));
-        for codemod in wanting.into_iter().flatten() {
+        for &(i, codemod) in wanting.into_iter().flatten() {
+            if let Shown::Holding(holding) = shown {
+                if !crate::parse::overlaps(&holding.by_codemod[i], node) {
+                    continue;
+                }
+            }
             cx.switch_to(codemod.meta());
             codemod.check(node, &mut cx);
         }

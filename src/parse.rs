@@ -100,6 +100,14 @@ pub fn walk_tree<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
     });
 }
 
+/// Whether `node` overlaps one of `ranges` (sorted, not overlapping).
+pub fn overlaps(ranges: &[Range<usize>], node: Node) -> bool {
+    let first = ranges.partition_point(|range| range.end <= node.start_byte());
+    ranges
+        .get(first)
+        .is_some_and(|range| range.start < node.end_byte())
+}
+
 /// [`walk_tree`] over the nodes that overlap one of `ranges` (sorted, not overlapping), or all.
 pub fn walk_within<'t>(
     root: Node<'t>,
@@ -109,16 +117,10 @@ pub fn walk_within<'t>(
     let Some(ranges) = ranges else {
         return walk_tree(root, visit);
     };
-    let overlaps = |node: Node| {
-        let first = ranges.partition_point(|range| range.end <= node.start_byte());
-        ranges
-            .get(first)
-            .is_some_and(|range| range.start < node.end_byte())
-    };
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
-        let inside = overlaps(node);
+        let inside = overlaps(ranges, node);
         if inside {
             visit(node);
         }

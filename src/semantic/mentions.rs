@@ -49,6 +49,10 @@ impl<'o, 's> Relevance<'o, 's> {
         module: &[String],
         project: &ProjectIndex,
     ) -> Self {
+        assert!(
+            codemods.len() <= 64,
+            "`holders` has a bit for each candidate codemod"
+        );
         let source = outline.source;
         let bindings = text_imports(outline, module);
         let mut resolved_imports: Vec<usize> = bindings
@@ -165,25 +169,28 @@ impl<'o, 's> Relevance<'o, 's> {
         }
     }
 
-    /// Whether the bytes of a statement (or its header) can hold a finding of some candidate
-    /// codemod. Codemods that look only in `async def`s need an `async` in them.
-    pub fn can_hold(&self, range: Range<usize>) -> bool {
+    /// Which candidate codemods (bit `i` for the `i`th) can find something in the bytes of a
+    /// statement (or its header). Codemods that look only in `async def`s need an `async` there.
+    pub fn holders(&self, range: Range<usize>) -> u64 {
         let mut present = vec![false; self.patterns];
         for &(_, id) in within(&self.occurrences, range.clone()) {
             present[id] = true;
         }
         let text = &self.outline.source[range];
-        self.wanted.iter().any(|wanted| {
+        let mut holders = 0;
+        for (i, wanted) in self.wanted.iter().enumerate() {
             let in_scope = wanted.scope == Scope::Module || present[ASYNC];
-            in_scope
+            let holds = in_scope
                 && (wanted.anything
                     || wanted.patterns.iter().any(|&id| present[id])
                     || wanted.shapes.iter().any(|shape| shape(text))
                     || wanted
                         .guarded
                         .iter()
-                        .any(|(ids, test)| ids.iter().any(|&id| present[id]) && test(text)))
-        })
+                        .any(|(ids, test)| ids.iter().any(|&id| present[id]) && test(text)));
+            holders |= u64::from(holds) << i;
+        }
+        holders
     }
 
     /// Whether a statement imports something a codemod resolves. The import table is the whole
