@@ -29,11 +29,11 @@ pub fn check_source(
         if codemods.is_empty() {
             return Vec::new();
         }
-        match check_in_parts(source, &codemods, check_options, false) {
+        match check_in_parts(source, &codemods, check_options) {
             Parts::Nothing => Vec::new(),
-            Parts::Found { findings, .. } => findings,
+            Parts::Found(findings) => findings,
             Parts::Whole => match parse(source) {
-                Some(tree) => check_with(source, &tree, &codemods, check_options, None),
+                Some(tree) => check_with(source, &tree, &codemods, check_options),
                 None => Vec::new(),
             },
         }

@@ -63,13 +63,10 @@ pub fn candidate_codemods(
 /// the codemods and their fixes read; the fixture tests and the benchmark's parse-everything run
 /// check it), with the ranges where they lie; or that the whole file must be parsed (its outline
 /// cannot be trusted, or the parts do not parse on their own).
-/// `for_fix` when the whole file will be parsed anyway to fix what is found: then a file whose
-/// parts are most of it is parsed once, whole, rather than twice.
 pub fn check_in_parts(
     source: &str,
     codemods: &[&'static dyn Codemod],
     options: &CheckOptions,
-    for_fix: bool,
 ) -> Parts {
     if !gated() {
         return Parts::Whole;
@@ -77,25 +74,18 @@ pub fn check_in_parts(
     let (ranges, elided, holding) = match relevant_parts(source, codemods, options) {
         Relevant::Some {
             ranges,
-            most,
             elided,
             holding,
-        } if !(for_fix && most) => (ranges, elided, holding),
+        } => (ranges, elided, holding),
         Relevant::Nothing => return Parts::Nothing,
-        _ => return Parts::Whole,
+        Relevant::Whole => return Parts::Whole,
     };
     match parse_ranges(source, &ranges) {
         Some(tree) if tree.root_node().has_error() => Parts::Whole,
-        Some(tree) => match check_parsed(
-            source,
-            &tree,
-            codemods,
-            options,
-            Shown::Holding(&holding),
-            &elided,
-        ) {
+        Some(tree) => match check_parsed(source, &tree, codemods, options, Some(&holding), &elided)
+        {
             findings if findings.is_empty() => Parts::Nothing,
-            findings => Parts::Found { ranges, findings },
+            findings => Parts::Found(findings),
         },
         None => Parts::Whole,
     }
@@ -104,24 +94,20 @@ pub fn check_in_parts(
 /// The parts of a file where findings can be.
 pub enum Parts {
     Nothing,
-    /// All of it: its outline cannot be trusted (see `Outline::well_formed`), its parts do not
-    /// parse alone, or (for a fix) the parts that matter are most of it.
+    /// All of it: its outline cannot be trusted (see `Outline::well_formed`), or its parts do
+    /// not parse alone.
     Whole,
-    Found {
-        ranges: Vec<Range<usize>>,
-        findings: Vec<Diagnostic>,
-    },
+    /// What the parts hold: what the whole file holds.
+    Found(Vec<Diagnostic>),
 }
 
 /// What [`relevant_parts`] keeps of a file.
 pub enum Relevant<'s> {
     Nothing,
     Whole,
-    /// `most` when they are more than half of the file; `elided`: the module-level definitions
-    /// left out (name and bytes).
+    /// `elided`: the module-level definitions left out (name and bytes).
     Some {
         ranges: Vec<Range<usize>>,
-        most: bool,
         elided: Vec<(&'s str, Range<usize>)>,
         holding: Holding,
     },
@@ -211,11 +197,8 @@ pub fn relevant_parts<'s>(
         }
         keep
     });
-    let ranges = with_leading_comments(&outline, ranges);
-    let kept: usize = ranges.iter().map(|range| range.len()).sum();
     Relevant::Some {
-        ranges,
-        most: kept > source.len() / 2,
+        ranges: with_leading_comments(&outline, ranges),
         elided,
         holding: Holding::of(holding_by),
     }
@@ -304,40 +287,28 @@ fn with_leading_comments(outline: &Outline, mut ranges: Vec<Range<usize>>) -> Ve
 /// All diagnostics for one file, sorted by position, suppressions applied.
 pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diagnostic> {
     let codemods = candidate_codemods(source, options.enabled);
-    check_with(source, tree, &codemods, options, None)
+    check_with(source, tree, &codemods, options)
 }
 
-/// [`check_tree`] for `codemods`, the candidates among the enabled codemods, visiting only the
-/// nodes `within` the byte ranges given (where all findings lie, see [`parts_to_check`]).
+/// [`check_tree`] for `codemods`, the candidates among the enabled codemods.
 pub fn check_with(
     source: &str,
     tree: &Tree,
     codemods: &[&'static dyn Codemod],
     options: &CheckOptions,
-    within: Option<&[Range<usize>]>,
 ) -> Vec<Diagnostic> {
-    let shown = within.map_or(Shown::All, Shown::Within);
-    check_parsed(source, tree, codemods, options, shown, &[])
+    check_parsed(source, tree, codemods, options, None, &[])
 }
 
-/// Which nodes a check shows the codemods.
-#[derive(Clone, Copy)]
-enum Shown<'h> {
-    All,
-    /// Those that overlap these ranges.
-    Within(&'h [Range<usize>]),
-    /// To each codemod, those that overlap a statement where it can find something.
-    Holding(&'h Holding),
-}
-
-/// [`check_with`] for a tree of some parts of `source`, without the module-level definitions
-/// `elided` (name and bytes).
+/// [`check_with`], for a tree of some parts of `source` too: `holding` says which nodes each
+/// codemod is shown (see [`Holding`]), `elided` names the module-level definitions the parts
+/// leave out.
 fn check_parsed(
     source: &str,
     tree: &Tree,
     codemods: &[&'static dyn Codemod],
     options: &CheckOptions,
-    shown: Shown,
+    holding: Option<&Holding>,
     elided: &[(&str, Range<usize>)],
 ) -> Vec<Diagnostic> {
     if codemods.is_empty() {
@@ -365,20 +336,14 @@ fn check_parsed(
                 .collect()
         })
         .collect();
-    let within = match shown {
-        Shown::All => None,
-        Shown::Within(ranges) => Some(ranges),
-        Shown::Holding(holding) => Some(holding.any.as_slice()),
-    };
+    let within = holding.map(|holding| holding.any.as_slice());
     let mut cx = Context::new(&file, codemods[0].meta());
     let mut visit = |node: tree_sitter::Node| {
         // ERROR nodes have an id past the grammar's kinds.
         let wanting = by_kind.get(usize::from(node.kind_id()));
         for &(i, codemod) in wanting.into_iter().flatten() {
-            if let Shown::Holding(holding) = shown {
-                if !crate::parse::overlaps(&holding.by_codemod[i], node) {
-                    continue;
-                }
+            if holding.is_some_and(|h| !crate::parse::overlaps(&h.by_codemod[i], node)) {
+                continue;
             }
             cx.switch_to(codemod.meta());
             codemod.check(node, &mut cx);

@@ -396,17 +396,15 @@ fn process(
     if file.codemods.is_empty() {
         return outcome;
     }
-    let for_fix = matches!(mode, Mode::Fix { .. });
-    let within = match check_in_parts(&file.text, &file.codemods, &options, for_fix) {
+    match check_in_parts(&file.text, &file.codemods, &options) {
         Parts::Nothing => return outcome,
-        // Checking: what the parts hold is what the whole file holds.
-        Parts::Found { findings, .. } if !for_fix => {
+        // What the parts hold is what the whole file holds: it is parsed whole only to be fixed.
+        Parts::Found(findings) if !has_fix_to_apply(&findings, mode) => {
             outcome.diagnostics = findings;
             return outcome;
         }
-        Parts::Found { ranges, .. } => Some(ranges),
-        Parts::Whole => None,
-    };
+        Parts::Found(_) | Parts::Whole => {}
+    }
     let Some(tree) = parse(&file.text) else {
         outcome
             .errors
@@ -419,13 +417,7 @@ fn process(
     let check = |text: &str, tree: &tree_sitter::Tree| check_tree(text, tree, &options);
     match mode {
         Mode::Check => {
-            outcome.diagnostics = check_with(
-                &file.text,
-                &tree,
-                &file.codemods,
-                &options,
-                within.as_deref(),
-            )
+            outcome.diagnostics = check_with(&file.text, &tree, &file.codemods, &options)
         }
         Mode::Fix { required } => match fix_parsed(&file.text, tree.clone(), *required, &check) {
             Ok(fixed) => {
@@ -450,6 +442,16 @@ fn process(
         },
     }
     outcome
+}
+
+/// Whether fixing (in `mode`) would apply one of the fixes of `findings`.
+fn has_fix_to_apply(findings: &[Diagnostic], mode: &Mode) -> bool {
+    let Mode::Fix { required } = mode else {
+        return false;
+    };
+    findings
+        .iter()
+        .any(|d| d.fix.as_ref().is_some_and(|fix| fix.applies(*required)))
 }
 
 fn syntax_error(file: &SourceFile, tree: &tree_sitter::Tree) -> FileError {
