@@ -78,14 +78,16 @@ impl<'o, 's> Relevance<'o, 's> {
                             ids.push(patterns.id(&[name]));
                         }
                         // Imported: `Customer`, `m.Customer` after `import app.models as m`;
-                        // only imports of a package some model is in can be.
-                        let packages: HashSet<&str> =
-                            project.models().flat_map(|(m, _)| m.split('.')).collect();
-                        let imports_a_package = |b: &&TextBinding| {
-                            packages.contains(b.qualified.split('.').next().unwrap_or_default())
+                        // only an import of a model or of a module above one can be.
+                        let parts: HashSet<&str> = project
+                            .models()
+                            .flat_map(|(m, name)| m.split('.').chain([name]))
+                            .collect();
+                        let may_name_a_model = |b: &&TextBinding| {
+                            parts.contains(b.qualified.rsplit('.').next().unwrap_or_default())
                         };
                         let model_imports: Vec<&TextBinding> =
-                            bindings.iter().filter(imports_a_package).collect();
+                            bindings.iter().filter(may_name_a_model).collect();
                         for (model_module, name) in project.models() {
                             let model = format!("{model_module}.{name}");
                             for binding in &model_imports {
