@@ -19,7 +19,10 @@ static META: CodemodMeta = CodemodMeta {
     impact: "The dependency stops failing (`cannot reuse already awaited coroutine`) on its second call, and its result is actually cached.",
     requires: &["async"],
     gates: &[Gate::imports_and(&["functools"], &["cache"])],
-    mentions: &[Mention::imports(&["functools.lru_cache", "functools.cache"])],
+    // Named in a decorator.
+    mentions: &[
+        Mention::imports(&["functools.lru_cache", "functools.cache"]).only_where(|t| t.contains('@'))
+    ],
     scope: Scope::Module,
     docs: r#"## What it does
 Finds `@functools.lru_cache` (bare or called, aliases included) and `@functools.cache` on an

@@ -100,12 +100,13 @@ flushed together, so database defaults and ids appear on all of them only after 
 "#,
 };
 
-/// Whether a definition can write in a loop: a `for` and an `insert`/`insert_one` or an `add`.
+/// Whether a definition can write in a loop: a `for`, an `await`, and an `insert`/`insert_one`
+/// or an `add` with a `commit`/`flush`.
 fn writes_in_a_loop(text: &str) -> bool {
-    contains_word(text, "for")
-        && ["insert", "insert_one", "add"]
-            .iter()
-            .any(|write| contains_word(text, write))
+    let has = |word| contains_word(text, word);
+    has("for")
+        && has("await")
+        && (has("insert") || has("insert_one") || (has("add") && (has("commit") || has("flush"))))
 }
 
 impl Codemod for WriteInLoop {
