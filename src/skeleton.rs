@@ -32,14 +32,26 @@ pub fn included(
         &mut keep,
         &mut ranges,
     );
+    // Blank and comment lines between two parts join them: one range lexes faster than two.
+    let source = outline.source;
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
     for range in ranges {
         match merged.last_mut() {
-            Some(last) if last.end == range.start => last.end = range.end,
+            Some(last) if only_blanks_and_comments(&source[last.end..range.start]) => {
+                last.end = range.end
+            }
             _ => merged.push(range),
         }
     }
     merged
+}
+
+/// Whether `text` (whole lines) is only blank lines and comment lines.
+fn only_blanks_and_comments(text: &str) -> bool {
+    text.lines().all(|line| {
+        let code = line.trim_start_matches([' ', '\t', '\x0c', '\r']);
+        code.is_empty() || code.starts_with('#')
+    })
 }
 
 /// Adds the kept statements of a block; whether it kept any.
@@ -147,7 +159,7 @@ mod tests {
         });
         assert_eq!(
             text,
-            "import x\ndef f(a,\n      b):\n        pass\nclass K(B):\n        y\nz = 2\n"
+            "import x\ndef f(a,\n      b):\n        pass\nclass K(B):\n        y\n\nz = 2\n"
         );
     }
 
@@ -164,7 +176,7 @@ mod tests {
         let text = kept(source, keep);
         assert_eq!(
             text,
-            "class K:\n    a = 1\n    async def g(self):\n        await h()\nclass L:\n    def f(self): return 2\n    def g(self): return 3\n"
+            "class K:\n    a = 1\n    async def g(self):\n        await h()\n\nclass L:\n    def f(self): return 2\n    def g(self): return 3\n"
         );
     }
 }
