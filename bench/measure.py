@@ -18,6 +18,7 @@ a figure that machine load hardly moves.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -163,16 +164,20 @@ def ruff_file_count(ruff: Tool) -> int:
 
 
 def findings(tool: Tool, corpus: str) -> tuple[set[tuple], int] | str:
-    """The (file, row, column, code) set of `--format json` output plus the number
-    of findings, or why it could not be had."""
+    """The (file, row, column, code, digest of the rest: message, note, fix edits) set
+    of `--format json` output plus the number of findings, or why it could not be had."""
     proc = tool.run(capture_output=True)
     if proc.returncode not in tool.ok_codes:
         return f"exit {proc.returncode}"
     try:
         items = json.loads(proc.stdout)
+        def rest(d: dict) -> str:
+            item = {k: v for k, v in d.items() if k != "filename"}
+            return hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:16]
         keys = [(str(Path(d["filename"]).relative_to(corpus))
                  if Path(d["filename"]).is_relative_to(corpus) else d["filename"],
-                 d["location"]["row"], d["location"]["column"], d["code"]) for d in items]
+                 d["location"]["row"], d["location"]["column"], d["code"], rest(d))
+                for d in items]
     except (ValueError, KeyError, TypeError) as err:
         return f"unreadable JSON output ({type(err).__name__}: {err})"
     return set(keys), len(keys)
@@ -318,7 +323,8 @@ def render(args, stats, tools: dict[str, Tool], timer: str, rss_ok: bool, load: 
         lines += [
             (f"`{same['gated_cmd'].replace(shown_corpus, 'CORPUS')}` found "
              f"{same['gated_count']:,} findings; with `PERFOPT_PARSE_ALL=1` "
-             f"{same['parse_all_count']:,}. Compared as sets of (file, row, column, code) "
+             f"{same['parse_all_count']:,}. Compared as sets of (file, row, column, code, and "
+             f"the rest of the JSON item: message, note, fix edits) "
              f"({same['gated_unique']:,} vs {same['parse_all_unique']:,} distinct)."),
             "",
             f"identical: **{'yes' if same['identical'] else 'no'}**",
@@ -328,7 +334,7 @@ def render(args, stats, tools: dict[str, Tool], timer: str, rss_ok: bool, load: 
             diff = same[key]
             if diff:
                 lines += ["", f"{len(diff)} {title}:", ""]
-                lines += [f"- `{f}:{r}:{c}` {code}" for f, r, c, code in diff[:50]]
+                lines += [f"- `{f}:{r}:{c}` {code}" for f, r, c, code, _ in diff[:50]]
                 if len(diff) > 50:
                     lines.append(f"- ... and {len(diff) - 50} more (all in the JSON output)")
 

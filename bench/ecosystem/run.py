@@ -301,12 +301,14 @@ class Run:
         return [l for l in self.stderr.splitlines() if l.startswith("error: ")]
 
 
-def perfopt(binary: str, args: list[str], cwd: Path, timeout: float) -> Run:
+def perfopt(binary: str, args: list[str], cwd: Path, timeout: float,
+            env: dict[str, str] | None = None) -> Run:
     """Run perfopt; a panic, an exit code outside 0/1/2 or a timeout is a crash."""
     cmd = [binary, *args]
     start = time.perf_counter()
     try:
-        r = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
+        r = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout,
+                           env={**os.environ, **(env or {})})
         run = Run(cmd, r.returncode, r.stdout.decode("utf-8", "replace"),
                   r.stderr.decode("utf-8", "replace"), time.perf_counter() - start)
     except subprocess.TimeoutExpired as e:
@@ -358,11 +360,31 @@ class Result:
     introduced_syntax_errors: int = 0
     introduced_undefined_names: int = 0
     idempotence_failures: int = 0
+    parse_all_differences: int = 0
     panics: int = 0
     outside_changes: int = 0
     perfopt_errors: list[str] = field(default_factory=list)
     slow_files: list[dict] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
+
+
+def compare_with_parse_all(res: Result, items: list[dict], binary: str, check_dir: Path,
+                           pdir: Path, timeout: float) -> None:
+    """The findings of `check` (which parses only what can hold one) against a check that
+    parses every file whole (PERFOPT_PARSE_ALL=1): messages, notes and fix edits included."""
+    run = perfopt(binary, ["check", "--isolated", "--format", "json", str(check_dir)], pdir,
+                  timeout, env={"PERFOPT_PARSE_ALL": "1"})
+    if run.crash:
+        return
+    key = lambda f: json.dumps(f, sort_keys=True)
+    gated = collections.Counter(map(key, items))
+    whole = collections.Counter(map(key, findings(run, check_dir)))
+    for item, how in [*((i, "only when parsing in part") for i in gated - whole),
+                      *((i, "only when parsing everything") for i in whole - gated)]:
+        f = json.loads(item)
+        res.parse_all_differences += 1
+        res.failures.append({"kind": "parse-all", "file": f["filename"],
+                             "what": f"{f['code']} at {f['filename']}:{f['location']['row']} {how}"})
 
 
 def check_project(p: Project, src: Path, binary: str, top: int, timeout: float) -> Result:
@@ -393,6 +415,7 @@ def check_project(p: Project, src: Path, binary: str, top: int, timeout: float) 
             items = findings(run, check_dir)
             res.findings = dict(sorted(collections.Counter(f["code"] for f in items).items()))
             res.fixable = sum(1 for f in items if f.get("fix"))
+            compare_with_parse_all(res, items, binary, check_dir, pdir, timeout)
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             run.crash = f"invalid JSON output ({e})"
             crashed(run, "check")
@@ -503,7 +526,7 @@ def report(results: list[Result], meta: dict, work: Path) -> tuple[str, dict]:
     codes = sorted({c for r in results for c in r.findings})
     cols = ["files", "lines", "not_compiling", "fixable", "files_fixed",
             "introduced_syntax_errors", "introduced_undefined_names", "idempotence_failures",
-            "panics", "outside_changes"]
+            "parse_all_differences", "panics", "outside_changes"]
     totals = {c: sum(getattr(r, c) for r in results) for c in cols}
     totals["findings"] = {c: sum(r.findings.get(c, 0) for r in results) for c in codes}
     totals["check_wall_s"] = round(sum(r.check_wall_s for r in results), 3)
@@ -511,16 +534,18 @@ def report(results: list[Result], meta: dict, work: Path) -> tuple[str, dict]:
     failed = sum(totals[c] for c in cols[5:])
 
     header = ["project", "version", "files", "lines", "not compiling", *codes, "fixable", "files fixed",
-              "syntax errors", "undefined names", "idempotence", "panics", "outside", "perfopt errors", "check (s)"]
+              "syntax errors", "undefined names", "idempotence", "parse-all", "panics", "outside",
+              "perfopt errors", "check (s)"]
     rows = [[f"{r.name}", f"{r.version} ({r.dist})", r.files, f"{r.lines:,}", r.not_compiling,
              *(r.findings.get(c, 0) for c in codes), r.fixable, r.files_fixed,
-             r.introduced_syntax_errors, r.introduced_undefined_names, r.idempotence_failures, r.panics, r.outside_changes,
+             r.introduced_syntax_errors, r.introduced_undefined_names, r.idempotence_failures,
+             r.parse_all_differences, r.panics, r.outside_changes,
              len(r.perfopt_errors), f"{r.check_wall_s:.2f}"] for r in results]
     rows.append(["**total**", f"{len(results)} projects", totals["files"], f"{totals['lines']:,}",
                  totals["not_compiling"],
                  *(totals["findings"][c] for c in codes), totals["fixable"], totals["files_fixed"],
                  totals["introduced_syntax_errors"], totals["introduced_undefined_names"],
-                 totals["idempotence_failures"],
+                 totals["idempotence_failures"], totals["parse_all_differences"],
                  totals["panics"], totals["outside_changes"], totals["perfopt_errors"],
                  f"{totals['check_wall_s']:.2f}"])
 
@@ -533,7 +558,9 @@ def report(results: list[Result], meta: dict, work: Path) -> tuple[str, dict]:
           "`syntax errors`: files that compiled before `fix --unsafe` and not after; "
           "`undefined names`: fixed files that now read a global name bound nowhere in the "
           "module (e.g. a missing `import asyncio`), per Python's `symtable`; "
-          "`idempotence`: files a second `fix --unsafe` changed; `panics`: runs that panicked, "
+          "`idempotence`: files a second `fix --unsafe` changed; `parse-all`: findings (with "
+          "their messages, notes and fix edits) that differ from those of a `check` parsing "
+          "every file whole (`PERFOPT_PARSE_ALL=1`); `panics`: runs that panicked, "
           "timed out, exited outside 0/1/2 or printed invalid JSON; `outside`: files changed "
           "outside the fixed copy (or created/removed by `fix`); `perfopt errors`: files "
           "`check` reported as `error:` (exit 2; information, not a failure); "
