@@ -1,7 +1,7 @@
 //! Files in, outcomes out: discovery (honouring `.gitignore`), guarded reading (size, UTF-8,
 //! symlinks), the project-index pass, checking or fixing every file in parallel, atomic writes.
 
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheId};
 use crate::checker::{
     candidate_codemods, check_in_parts, check_tree, check_with, CheckOptions, Parts,
 };
@@ -47,8 +47,8 @@ pub struct SourceFile {
     /// outcomes, so each file's text is held once.
     pub text: Arc<String>,
     bom: bool,
-    /// Hash of the text: the cache's key, computed only when there is a cache.
-    pub hash: Option<u64>,
+    /// Its identity in the cache, when there is a cache.
+    pub cache_id: Option<CacheId>,
     /// The enabled codemods its text can match (see `candidate_codemods`; kept in the cache).
     pub codemods: Vec<&'static dyn Codemod>,
 }
@@ -207,7 +207,7 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
         path: path.to_path_buf(),
         text: Arc::new(text),
         bom,
-        hash: None,
+        cache_id: None,
         codemods: Vec::new(),
     })
 }
@@ -240,19 +240,19 @@ pub fn load(
     paths: &[PathBuf],
     settings: &Settings,
     cache: Option<&Cache>,
-) -> (Vec<SourceFile>, Vec<FileFacts>, Vec<FileError>) {
-    let loaded: Vec<Result<(SourceFile, FileFacts), FileError>> = paths
+) -> (Vec<SourceFile>, Vec<Arc<FileFacts>>, Vec<FileError>) {
+    let loaded: Vec<Result<(SourceFile, Arc<FileFacts>), FileError>> = paths
         .par_iter()
         .map(|path| {
             let mut file = read_source(path, settings.max_file_size)?;
-            file.hash = cache.map(|_| crate::cache::content_hash(&file.text));
+            file.cache_id = cache.map(|_| CacheId::of(&file.path, &file.text));
             let cached = cache
-                .zip(file.hash)
-                .and_then(|(c, hash)| c.facts(&file.path, hash));
+                .zip(file.cache_id.as_ref())
+                .and_then(|(c, id)| c.facts(id));
             let facts = match cached {
                 Some((facts, codemods)) => {
                     file.codemods = codemods;
-                    facts.clone()
+                    Arc::clone(facts)
                 }
                 None => {
                     let enabled = enabled_for(&file.path, settings);
@@ -265,7 +265,7 @@ pub fn load(
                     for class in &mut facts.classes {
                         class.suppressed.extend(ignored.iter().cloned());
                     }
-                    facts
+                    Arc::new(facts)
                 }
             };
             if file.codemods.is_empty() {
@@ -308,8 +308,8 @@ pub fn run(
         .par_iter()
         .map(|file| {
             let cached = cache
-                .zip(file.hash)
-                .and_then(|(c, hash)| c.results(&file.path, hash, index));
+                .zip(file.cache_id.as_ref())
+                .and_then(|(c, id)| c.results(id, index));
             cached
                 .and_then(|results| from_cache(file, results, mode))
                 .unwrap_or_else(|| process(file, settings, project, mode))
@@ -353,21 +353,22 @@ fn from_cache(
 pub fn update_cache(
     cache: &mut Cache,
     files: &[SourceFile],
-    facts: &[FileFacts],
+    facts: &[Arc<FileFacts>],
     outcomes: &[FileOutcome],
     index: u64,
 ) {
     for ((file, facts), outcome) in files.iter().zip(facts).zip(outcomes) {
+        let id = file
+            .cache_id
+            .as_ref()
+            .expect("`load` identifies every file when there is a cache");
         if outcome.fixed.is_some() {
-            cache.forget(&file.path);
+            cache.forget(id);
             continue;
         }
-        let hash = file
-            .hash
-            .expect("`load` hashes every file when there is a cache");
-        cache.store_facts(&file.path, hash, facts, &file.codemods);
+        cache.store_facts(id, facts, &file.codemods);
         let errors = outcome.errors.iter().map(|e| e.reason.clone()).collect();
-        cache.store_results(&file.path, hash, index, &outcome.diagnostics, errors);
+        cache.store_results(id, index, &outcome.diagnostics, errors);
     }
 }
 
