@@ -588,13 +588,29 @@ pub fn is_app_constructor(qualified: &str) -> bool {
     APP_CONSTRUCTORS.contains(&qualified)
 }
 
-/// Whether a line of the text is a decorator with `.get(` in it: the files whose routes PO301
-/// reads.
+/// Whether a decorator of the text calls a `.get` method (`@router.get(`, blanks and line
+/// continuations allowed around the `get`): the files whose routes PO301 reads.
 pub fn has_get_route_decorator(source: &str) -> bool {
+    const BLANKS: [char; 5] = [' ', '\t', '\x0c', '\\', '\r'];
     // Found from the call rather than by reading every line.
-    find_all(source, ".get(").any(|at| {
-        let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
-        source[line_start..at].trim_start().starts_with('@')
+    find_all(source, "get").any(|at| {
+        let before = source[..at].trim_end_matches(BLANKS).trim_end_matches('\n');
+        let before = before.trim_end_matches(BLANKS);
+        let after = source[at + "get".len()..].trim_start_matches(BLANKS);
+        let after = after.trim_start_matches('\n').trim_start_matches(BLANKS);
+        if !before.ends_with('.') || !after.starts_with('(') {
+            return false;
+        }
+        // The start of the logical line: back over lines continued with a backslash.
+        let mut line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        while line_start > 0
+            && source[..line_start - 1]
+                .trim_end_matches('\r')
+                .ends_with('\\')
+        {
+            line_start = source[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        }
+        source[line_start..].trim_start().starts_with('@')
     })
 }
 
@@ -917,6 +933,17 @@ mod tests {
         assert!(!has_get_route_decorator(
             "value = cache.get(key)  # @app.get(\n"
         ));
+        // Blanks and continuations, as the parser allows them.
+        assert!(has_get_route_decorator(
+            "@router.get\\\n(\"/a\")\ndef a(): ..."
+        ));
+        assert!(has_get_route_decorator(
+            "@router \\\r\n  . get (\"/a\")\ndef a(): ..."
+        ));
+        assert!(!has_get_route_decorator(
+            "@cache\ndef target(): ...\nx.get\n"
+        ));
+        assert!(!has_get_route_decorator("@app.get\nasync def a(): ..."));
     }
 
     #[test]

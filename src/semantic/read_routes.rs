@@ -177,7 +177,8 @@ pub fn read_route<'t>(
         };
         if let Some((object, method)) = method_on_name(callee, source) {
             if ROUTE_METHODS.contains(&method) {
-                if method != "get" || route.is_some() {
+                // `@app.get` without a call registers no route a cache could wrap.
+                if method != "get" || route.is_some() || expression.kind() != "call" {
                     return None;
                 }
                 route = Some((decorator, expression, object));
