@@ -11,7 +11,7 @@ use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
 use crate::settings::CodemodOptions;
 use crate::skeleton::Keep;
-use crate::source::{contains, find_all, LineIndex};
+use crate::source::{contains_literal, find_all, LineIndex};
 use crate::syntax::{enclosing_statement, text};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
@@ -47,7 +47,7 @@ pub fn candidate_codemods(
                 || meta
                     .requires
                     .iter()
-                    .all(|literal| contains(source, literal))
+                    .all(|literal| contains_literal(source, literal))
                     && {
                         let imports = import_lines
                             .get_or_insert_with(|| crate::codemod::import_lines(source));

@@ -10,7 +10,7 @@ use crate::semantic::project::ProjectIndex;
 use crate::semantic::scope::{local_bindings, ExecScope, ScopeIndex};
 use crate::semantic::unparsed::Unparsed;
 use crate::settings::CodemodOptions;
-use crate::source::{contains, find_all, Stylist};
+use crate::source::{contains_literal, find_all, Stylist};
 use crate::syntax::text;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -102,7 +102,7 @@ impl Gate {
                 || self
                     .literals
                     .iter()
-                    .any(|literal| contains(source, literal)))
+                    .any(|literal| contains_literal(source, literal)))
             && self.shape.is_none_or(|shape| shape(source))
     }
 }
@@ -280,8 +280,7 @@ impl<'a> FileContext<'a> {
         enabled: &'a BTreeSet<&'static str>,
     ) -> Self {
         let unparsed = Unparsed::of(tree, source, elided);
-        let mut imports = ImportMap::build(tree, source, module);
-        imports.shadow(unparsed.definitions.iter().map(|(name, _)| *name));
+        let imports = ImportMap::build_in_parts(tree, source, module, elided);
         // Read from the text: the tree may be of some parts of the file only.
         let stylist = Stylist::detect(source);
         FileContext {

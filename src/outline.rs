@@ -322,6 +322,9 @@ fn read_line(source: &str, mut at: usize) -> Option<(Line, bool)> {
             }
             at += 1;
         }
+        // A line continued at once (a lone `\`): where its code starts is the parser's call.
+        let continued_at_once =
+            bytes.get(at) == Some(&b'\\') && matches!(bytes.get(at + 1), Some(b'\n' | b'\r'));
         match bytes.get(at)? {
             // Blank and comment-only lines belong to no statement.
             b'\n' | b'\r' | b'#' => {
@@ -339,7 +342,7 @@ fn read_line(source: &str, mut at: usize) -> Option<(Line, bool)> {
                 };
                 return Some((
                     line,
-                    scan.well_formed && reads_complete(last_code, scan.colon),
+                    scan.well_formed && reads_complete(last_code, scan.colon) && !continued_at_once,
                 ));
             }
         }
@@ -592,6 +595,9 @@ mod tests {
             "x = 1\n    y = 2\n",
             "if x:\n        a = 1\n    b = 2\n",
             "from fastapi\nimport FastAPI\n",
+            // A lone line continuation: the parser may join it to a blank line or a decorator.
+            "import x\n\\\n\nimport y\n",
+            "\\\n@app.get(\"/\")\nasync def f(): ...\n",
             "async def\nf(): pass\n",
             "def f() -> int\n: pass\n",
             "x = a +\n",

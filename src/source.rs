@@ -71,6 +71,20 @@ pub fn contains(text: &str, literal: &str) -> bool {
     memchr::memmem::find(text.as_bytes(), literal.as_bytes()).is_some()
 }
 
+/// [`contains`], where a `literal` that ends with `(` (a call, `select(`) also matches with
+/// blanks, newlines or line continuations before the parenthesis, as the parser allows.
+pub fn contains_literal(text: &str, literal: &str) -> bool {
+    let Some(callee) = literal.strip_suffix('(') else {
+        return contains(text, literal);
+    };
+    contains(text, literal)
+        || find_all(text, callee).any(|at| {
+            text[at + callee.len()..]
+                .trim_start_matches([' ', '\t', '\x0c', '\\', '\r', '\n'])
+                .starts_with('(')
+        })
+}
+
 /// Where `literal` occurs in `text` (the vectorised search, see [`contains`]).
 pub fn find_all<'t>(text: &'t str, literal: &'t str) -> impl Iterator<Item = usize> + 't {
     memchr::memmem::find_iter(text.as_bytes(), literal.as_bytes())

@@ -150,7 +150,7 @@ direct link to a missing document stays a `Link`, as `fetch()` returned it).
 /// `select(`, a Beanie query on a document class (`Customer.get(`, `Order.find(`), or
 /// `session.get(` with a model class (`session.get(Customer, key)`, `models.Customer`).
 fn may_query_per_item(source: &str) -> bool {
-    source.contains("select(")
+    crate::source::contains_literal(source, "select(")
         || called_on_a_class(
             source,
             &[".get(", ".find(", ".find_one(", ".find_all(", ".all("],

@@ -172,7 +172,7 @@ fn loads_or_iterates(source: &str) -> bool {
 fn may_load(statement: &str) -> bool {
     ["to_list", "async for", "select("]
         .iter()
-        .any(|needle| statement.contains(needle))
+        .any(|needle| crate::source::contains_literal(statement, needle))
 }
 
 impl Codemod for OverFetching {

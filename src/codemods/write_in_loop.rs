@@ -10,7 +10,7 @@ use crate::parse::walk_tree;
 use crate::semantic::queries::{is_document, method_call, unparenthesize};
 use crate::semantic::scope::fresh_local;
 use crate::source::indentation_at;
-use crate::syntax::{named_children, text, CallArgs};
+use crate::syntax::{is_async_def, named_children, text, CallArgs};
 use tree_sitter::Node;
 
 pub struct WriteInLoop;
@@ -120,7 +120,9 @@ impl Codemod for WriteInLoop {
 
     fn check(&self, loop_node: Node<'_>, cx: &mut Context<'_>) {
         let file = cx.file;
-        let Some(body) = loop_node.child_by_field_name("body") else {
+        // Only an `async def` can await (elsewhere the file does not parse as Python).
+        let in_async = file.scopes.function_of(loop_node).is_some_and(is_async_def);
+        let Some(body) = loop_node.child_by_field_name("body").filter(|_| in_async) else {
             return;
         };
         let Some(write) = first_write(loop_node, body, file) else {

@@ -37,6 +37,18 @@ pub struct ImportMap {
 impl ImportMap {
     /// `module` is the file's own dotted module path, used to resolve relative imports.
     pub fn build(tree: &Tree, source: &str, module: &[String]) -> Self {
+        Self::build_in_parts(tree, source, module, &[])
+    }
+
+    /// [`ImportMap::build`] for a tree of some parts of the file, without the module-level
+    /// definitions `elided` (name and bytes): they bind their names, and the first of them ends
+    /// the leading import block, as in the whole file.
+    pub fn build_in_parts(
+        tree: &Tree,
+        source: &str,
+        module: &[String],
+        elided: &[(&str, std::ops::Range<usize>)],
+    ) -> Self {
         let mut map = ImportMap::default();
         let root = tree.root_node();
         let top_level: Vec<usize> = named_children(root).iter().map(|n| n.id()).collect();
@@ -56,8 +68,11 @@ impl ImportMap {
         for statement in root.named_children(&mut cursor) {
             collect_module_bindings(statement, source, &mut map.shadowed);
         }
-        map.insertion_point = leading_import_block_end(root);
-        map.leading = leading_imports(root, source, module);
+        map.shadowed
+            .extend(elided.iter().map(|(name, _)| name.to_string()));
+        let block_before = elided.first().map_or(usize::MAX, |(_, bytes)| bytes.start);
+        map.insertion_point = leading_import_block_end(root, block_before);
+        map.leading = leading_imports(root, source, module, block_before);
         map
     }
 
@@ -195,12 +210,6 @@ impl ImportMap {
     }
 
     /// Whether `name` is bound anywhere in the module: an import or a module-level definition.
-    /// Marks names bound at module level by definitions the tree does not hold (see
-    /// [`Unparsed`](crate::semantic::unparsed::Unparsed)).
-    pub fn shadow<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) {
-        self.shadowed.extend(names.into_iter().map(str::to_string));
-    }
-
     pub fn is_bound(&self, name: &str) -> bool {
         self.by_local.contains_key(name) || self.shadowed.contains(name)
     }
@@ -290,11 +299,15 @@ pub fn collect_target_names(target: Node, source: &str, out: &mut HashSet<String
 }
 
 /// End of the leading block of imports (after the docstring and `from __future__`), if any.
-fn leading_import_block_end(root: Node) -> Option<usize> {
+/// The end of the leading import block, which ends before `before` at the latest.
+fn leading_import_block_end(root: Node, before: usize) -> Option<usize> {
     let mut end = None;
     let mut first_statement = true;
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
+        if statement.start_byte() >= before {
+            break;
+        }
         match statement.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 end = Some(statement.end_byte())
@@ -315,8 +328,13 @@ fn leading_import_block_end(root: Node) -> Option<usize> {
 /// new group; a group is standard library when all of it is, first party when it imports the
 /// file's own package or relatively, and otherwise third party if it is the first such group,
 /// first party after it (isort's layout).
-fn leading_imports(root: Node, source: &str, module: &[String]) -> Vec<LeadingImport> {
-    let end = leading_import_block_end(root).unwrap_or(0);
+fn leading_imports(
+    root: Node,
+    source: &str,
+    module: &[String],
+    before: usize,
+) -> Vec<LeadingImport> {
+    let end = leading_import_block_end(root, before).unwrap_or(0);
     let statements: Vec<Node> = named_children(root)
         .into_iter()
         .take_while(|s| s.end_byte() <= end)

@@ -14,7 +14,7 @@ use crate::semantic::models::{
 use crate::semantic::queries::{queried_fields, QueriedField};
 use crate::semantic::read_routes::read_route;
 use crate::skeleton::{included, Keep};
-use crate::source::{contains, find_all};
+use crate::source::{contains, contains_literal, find_all};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -94,11 +94,12 @@ impl FileFacts {
         };
         // Only a file that calls a constructor can define an app or router, and only one that
         // calls `add_middleware` with a compression middleware can compress one.
-        let defines_apps = contains(source, "FastAPI(") || contains(source, "APIRouter(");
+        let defines_apps =
+            contains_literal(source, "FastAPI(") || contains_literal(source, "APIRouter(");
         let compresses = contains(source, "add_middleware")
             && COMPRESSION_MIDDLEWARE.iter().any(|m| contains(source, m));
         let routes = has_get_route_decorator(source);
-        let includes = contains(source, ".include_router(");
+        let includes = contains_literal(source, ".include_router(");
         // A Beanie document's class line names `Document` (its base, or a base named after it).
         let declares_models = may_declare_models(source);
         let queries = may_query_models(source);
@@ -168,16 +169,16 @@ impl FactNeeds {
     fn kept(&self, header: &str, text: &str) -> bool {
         (self.compression && contains_word(text, "add_middleware"))
             || (self.apps
-                && (text.contains("FastAPI(")
-                    || text.contains("APIRouter(")
+                && (contains_literal(text, "FastAPI(")
+                    || contains_literal(text, "APIRouter(")
                     || may_be_startup_code(header)))
             || (self.routes && has_get_route_decorator(text))
-            || (self.includes && text.contains(".include_router("))
+            || (self.includes && contains_literal(text, ".include_router("))
             || (self.queries
                 && QUERY_CALLS
                     .iter()
                     .chain(&["to_list", "async for", "select("])
-                    .any(|call| text.contains(call)))
+                    .any(|call| contains_literal(text, call)))
     }
 }
 
@@ -288,7 +289,7 @@ fn may_query_models(source: &str) -> bool {
             .any(|orm| contains_word(&lines, orm))
     };
     // SQL queries need `select(` from the ORM; Beanie queries start from a document class.
-    (contains(source, "select(") && imports_orm()) || called_on_a_class(source, QUERY_CALLS)
+    (contains_literal(source, "select(") && imports_orm()) || called_on_a_class(source, QUERY_CALLS)
 }
 
 /// Whether one of `calls` (`.find(`) is made on a capitalised name (`Product.find(`), as a
@@ -610,7 +611,11 @@ pub fn has_get_route_decorator(source: &str) -> bool {
         {
             line_start = source[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
         }
-        source[line_start..].trim_start().starts_with('@')
+        source[line_start..]
+            .trim_start_matches(BLANKS)
+            .trim_start_matches('\n')
+            .trim_start_matches(BLANKS)
+            .starts_with('@')
     })
 }
 
