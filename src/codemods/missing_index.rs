@@ -385,19 +385,23 @@ fn sql_fix(assignment: Node, sqlmodel: bool, file: &FileContext) -> Result<Fix, 
     let arguments = value
         .child_by_field_name("arguments")
         .ok_or("the column call has no arguments")?;
-    let last = named_children(arguments).into_iter().last();
+    // Comments are no arguments (and a comma in one is no trailing comma).
+    let last = named_children(arguments)
+        .into_iter()
+        .rfind(|a| a.kind() != "comment");
     let edit = match last {
         Some(last) => {
             let after = &file.source[last.end_byte()..arguments.end_byte() - 1];
             match after.strip_prefix(',') {
-                // One argument per line with a trailing comma: the flag gets its own line.
+                // One argument per line with a trailing comma: the flag gets its own line,
+                // after the comment the last argument's line may end with.
                 Some(rest) if rest.contains('\n') => {
                     let line_start = file.source[..last.start_byte()]
                         .rfind('\n')
                         .map_or(0, |at| at + 1);
                     let indent = &file.source[line_start..last.start_byte()];
                     Edit::insert(
-                        last.end_byte() + 1,
+                        crate::source::line_end_at(file.source, last.end_byte() + 1),
                         format!("{}{indent}index=True,", file.stylist.line_ending),
                     )
                 }
