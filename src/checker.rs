@@ -133,7 +133,6 @@ pub fn relevant_parts<'s>(
     // Whether each statement (by its first line) can hold a finding, and the texts that can,
     // by codemod.
     let mut holds_at = vec![false; outline.lines.len()];
-    let mut holding = Vec::new();
     let mut holding_by: Vec<Vec<Range<usize>>> = vec![Vec::new(); codemods.len()];
     crate::skeleton::included(&outline, |statement, kind, _| {
         // A compound statement's block is judged statement by statement, its header alone.
@@ -151,7 +150,6 @@ pub fn relevant_parts<'s>(
                     ranges.push(judged.clone());
                 }
             }
-            holding.push(judged);
         }
         match kind {
             Kind::Other if compound => Keep::Members,
@@ -159,10 +157,11 @@ pub fn relevant_parts<'s>(
             _ => Keep::Drop,
         }
     });
-    if holding.is_empty() {
+    let holding = Holding::of(holding_by);
+    if holding.any.is_empty() {
         return Relevant::Nothing;
     }
-    let named = named_classes(&outline, &holding);
+    let named = named_classes(&outline, &holding.any);
     let kept_class = |statement: Statement| {
         named.contains(&statement.first)
             || holds_at[statement.first]
@@ -200,7 +199,7 @@ pub fn relevant_parts<'s>(
     Relevant::Some {
         ranges: with_leading_comments(&outline, ranges),
         elided,
-        holding: Holding::of(holding_by),
+        holding,
     }
 }
 

@@ -300,10 +300,10 @@ impl<'a> FileContext<'a> {
         }
     }
 
-    /// The module-level `def`s and `class`es (decorated or not) in order, with their bytes and
-    /// node: the tree's, and those of the text it leaves out (without a node).
-    pub fn module_definitions(&self) -> Vec<(&'a str, Range<usize>, Option<Node<'a>>)> {
-        let mut definitions: Vec<(&'a str, Range<usize>, Option<Node<'a>>)> =
+    /// The module-level `def`s and `class`es (decorated or not) in order, with their bytes: the
+    /// tree's, and those of the text it leaves out.
+    pub fn module_definitions(&self) -> Vec<(&'a str, Range<usize>)> {
+        let mut definitions: Vec<(&'a str, Range<usize>)> =
             crate::syntax::named_children(self.tree.root_node())
                 .into_iter()
                 .filter_map(|statement| {
@@ -318,16 +318,11 @@ impl<'a> FileContext<'a> {
                         return None;
                     }
                     let name = text(definition.child_by_field_name("name")?, self.source);
-                    Some((name, statement.byte_range(), Some(statement)))
+                    Some((name, statement.byte_range()))
                 })
                 .collect();
-        definitions.extend(
-            self.unparsed
-                .definitions
-                .iter()
-                .map(|(name, bytes)| (*name, bytes.clone(), None)),
-        );
-        definitions.sort_by_key(|(_, bytes, _)| bytes.start);
+        definitions.extend(self.unparsed.definitions.iter().cloned());
+        definitions.sort_by_key(|(_, bytes)| bytes.start);
         definitions
     }
 

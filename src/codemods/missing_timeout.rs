@@ -205,7 +205,7 @@ fn mentions_the_http_helper(text: &str) -> bool {
 /// Whether `name` is the module-level per-call helper PO101 defines (recognised by its shape).
 fn is_perfopt_http_helper(name: &str, file: &FileContext) -> bool {
     name.starts_with(HTTP_HELPER)
-        && file.module_definitions().iter().any(|(defined, bytes, _)| {
+        && file.module_definitions().iter().any(|(defined, bytes)| {
             *defined == name && file.source[bytes.clone()].contains(".AsyncClient(verify=")
         })
 }

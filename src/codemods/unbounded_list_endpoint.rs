@@ -1146,8 +1146,8 @@ fn define_page_model(
     let existing = file
         .module_definitions()
         .into_iter()
-        .find(|(defined, _, _)| *defined == name);
-    if let Some((_, bytes, _)) = existing {
+        .find(|(defined, _)| *defined == name);
+    if let Some((_, bytes)) = existing {
         let body = &source[bytes];
         if ["items:", "next_cursor:", "has_more:"]
             .iter()

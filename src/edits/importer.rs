@@ -254,10 +254,8 @@ pub fn existing_definition(file: &FileContext, base: &str, marker: &str) -> Opti
     let definition = file
         .module_definitions()
         .into_iter()
-        .find(|(name, bytes, _)| {
-            name.starts_with(base) && file.source[bytes.clone()].contains(marker)
-        })
-        .map(|(name, bytes, _)| (bytes.start, name));
+        .find(|(name, bytes)| name.starts_with(base) && file.source[bytes.clone()].contains(marker))
+        .map(|(name, bytes)| (bytes.start, name));
     [assignment, definition]
         .into_iter()
         .flatten()

@@ -253,7 +253,7 @@ fn bound_before(file: &FileContext, top: Node, name: &str) -> bool {
         || file
             .module_definitions()
             .iter()
-            .any(|(defined, bytes, _)| *defined == name && bytes.start < top.start_byte())
+            .any(|(defined, bytes)| *defined == name && bytes.start < top.start_byte())
 }
 
 /// How many `with ... as name` items in `function` bind `name`.
