@@ -304,17 +304,26 @@ pub fn run(
     cache: Option<&Cache>,
 ) -> Vec<FileOutcome> {
     let index = project.fingerprint();
-    files
-        .par_iter()
-        .map(|file| {
+    // The largest files first: one left for the end would keep a single core busy while the
+    // others wait (the files without a candidate codemod have no text left, and cost nothing).
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
+    let mut outcomes: Vec<(usize, FileOutcome)> = order
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|i| {
+            let file = &files[i];
             let cached = cache
                 .zip(file.cache_id.as_ref())
                 .and_then(|(c, id)| c.results(id, index));
-            cached
+            let outcome = cached
                 .and_then(|results| from_cache(file, results, mode))
-                .unwrap_or_else(|| process(file, settings, project, mode))
+                .unwrap_or_else(|| process(file, settings, project, mode));
+            (i, outcome)
         })
-        .collect()
+        .collect();
+    outcomes.sort_unstable_by_key(|(i, _)| *i);
+    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
 }
 
 fn from_cache(
