@@ -242,6 +242,26 @@ pub fn code_tokens(code: &str) -> Vec<(usize, &str)> {
     tokens
 }
 
+/// `code` without its comments (their newlines stay).
+pub fn without_comments(code: &str) -> String {
+    let bytes = code.as_bytes();
+    let mut kept = String::with_capacity(code.len());
+    let (mut at, mut from) = (0, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' | b'\'' => at = string_end(bytes, at),
+            b'#' => {
+                kept.push_str(&code[from..at]);
+                at = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+                from = at;
+            }
+            _ => at += 1,
+        }
+    }
+    kept.push_str(&code[from..]);
+    kept
+}
+
 /// Keywords that open a compound statement (`match` and `case` only when a `:` follows).
 const COMPOUND_KEYWORDS: &[&str] = &[
     "if", "elif", "else", "for", "while", "with", "try", "except", "finally", "def", "class",
@@ -517,6 +537,14 @@ fn string_close(bytes: &[u8], at: usize) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_go_but_strings_with_a_hash_stay() {
+        assert_eq!(
+            without_comments("a,  # user\n b=\"#x\",  # c\n c='''#\n'''"),
+            "a,  \n b=\"#x\",  \n c='''#\n'''"
+        );
+    }
 
     #[test]
     fn the_indent_unit_comes_from_code_not_from_docstrings_or_comments() {

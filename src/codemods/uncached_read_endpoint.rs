@@ -7,7 +7,7 @@ use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::lifespan::{add_startup_statement, startup_site};
 use crate::fix::{Edit, Fix};
 use crate::semantic::project::{app_assignment, has_get_route_decorator, CACHE_INIT};
-use crate::semantic::read_routes::read_route;
+use crate::semantic::read_routes::{may_hold_read_route, read_route};
 use crate::settings::CacheBackend;
 use crate::source::{indentation_at, line_end_at};
 use crate::syntax::enclosing_statement;
@@ -35,7 +35,7 @@ static META: CodemodMeta = CodemodMeta {
     // Routes are definitions with a `.get(` decorator; apps are assigned at module level (always
     // parsed) or in a factory function.
     mentions: &[
-        Mention::shape(has_get_route_decorator),
+        Mention::shape(may_hold_read_route),
         Mention::imports(&["fastapi.FastAPI", "fastapi.applications.FastAPI"]),
     ],
     scope: Scope::Module,

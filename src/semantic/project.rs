@@ -12,7 +12,7 @@ use crate::semantic::models::{
     class_facts, lineage, may_declare_models, ClassFacts, Orm, OrmModel,
 };
 use crate::semantic::queries::{queried_fields, QueriedField};
-use crate::semantic::read_routes::read_route;
+use crate::semantic::read_routes::{may_hold_read_route, read_route};
 use crate::skeleton::{included, Keep};
 use crate::source::{contains, contains_literal, find_all};
 use crate::syntax::{named_children, text};
@@ -172,7 +172,7 @@ impl FactNeeds {
                 && (contains_literal(text, "FastAPI(")
                     || contains_literal(text, "APIRouter(")
                     || may_be_startup_code(header)))
-            || (self.routes && has_get_route_decorator(text))
+            || (self.routes && may_hold_read_route(text))
             || (self.includes && contains_literal(text, ".include_router("))
             || (self.queries
                 && QUERY_CALLS

@@ -3,6 +3,7 @@
 //! adds the first `@cache`.
 
 use crate::semantic::imports::ImportMap;
+use crate::semantic::project::has_get_route_decorator;
 use crate::semantic::scope::local_bindings;
 use crate::syntax::{named_children, text, CallArgs};
 use tree_sitter::Node;
@@ -241,6 +242,73 @@ pub fn read_route<'t>(
     })
 }
 
+/// Whether a statement (a definition with its decorators) can be a read route or hold one,
+/// judged from its text: not without a GET route decorator, nor when the only one is its own
+/// and its header shows what [`read_route`] turns down (a name about health or exports, a
+/// per-user or request-bound parameter).
+pub fn may_hold_read_route(text: &str) -> bool {
+    if !has_get_route_decorator(text) {
+        return false;
+    }
+    let Some(header) = Header::read(text) else {
+        return true;
+    };
+    if has_get_route_decorator(&text[header.end..]) || !has_get_route_decorator(&text[..header.end])
+    {
+        return true;
+    }
+    // Each parameter is judged alone, but no marker spans the commas between them, and the
+    // comments left out can only make the test keep more.
+    !(has_word(header.name, LIVE_WORDS)
+        || crate::semantic::fastapi::is_export_style("", header.name)
+        || is_per_request(&crate::outline::without_comments(header.parameters)))
+}
+
+/// A `def` header read from the text of its statement.
+struct Header<'s> {
+    name: &'s str,
+    /// The text between its parameter list's parentheses.
+    parameters: &'s str,
+    /// Where the line of its `:` ends.
+    end: usize,
+}
+
+impl<'s> Header<'s> {
+    fn read(text: &'s str) -> Option<Self> {
+        let tokens = crate::outline::code_tokens(text);
+        let def = tokens.windows(3).position(|window| {
+            window[0].1 == "def"
+                && window[1].1.starts_with(crate::outline::is_identifier_char)
+                && window[2].1 == "("
+        })?;
+        let (name, open) = (tokens[def + 1].1, tokens[def + 2].0);
+        let mut depth = 0usize;
+        let mut parameters = None;
+        for &(at, token) in &tokens[def + 2..] {
+            match token {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 && parameters.is_none() {
+                        parameters = Some(&text[open + 1..at]);
+                    }
+                }
+                ":" if depth == 0 => {
+                    let end = memchr::memchr(b'\n', &text.as_bytes()[at..])
+                        .map_or(text.len(), |i| at + i + 1);
+                    return Some(Header {
+                        name,
+                        parameters: parameters?,
+                        end,
+                    });
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
 const ROUTE_METHODS: &[&str] = &[
     "get",
     "post",
@@ -383,6 +451,48 @@ fn qualified(expression: Node, source: &str, imports: &ImportMap) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_can_show_a_definition_is_no_read_route() {
+        let route =
+            |header: &str| format!("@router.get(\"/items\")\n{header}\n    return await items()\n");
+        assert!(may_hold_read_route(&route(
+            "async def list_items(limit: int = 10):"
+        )));
+        // What `read_route` turns down from the header: parameters, and names.
+        assert!(!may_hold_read_route(&route(
+            "async def list_items(request: Request):"
+        )));
+        assert!(!may_hold_read_route(&route(
+            "async def list_items(\n    limit: int,\n    user=Depends(get_current_user),\n) -> list:"
+        )));
+        assert!(!may_hold_read_route(&route("def health():")));
+        assert!(!may_hold_read_route(&route(
+            "def download_items(limit: int):"
+        )));
+        assert!(!may_hold_read_route(
+            "async def list_items(request: Request):\n    pass\n"
+        ));
+        // Markers in comments, or in strings and brackets that look like the header's end, are
+        // no reason to leave a route out.
+        assert!(may_hold_read_route(&route(
+            "async def list_items(\n    limit: int = 10,  # not per user: cached\n):"
+        )));
+        assert!(may_hold_read_route(&route(
+            "async def list_items(sep: str = \"):\", limit: dict[str, int] = {}) -> dict[str, int]:"
+        )));
+        // A route defined in the body is judged as a statement of its own.
+        let factory =
+            "def build(request: Request):\n    @app.get(\"/\")\n    async def index(): ...\n";
+        assert!(may_hold_read_route(factory));
+        assert!(!may_hold_read_route(
+            "def build(request: Request):\n    return app.get(\"/\")\n"
+        ));
+        // A header the text test cannot read is kept.
+        assert!(may_hold_read_route(
+            "@router.get(\"/\")\nasync def f(request: Request\n"
+        ));
+    }
 
     #[test]
     fn words_split_on_underscores_and_case() {
