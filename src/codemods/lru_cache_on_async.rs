@@ -1,6 +1,8 @@
 //! PO303: `functools.lru_cache` / `functools.cache` on an `async def`.
 
-use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Mention, Scope};
+use crate::codemod::{
+    contains_word, Codemod, CodemodMeta, Context, FixAvailability, Gate, Mention, Scope,
+};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::syntax::{is_async_def, text, CallArgs};
@@ -19,9 +21,10 @@ static META: CodemodMeta = CodemodMeta {
     impact: "The dependency stops failing (`cannot reuse already awaited coroutine`) on its second call, and its result is actually cached.",
     requires: &["async"],
     gates: &[Gate::imports_and(&["functools"], &["cache"])],
-    // Named in a decorator.
+    // Named in a decorator, of an `async def`.
     mentions: &[
-        Mention::imports(&["functools.lru_cache", "functools.cache"]).only_where(|t| t.contains('@'))
+        Mention::imports(&["functools.lru_cache", "functools.cache"])
+            .only_where(|t| t.contains('@') && contains_word(t, "async"))
     ],
     scope: Scope::Module,
     docs: r#"## What it does

@@ -3,7 +3,8 @@
 //! rewritten to one batched query grouped in memory, or a loader option on the parent query.
 
 use crate::codemod::{
-    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+    contains_word, Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention,
+    Scope,
 };
 use crate::edits::builders::append_argument;
 use crate::edits::importer::ModuleAdditions;
@@ -37,7 +38,8 @@ static META: CodemodMeta = CodemodMeta {
         shape: Some(may_query_per_item),
     }],
     // Every shape names a model of the project: the per-item query's, or the parent query's.
-    mentions: &[Mention::models()],
+    // Per item: in a `for` loop or a comprehension.
+    mentions: &[Mention::models().only_where(|t| contains_word(t, "for"))],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds, in an `async def`, a query run once per item of a loop (a `for` statement or a
