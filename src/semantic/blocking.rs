@@ -2,6 +2,7 @@
 //! resolved through imports and local bindings, never by their text alone.
 
 use crate::codemod::{FileContext, Gate, Mention};
+use crate::source::contains_literal;
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
@@ -114,7 +115,8 @@ const HTTP_MENTION: Mention = Mention::imports_and_variables(&[
     "urllib.request.urlopen",
 ]);
 const SLEEP_MENTION: Mention = Mention::imports(&["time.sleep"]);
-const OPEN_MENTION: Mention = Mention::words(&["open"]);
+// The builtin is only found called by its name (not in a docstring's "open the file").
+const OPEN_MENTION: Mention = Mention::shape(|text| contains_literal(text, "open("));
 const IO_OPEN_MENTION: Mention = Mention::imports(&["io.open"]);
 const PATH_METHOD_MENTION: Mention = Mention::words(PATH_METHODS);
 const SUBPROCESS_MENTION: Mention = Mention::imports(&["subprocess", "os.system", "os.popen"]);
