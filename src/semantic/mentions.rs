@@ -286,15 +286,20 @@ impl Patterns {
             })
             .map(|m| (m.start(), m.end(), words[m.pattern().as_usize()]))
             .collect();
+        // The patterns by their first word.
+        let mut starting: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (id, path) in self.list.iter().enumerate() {
+            starting.entry(path[0].as_str()).or_default().push(id);
+        }
         let mut occurrences = Vec::new();
         for (i, &(start, _, word)) in hits.iter().enumerate() {
-            for (id, path) in self.list.iter().enumerate() {
+            for &id in starting.get(word).into_iter().flatten() {
                 let follows = |(k, part): (usize, &String)| {
                     hits.get(i + k).is_some_and(|&(next, _, found)| {
                         found == part && is_attribute_dot(&text[hits[i + k - 1].1..next])
                     })
                 };
-                if path[0] == word && path.iter().enumerate().skip(1).all(follows) {
+                if self.list[id].iter().enumerate().skip(1).all(follows) {
                     occurrences.push((start, id));
                 }
             }

@@ -518,14 +518,12 @@ impl ProjectIndex {
         let Some((module, name)) = qualified.rsplit_once('.') else {
             return false;
         };
-        let module: Vec<&str> = module.split('.').collect();
+        // The module is the path the app's file has, or the end of it.
+        let parts = module.split('.').count();
         self.app_objects.iter().any(|(path, names)| {
-            path.len() >= module.len()
-                && path[path.len() - module.len()..]
-                    .iter()
-                    .zip(&module)
-                    .all(|(a, b)| a == b)
-                && names.iter().any(|n| n == name)
+            names.iter().any(|n| n == name)
+                && path.len() >= parts
+                && path.iter().rev().zip(module.rsplit('.')).all(|(a, b)| a == b)
         })
     }
 }
