@@ -77,12 +77,11 @@ pub fn contains_literal(text: &str, literal: &str) -> bool {
     let Some(callee) = literal.strip_suffix('(') else {
         return contains(text, literal);
     };
-    contains(text, literal)
-        || find_all(text, callee).any(|at| {
-            text[at + callee.len()..]
-                .trim_start_matches([' ', '\t', '\x0c', '\\', '\r', '\n'])
-                .starts_with('(')
-        })
+    find_all(text, callee).any(|at| {
+        text[at + callee.len()..]
+            .trim_start_matches([' ', '\t', '\x0c', '\\', '\r', '\n'])
+            .starts_with('(')
+    })
 }
 
 /// Where `literal` occurs in `text` (the vectorised search, see [`contains`]).

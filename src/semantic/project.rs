@@ -523,7 +523,11 @@ impl ProjectIndex {
         self.app_objects.iter().any(|(path, names)| {
             names.iter().any(|n| n == name)
                 && path.len() >= parts
-                && path.iter().rev().zip(module.rsplit('.')).all(|(a, b)| a == b)
+                && path
+                    .iter()
+                    .rev()
+                    .zip(module.rsplit('.'))
+                    .all(|(a, b)| a == b)
         })
     }
 }
