@@ -112,14 +112,16 @@ impl FileFacts {
             queries,
         };
         if defines_apps || compresses || routes || includes || declares_models || queries {
-            let tree = in_parts
+            let in_parts = in_parts
                 .then(|| fact_parts(source, &module, &needs))
                 .flatten()
-                .and_then(|parts| crate::parse::parse_ranges(source, &parts))
-                .filter(|tree| !tree.root_node().has_error())
-                .or_else(|| crate::parse::parse(source));
-            if let Some(tree) = tree {
-                let imports = ImportMap::build(&tree, source, &module);
+                .and_then(|parts| {
+                    let tree = crate::parse::parse_ranges(source, &parts.ranges)?;
+                    (!tree.root_node().has_error()).then_some((tree, parts.elided))
+                });
+            let parsed = in_parts.or_else(|| Some((crate::parse::parse(source)?, Vec::new())));
+            if let Some((tree, elided)) = parsed {
+                let imports = ImportMap::build_in_parts(&tree, source, &module, &elided);
                 facts.app_objects = app_object_names(&tree, source, &imports);
                 if compresses {
                     facts.compressed = compressed_objects(&tree, source, &imports, &module);
@@ -185,15 +187,11 @@ impl FactNeeds {
 /// What the facts are read from: the statements outside definitions (where apps and routers
 /// are assigned), the bodies of the classes when the file may declare models (without their
 /// methods, and with their nested classes as stubs but `Settings`), the definitions that can
-/// hold a needed fact (see [`FactNeeds::kept`]), the import statements of the others (the import
-/// table is the whole file's), and the other module-level definitions as stubs, which keep their
-/// names defined (a name defined in the module is not an import).
+/// hold a needed fact (see [`FactNeeds::kept`]) and the import statements of the others (the
+/// import table is the whole file's). The other module-level definitions are left out, and named
+/// in `elided`: they keep their names defined (a name defined in the module is not an import).
 /// `None` when the outline cannot be trusted, or under `PERFOPT_PARSE_ALL`: then the whole file.
-fn fact_parts(
-    source: &str,
-    module: &[String],
-    needs: &FactNeeds,
-) -> Option<Vec<std::ops::Range<usize>>> {
+fn fact_parts<'s>(source: &'s str, module: &[String], needs: &FactNeeds) -> Option<FactParts<'s>> {
     if std::env::var_os("PERFOPT_PARSE_ALL").is_some() {
         return None;
     }
@@ -212,7 +210,8 @@ fn fact_parts(
         .collect();
     // The definitions kept only for the imports in them (by their lines).
     let mut imports_only: Vec<std::ops::Range<usize>> = Vec::new();
-    let parts = included(&outline, |statement, kind, module_level| {
+    let mut elided = Vec::new();
+    let ranges = included(&outline, |statement, kind, module_level| {
         let text = outline.text(statement);
         let imports = || contains_word(text, "import");
         if imports_only.iter().any(|d| d.contains(&statement.first)) {
@@ -240,7 +239,7 @@ fn fact_parts(
                 .any(|line| (statement.first..statement.end).contains(line))
                 || needs.kept(&source[outline.header_bytes(statement)], text)
         };
-        match kind {
+        let keep = match kind {
             Kind::Other if outline.opens_block(statement) => Keep::Members,
             Kind::Other => Keep::Whole,
             // What a model declares is in the statements of its body, not in its methods.
@@ -259,11 +258,23 @@ fn fact_parts(
                 imports_only.push(statement.first..statement.end);
                 Keep::Members
             }
-            _ if module_level => Keep::Stub,
             _ => Keep::Drop,
+        };
+        if keep == Keep::Drop && module_level {
+            if let Some(name) = defined_name(outline.code(statement.header)) {
+                elided.push((name, outline.bytes(statement)));
+            }
         }
+        keep
     });
-    Some(parts)
+    Some(FactParts { ranges, elided })
+}
+
+/// What [`fact_parts`] keeps of a file: the ranges to parse, and the module-level definitions
+/// left out (name and bytes).
+struct FactParts<'s> {
+    ranges: Vec<std::ops::Range<usize>>,
+    elided: Vec<(&'s str, std::ops::Range<usize>)>,
 }
 
 /// Text of the calls whose arguments can name the fields a query filters or sorts on.
@@ -913,7 +924,9 @@ mod tests {
             models: false,
             queries: false,
         };
-        let parts = fact_parts(source, &module("app.main"), &needs).unwrap();
+        let parts = fact_parts(source, &module("app.main"), &needs)
+            .unwrap()
+            .ranges;
         let tree = crate::parse::parse_ranges(source, &parts).unwrap();
         assert!(
             !tree.root_node().has_error(),
