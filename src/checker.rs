@@ -27,7 +27,7 @@ pub struct CheckOptions<'a> {
 
 /// PERFOPT_PARSE_ALL=1 turns the text gates off (every file is parsed whole): the benchmark uses
 /// it to show that the gates lose no finding.
-fn gated() -> bool {
+pub fn gated() -> bool {
     std::env::var_os("PERFOPT_PARSE_ALL").is_none()
 }
 

@@ -262,6 +262,57 @@ pub fn without_comments(code: &str) -> String {
     kept
 }
 
+/// `text` with its comments and its string literals but f-strings and t-strings (whose
+/// expressions are code) blanked out, byte for byte: newlines stay, and so do offsets and lines.
+/// Text tests on it see only code, not the examples of a docstring.
+pub fn code_only(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut code = bytes.to_vec();
+    let blank = |code: &mut Vec<u8>, range: std::ops::Range<usize>| {
+        for byte in &mut code[range] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'#' => {
+                let end = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+                blank(&mut code, at..end);
+                at = end;
+            }
+            b'"' | b'\'' => {
+                let end = string_end(bytes, at);
+                blank(&mut code, at..end);
+                at = end;
+            }
+            byte if byte.is_ascii_alphanumeric() || byte == b'_' || !byte.is_ascii() => {
+                let start = at;
+                while at < bytes.len()
+                    && (bytes[at].is_ascii_alphanumeric()
+                        || bytes[at] == b'_'
+                        || !bytes[at].is_ascii())
+                {
+                    at += 1;
+                }
+                let prefix = &bytes[start..at];
+                let quoted = matches!(bytes.get(at), Some(b'"' | b'\''));
+                if quoted && prefix.len() <= 2 && prefix.iter().all(|b| b"rRbBuUfFtT".contains(b)) {
+                    let end = string_end(bytes, at);
+                    if !prefix.iter().any(|b| b"fFtT".contains(b)) {
+                        blank(&mut code, start..end);
+                    }
+                    at = end;
+                }
+            }
+            _ => at += 1,
+        }
+    }
+    String::from_utf8(code).expect("only whole characters are blanked")
+}
+
 /// Keywords that open a compound statement (`match` and `case` only when a `:` follows).
 const COMPOUND_KEYWORDS: &[&str] = &[
     "if", "elif", "else", "for", "while", "with", "try", "except", "finally", "def", "class",
@@ -537,6 +588,18 @@ fn string_close(bytes: &[u8], at: usize) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_only_blanks_comments_and_strings_but_f_strings() {
+        let text =
+            "\"\"\"Doc: app = FastAPI()\n\"\"\"\nx = r'é#' + f\"{FastAPI()}\"  # FastAPI()\n";
+        let code = code_only(text);
+        assert_eq!(code.len(), text.len());
+        assert_eq!(
+            code,
+            "                       \n   \nx =        + f\"{FastAPI()}\"             \n"
+        );
+    }
 
     #[test]
     fn comments_go_but_strings_with_a_hash_stay() {

@@ -92,28 +92,29 @@ impl FileFacts {
             default_response_class: source.contains("default_response_class"),
             ..FileFacts::default()
         };
-        // Only a file that calls a constructor can define an app or router, and only one that
-        // calls `add_middleware` with a compression middleware can compress one.
-        let defines_apps =
-            contains_literal(source, "FastAPI(") || contains_literal(source, "APIRouter(");
-        let compresses = contains(source, "add_middleware")
-            && COMPRESSION_MIDDLEWARE.iter().any(|m| contains(source, m));
-        let routes = has_get_route_decorator(source);
-        let includes = contains_literal(source, ".include_router(");
-        // A Beanie document's class line names `Document` (its base, or a base named after it).
-        let declares_models = may_declare_models(source);
-        let queries = may_query_models(source);
-        let needs = FactNeeds {
-            apps: defines_apps,
-            compression: compresses,
-            routes,
-            includes,
-            models: declares_models,
-            queries,
-        };
-        if defines_apps || compresses || routes || includes || declares_models || queries {
+        // Judged from the text, then from its code alone (docstrings show routes and apps too),
+        // but under `PERFOPT_PARSE_ALL`.
+        let needs = Some(FactNeeds::of(source))
+            .filter(FactNeeds::any)
+            .map(|needs| match crate::checker::gated() {
+                true => {
+                    let code = crate::outline::code_only(source);
+                    (FactNeeds::of(&code), code)
+                }
+                false => (needs, source.to_string()),
+            })
+            .filter(|(needs, _)| needs.any());
+        if let Some((needs, code)) = needs {
+            let FactNeeds {
+                apps: defines_apps,
+                compression: compresses,
+                routes,
+                includes,
+                models: declares_models,
+                queries,
+            } = needs;
             let in_parts = in_parts
-                .then(|| fact_parts(source, &module, &needs))
+                .then(|| fact_parts(source, &code, &module, &needs))
                 .flatten()
                 .and_then(|parts| {
                     let tree = crate::parse::parse_ranges(source, &parts.ranges)?;
@@ -155,6 +156,7 @@ impl FileFacts {
 }
 
 /// Which facts a file may hold, judged from its text.
+#[derive(Clone, Copy)]
 struct FactNeeds {
     apps: bool,
     compression: bool,
@@ -165,6 +167,27 @@ struct FactNeeds {
 }
 
 impl FactNeeds {
+    /// Which facts `text` may hold.
+    fn of(text: &str) -> Self {
+        FactNeeds {
+            // Only a file that calls a constructor can define an app or router, and only one
+            // that calls `add_middleware` with a compression middleware can compress one.
+            apps: contains_literal(text, "FastAPI(") || contains_literal(text, "APIRouter("),
+            compression: contains(text, "add_middleware")
+                && COMPRESSION_MIDDLEWARE.iter().any(|m| contains(text, m)),
+            routes: has_get_route_decorator(text),
+            includes: contains_literal(text, ".include_router("),
+            // A Beanie document's class line names `Document` (its base, or a base named after
+            // it).
+            models: may_declare_models(text),
+            queries: may_query_models(text),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.apps || self.compression || self.routes || self.includes || self.models || self.queries
+    }
+
     /// Whether a definition, by its decorators and header line and by its text, can hold one of
     /// the needed facts, or something they read: an app built in a factory, start-up code (see
     /// [`may_be_startup_code`]), a GET route, an `include_router`, a query, an `add_middleware`.
@@ -191,7 +214,12 @@ impl FactNeeds {
 /// import table is the whole file's). The other module-level definitions are left out, and named
 /// in `elided`: they keep their names defined (a name defined in the module is not an import).
 /// `None` when the outline cannot be trusted, or under `PERFOPT_PARSE_ALL`: then the whole file.
-fn fact_parts<'s>(source: &'s str, module: &[String], needs: &FactNeeds) -> Option<FactParts<'s>> {
+fn fact_parts<'s>(
+    source: &'s str,
+    code: &str,
+    module: &[String],
+    needs: &FactNeeds,
+) -> Option<FactParts<'s>> {
     if std::env::var_os("PERFOPT_PARSE_ALL").is_some() {
         return None;
     }
@@ -212,7 +240,8 @@ fn fact_parts<'s>(source: &'s str, module: &[String], needs: &FactNeeds) -> Opti
     let mut imports_only: Vec<std::ops::Range<usize>> = Vec::new();
     let mut elided = Vec::new();
     let ranges = included(&outline, |statement, kind, module_level| {
-        let text = outline.text(statement);
+        // What a statement may hold is judged from its code, without strings and comments.
+        let text = &code[outline.bytes(statement)];
         let imports = || contains_word(text, "import");
         if imports_only.iter().any(|d| d.contains(&statement.first)) {
             return match kind {
@@ -237,10 +266,12 @@ fn fact_parts<'s>(source: &'s str, module: &[String], needs: &FactNeeds) -> Opti
             constructor_imports
                 .iter()
                 .any(|line| (statement.first..statement.end).contains(line))
-                || needs.kept(&source[outline.header_bytes(statement)], text)
+                || needs.kept(&code[outline.header_bytes(statement)], text)
         };
         let keep = match kind {
             Kind::Other if outline.opens_block(statement) => Keep::Members,
+            // A docstring.
+            Kind::Other if text.trim().is_empty() => Keep::Drop,
             Kind::Other => Keep::Whole,
             // What a model declares is in the statements of its body, not in its methods.
             Kind::Class if needs.models && module_level => Keep::Members,
@@ -914,6 +945,18 @@ mod tests {
     }
 
     #[test]
+    fn apps_and_routes_in_docstrings_and_comments_are_no_facts() {
+        let example = "\"\"\"Usage:\n\n    app = FastAPI()\n\n    @app.get(\"/items\")\n    async def items(): ...\n\"\"\"\n";
+        let source = format!("{example}from fastapi import APIRouter\n\n# router = APIRouter()\n\n\ndef helper():\n    {example}    return 1\n");
+        let facts = FileFacts::collect(&source, module("app.docs"));
+        assert!(facts.app_objects.is_empty() && facts.read_routes.is_empty());
+        let source = format!("{source}\nrouter = APIRouter()\n\n\n@router.get(\"/items\")\nasync def items():\n    return await load()\n");
+        let facts = FileFacts::collect(&source, module("app.docs"));
+        assert_eq!(facts.app_objects, ["router"]);
+        assert_eq!(facts.read_routes, ["app.docs.router"]);
+    }
+
+    #[test]
     fn an_import_in_an_else_clause_keeps_its_if() {
         let source = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\ndef helper(x):\n    if x:\n        y = 1\n    else:\n        from json import dumps\n    return dumps\n";
         let needs = FactNeeds {
@@ -924,7 +967,7 @@ mod tests {
             models: false,
             queries: false,
         };
-        let parts = fact_parts(source, &module("app.main"), &needs)
+        let parts = fact_parts(source, source, &module("app.main"), &needs)
             .unwrap()
             .ranges;
         let tree = crate::parse::parse_ranges(source, &parts).unwrap();
