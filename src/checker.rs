@@ -129,7 +129,8 @@ pub fn relevant_parts<'s>(
     if !outline.well_formed {
         return Relevant::Whole;
     }
-    let relevance = Relevance::new(&outline, codemods, options.module, options.project);
+    let code = crate::outline::code_only(source);
+    let relevance = Relevance::new(&outline, &code, codemods, options.module, options.project);
     // Whether each statement (by its first line) can hold a finding, and the texts that can,
     // by codemod.
     let mut holds_at = vec![false; outline.lines.len()];

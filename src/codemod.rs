@@ -131,7 +131,8 @@ pub type ProjectNames = fn(&ProjectIndex, &[String]) -> Vec<String>;
 /// A text test on a statement (a `def` or `class` with its decorators, or a module-level
 /// statement for a codemod with `Scope::Module`), run before parsing: it mentions what one of
 /// `imports` is bound to, one of `words` or of the `names` the file gives, or `shape` accepts its
-/// text. A mention in a comment or string counts: findings only need to be possible.
+/// text. Mentions are looked for in the statement's code, without its comments and strings (but
+/// f-strings): a name there is no reference (see [`code_only`](crate::outline::code_only)).
 pub struct Mention {
     /// Qualified names resolved through the file's imports: `time.sleep` (mentioned as
     /// `time.sleep` after `import time`, or as `sleep` after `from time import sleep`), or a whole

@@ -275,40 +275,31 @@ pub fn code_only(text: &str) -> String {
             }
         }
     };
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || !b.is_ascii();
     let mut at = 0;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'#' => {
-                let end = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-                blank(&mut code, at..end);
-                at = end;
-            }
-            b'"' | b'\'' => {
-                let end = string_end(bytes, at);
-                blank(&mut code, at..end);
-                at = end;
-            }
-            byte if byte.is_ascii_alphanumeric() || byte == b'_' || !byte.is_ascii() => {
-                let start = at;
-                while at < bytes.len()
-                    && (bytes[at].is_ascii_alphanumeric()
-                        || bytes[at] == b'_'
-                        || !bytes[at].is_ascii())
-                {
-                    at += 1;
-                }
-                let prefix = &bytes[start..at];
-                let quoted = matches!(bytes.get(at), Some(b'"' | b'\''));
-                if quoted && prefix.len() <= 2 && prefix.iter().all(|b| b"rRbBuUfFtT".contains(b)) {
-                    let end = string_end(bytes, at);
-                    if !prefix.iter().any(|b| b"fFtT".contains(b)) {
-                        blank(&mut code, start..end);
-                    }
-                    at = end;
-                }
-            }
-            _ => at += 1,
+    while let Some(found) = memchr3(b'#', b'"', b'\'', &bytes[at..]) {
+        at += found;
+        if bytes[at] == b'#' {
+            let end = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+            blank(&mut code, at..end);
+            at = end;
+            continue;
         }
+        // The string's prefix: one or two letters right before the quote, after no other
+        // name character.
+        let letters = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|b| is_name(**b))
+            .take(3)
+            .count();
+        let prefix = &bytes[at - letters..at];
+        let end = string_end(bytes, at);
+        let prefixed = letters <= 2 && prefix.iter().all(|b| b"rRbBuUfFtT".contains(b));
+        if !(prefixed && prefix.iter().any(|b| b"fFtT".contains(b))) {
+            blank(&mut code, if prefixed { at - letters } else { at }..end);
+        }
+        at = end;
     }
     String::from_utf8(code).expect("only whole characters are blanked")
 }

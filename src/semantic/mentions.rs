@@ -27,8 +27,9 @@ struct Wanted {
     scope: Scope,
 }
 
-pub struct Relevance<'o, 's> {
-    outline: &'o Outline<'s>,
+pub struct Relevance<'o> {
+    /// The file's code (see [`code_only`](crate::outline::code_only)): mentions are found there.
+    code: &'o str,
     /// How many patterns there are: names, or dotted paths (`time.sleep`); the first is `async`.
     patterns: usize,
     /// Where each pattern occurs: (byte offset, pattern id), in order.
@@ -41,10 +42,12 @@ pub struct Relevance<'o, 's> {
 
 const ASYNC: usize = 0;
 
-impl<'o, 's> Relevance<'o, 's> {
-    /// `module` is the file's dotted module path, for relative imports.
+impl<'o> Relevance<'o> {
+    /// `module` is the file's dotted module path, for relative imports; `code` is the outline's
+    /// source without its strings and comments.
     pub fn new(
-        outline: &'o Outline<'s>,
+        outline: &Outline,
+        code: &'o str,
         codemods: &[&dyn Codemod],
         module: &[String],
         project: &ProjectIndex,
@@ -138,7 +141,7 @@ impl<'o, 's> Relevance<'o, 's> {
         // (`session = requests.Session()`) becomes a mention of it too, to a fixpoint.
         let assignments = module_assignments(outline);
         let occurrences = loop {
-            let occurrences = patterns.occurrences(source);
+            let occurrences = patterns.occurrences(code);
             let mut grown = false;
             for wanted in wanted.iter_mut().filter(|w| !w.followed.is_empty()) {
                 for assignment in &assignments {
@@ -163,7 +166,7 @@ impl<'o, 's> Relevance<'o, 's> {
         };
         resolved_imports.sort_unstable();
         Relevance {
-            outline,
+            code,
             patterns: patterns.list.len(),
             occurrences,
             wanted,
@@ -178,7 +181,7 @@ impl<'o, 's> Relevance<'o, 's> {
         for &(_, id) in within(&self.occurrences, range.clone()) {
             present[id] = true;
         }
-        let text = &self.outline.source[range];
+        let text = &self.code[range];
         let mut holders = 0;
         for (i, wanted) in self.wanted.iter().enumerate() {
             let in_scope = wanted.scope == Scope::Module || present[ASYNC];
