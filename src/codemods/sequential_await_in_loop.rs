@@ -327,7 +327,15 @@ fn limiter(file: &FileContext, additions: &mut ModuleAdditions, asyncio: &str) -
 /// Whether some `await` is the first thing in a list display (`[await …`) or an `append(` call
 /// (`.append(await …`), whitespace, line breaks and comments aside: the text of both shapes.
 fn awaits_into_a_list(source: &str) -> bool {
-    let opens = |text: &str| text.ends_with('[') || text.ends_with("append(");
+    // `append(`, with blanks or line continuations before the parenthesis too.
+    let opens = |text: &str| {
+        text.ends_with('[')
+            || text.strip_suffix('(').is_some_and(|callee| {
+                callee
+                    .trim_end_matches(|c: char| c.is_whitespace() || c == '\\')
+                    .ends_with("append")
+            })
+    };
     crate::source::find_all(source, "await").any(|at| {
         let mut before = source[..at].trim_end();
         if opens(before) {
@@ -355,5 +363,7 @@ mod tests {
             "return [  # note\n    await f(x) for x in xs\n]"
         ));
         assert!(!awaits_into_a_list("y = await f(x)\nz = [1]"));
+        assert!(awaits_into_a_list("out.append    (await f(x))"));
+        assert!(awaits_into_a_list("out.append \\\n (await f(x))"));
     }
 }
