@@ -434,8 +434,22 @@ fn logical_line_end(bytes: &[u8], mut at: usize) -> LineScan {
     let mut depth = 0usize;
     let mut last = None;
     let (mut colon, mut well_formed) = (false, true);
-    while at < bytes.len() {
-        let byte = bytes[at];
+    loop {
+        // Most bytes matter only as the line's last byte of code: a run of them is skipped at
+        // once, then its last one found.
+        let run = at;
+        while at < bytes.len() && !SPECIAL[usize::from(bytes[at])] {
+            at += 1;
+        }
+        if let Some(i) = bytes[run..at]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+        {
+            last = Some(run + i);
+        }
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
         match byte {
             b'\n' if depth == 0 => break,
             b':' if depth == 0 => colon = true,
@@ -478,6 +492,17 @@ fn logical_line_end(bytes: &[u8], mut at: usize) -> LineScan {
         well_formed: well_formed && depth == 0,
     }
 }
+
+static SPECIAL: [bool; 256] = {
+    let mut special = [false; 256];
+    let bytes = b"\n:#\\\"'([{)]}";
+    let mut i = 0;
+    while i < bytes.len() {
+        special[bytes[i] as usize] = true;
+        i += 1;
+    }
+    special
+};
 
 /// What [`logical_line_end`] finds.
 struct LineScan {
