@@ -127,6 +127,10 @@ impl Codemod for UnboundedCount {
 
     fn check(&self, call: Node<'_>, cx: &mut Context<'_>) {
         let file = cx.file;
+        // An `await` outside an `async def` does not run (the parser takes it all the same).
+        if file.scopes.async_function_of(call).is_none() {
+            return;
+        }
         let Some(argument) = len_argument(call, file) else {
             return;
         };
@@ -510,4 +514,24 @@ fn count_fix(
         format!("Count in the database with {shown} instead of loading the list"),
         edits,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{check_source, check_whole_source};
+    use crate::settings::CodemodOptions;
+
+    #[test]
+    fn an_await_in_a_plain_def_is_no_count_to_report() {
+        // A syntax error to Python, which tree-sitter parses: neither check reports it.
+        let source = "from beanie import Document\n\n\nclass Order(Document):\n    status: str\n\n\nasync def open_count():\n    return len(await Order.find(Order.status == \"open\").to_list())\n\n\ndef total():\n    return len(await Order.find_all().to_list())\n";
+        let enabled = ["PO206"].into_iter().collect();
+        let options = CodemodOptions::default();
+        let rows = |found: Vec<crate::diagnostic::Diagnostic>| -> Vec<usize> {
+            found.iter().map(|d| d.start).collect()
+        };
+        let whole = rows(check_whole_source(source, &enabled, &options));
+        assert_eq!(whole.len(), 1);
+        assert_eq!(rows(check_source(source, &enabled, &options)), whole);
+    }
 }
