@@ -382,7 +382,7 @@ fn local_parent<'t>(
         return None;
     }
     let name = text(iterable, file.source);
-    let value = only_assignment(name, loop_node, function, file)?;
+    let value = only_assignment(name, loop_node, function, file.source)?;
     if let Some(query) = parent_query(value, file) {
         return Some(Parent {
             query,
@@ -416,40 +416,64 @@ fn only_assignment<'t>(
     name: &str,
     before: Node<'t>,
     function: Node<'t>,
-    file: &FileContext<'t>,
+    source: &str,
 ) -> Option<Node<'t>> {
-    let source = file.source;
     // Most loops are over something no plain `name = ...` (or `name: T = ...`) of the function
     // assigns: read the text before walking the function's nodes.
     if !assigns_by_text(text(function, source), name) {
         return None;
     }
-    let mut value = None;
-    let mut bindings = 0;
-    for n in crate::semantic::asyncness::own_body_nodes(function) {
-        let bound = match n.kind() {
-            "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
-            "named_expression" => n.child_by_field_name("name"),
-            "for_statement" | "for_in_clause" | "with_item" | "as_pattern" => n
-                .child_by_field_name("left")
-                .or_else(|| n.child_by_field_name("alias")),
-            _ => None,
-        };
-        let Some(bound) = bound else {
+    // The statements and clauses of the function's own body (nested scopes aside) that bind
+    // `name`, found from where the name is written rather than by walking every node.
+    let body = function.child_by_field_name("body")?;
+    let mut binders: Vec<(Node, Node)> = Vec::new();
+    for at in crate::source::find_all(&source[body.byte_range()], name) {
+        let start = body.start_byte() + at;
+        let Some(identifier) = body
+            .descendant_for_byte_range(start, start + name.len())
+            .filter(|n| n.kind() == "identifier" && n.byte_range() == (start..start + name.len()))
+        else {
             continue;
         };
-        let mut binds = false;
-        crate::parse::walk_tree(bound, |i| {
-            binds |= i.kind() == "identifier" && text(i, source) == name;
-        });
-        if !binds {
-            continue;
+        let mut ancestors = Vec::new();
+        let mut current = identifier.parent();
+        while let Some(node) = current.filter(|n| n.id() != body.id()) {
+            ancestors.push(node);
+            current = node.parent();
         }
-        bindings += 1;
-        if n.kind() == "assignment" && bound.kind() == "identifier" {
-            value = n.child_by_field_name("right");
+        // From the body down, until a nested scope.
+        for node in ancestors.into_iter().rev().take_while(|n| {
+            !matches!(
+                n.kind(),
+                "function_definition" | "lambda" | "class_definition" | "decorated_definition"
+            )
+        }) {
+            let bound = match node.kind() {
+                "assignment" | "augmented_assignment" => node.child_by_field_name("left"),
+                "named_expression" => node.child_by_field_name("name"),
+                "for_statement" | "for_in_clause" | "with_item" | "as_pattern" => node
+                    .child_by_field_name("left")
+                    .or_else(|| node.child_by_field_name("alias")),
+                _ => None,
+            };
+            let binds = bound.filter(|b| {
+                b.start_byte() <= identifier.start_byte() && identifier.end_byte() <= b.end_byte()
+            });
+            if let Some(bound) = binds {
+                if !binders.iter().any(|(n, _)| n.id() == node.id()) {
+                    binders.push((node, bound));
+                }
+            }
         }
     }
+    let bindings = binders.len();
+    // The last plain assignment, in the order of the text (an outer one before an inner one).
+    binders.sort_by_key(|(n, _)| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
+    let value = binders
+        .iter()
+        .rev()
+        .filter(|(n, bound)| n.kind() == "assignment" && bound.kind() == "identifier")
+        .find_map(|(n, _)| n.child_by_field_name("right"));
     let params = function.child_by_field_name("parameters")?;
     let mut is_param = false;
     crate::parse::walk_tree(params, |i| {
@@ -1660,7 +1684,80 @@ fn link_fix(
 
 #[cfg(test)]
 mod tests {
-    use super::{assigns_by_text, plural, snake};
+    use super::{assigns_by_text, only_assignment, plural, snake};
+
+    /// The value `only_assignment` finds for `name` before the function's last statement.
+    fn only_value(source: &str, name: &str) -> Option<String> {
+        let tree = crate::parse::parse(source).unwrap();
+        let function = tree.root_node().named_child(0).unwrap();
+        let body = function.child_by_field_name("body").unwrap();
+        let last = body.named_child(body.named_child_count() - 1).unwrap();
+        only_assignment(name, last, function, source)
+            .map(|value| source[value.byte_range()].to_string())
+    }
+
+    #[test]
+    fn the_only_assignment_of_a_name_in_the_functions_own_scope() {
+        let f = |body: &str| format!("async def f(p):\n{body}    for x in items: pass\n");
+        assert_eq!(
+            only_value(&f("    items = load()\n"), "items").as_deref(),
+            Some("load()")
+        );
+        assert_eq!(
+            only_value(&f("    a = items = load()\n"), "items").as_deref(),
+            Some("load()")
+        );
+        assert_eq!(
+            only_value(&f("    items = load()\n    items += more()\n"), "items"),
+            None
+        );
+        assert_eq!(
+            only_value(
+                &f("    items = load()\n    for items in x: pass\n"),
+                "items"
+            ),
+            None
+        );
+        assert_eq!(
+            only_value(
+                &f("    items = load()\n    y = [1 for items in x]\n"),
+                "items"
+            ),
+            None
+        );
+        assert_eq!(
+            only_value(
+                &f("    items = load()\n    if (items := g()): pass\n"),
+                "items"
+            ),
+            None
+        );
+        assert_eq!(
+            only_value(
+                &f("    items = load()\n    with g() as items: pass\n"),
+                "items"
+            ),
+            None
+        );
+        // A target that only reads the name binds it too, as far as this test goes.
+        assert_eq!(
+            only_value(&f("    items = load()\n    x[items] = 1\n"), "items"),
+            None
+        );
+        // Nested scopes bind their own names; a name in a string or a longer name is no binding.
+        assert_eq!(
+            only_value(&f("    items = load()\n    def g():\n        items = 2\n    h = lambda items: 1\n    s = 'items = 3'\n    all_items = 4\n"), "items").as_deref(),
+            Some("load()")
+        );
+        assert_eq!(only_value(&f("    x = 1\n"), "items"), None);
+        assert_eq!(
+            only_value(
+                "async def f(items):\n    items = load()\n    for x in items: pass\n",
+                "items"
+            ),
+            None
+        );
+    }
 
     #[test]
     fn assignments_read_from_the_text() {
