@@ -233,7 +233,7 @@ impl Mention {
 /// `from datetime import`).
 pub fn contains_word(text: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
+    crate::source::find_all(text, word).any(|at| {
         let before = text[..at].chars().next_back();
         let after = text[at + word.len()..].chars().next();
         !before.is_some_and(is_ident) && !after.is_some_and(is_ident)

@@ -2,10 +2,10 @@
 //! and the primary key they declare, so a query's model can be recognised as a Beanie `Document`
 //! or a mapped SQLAlchemy/SQLModel class in any file, with the name and type of its key.
 
-use crate::codemod::{import_lines, Gate};
+use crate::codemod::{contains_word, import_lines};
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{qualified_static, same_object};
-use crate::source::find_all;
+use crate::source::{contains, find_all};
 use crate::syntax::{named_children, text, CallArgs};
 use tree_sitter::{Node, Tree};
 
@@ -28,12 +28,17 @@ pub fn may_declare_models(source: &str) -> bool {
         line.split_once('(')
             .is_some_and(|(_, bases)| bases.contains("Document") || bases.contains("SQLModel"))
     };
+    // A mapped class or a SQLModel table: the rare literals before the import lines.
     class_lines.any(names_a_model_base)
-        || Gate::imports_and(
-            &["sqlalchemy", "sqlmodel"],
-            &["primary_key=True", "table=True"],
-        )
-        .passes(source, &import_lines(source))
+        || (["primary_key=True", "table=True"]
+            .iter()
+            .any(|literal| contains(source, literal))
+            && {
+                let lines = import_lines(source);
+                ["sqlalchemy", "sqlmodel"]
+                    .iter()
+                    .any(|module| contains_word(&lines, module))
+            })
 }
 
 /// One class defined at module level, as the first pass records it.
