@@ -1,7 +1,8 @@
 //! PO106: a loop that awaits one independent call per item, one after another.
 
 use crate::codemod::{
-    Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
+    contains_word, Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention,
+    Scope,
 };
 use crate::edits::builders::await_needs_parens;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
@@ -28,7 +29,10 @@ static META: CodemodMeta = CodemodMeta {
         literals: &[],
         shape: Some(awaits_into_a_list),
     }],
-    mentions: &[Mention::shape(awaits_into_a_list)],
+    // In a `for` loop or a comprehension.
+    mentions: &[Mention::shape(|text| {
+        contains_word(text, "for") && awaits_into_a_list(text)
+    })],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds, in an `async def`, the two shapes that await one call per item and collect the results
