@@ -38,21 +38,29 @@ pub fn candidate_codemods(
 ) -> Vec<&'static dyn Codemod> {
     let gated = gated();
     let mut import_lines = None;
+    // Many codemods look for the same literals (`async`): each is looked for once.
+    let mut found: Vec<(&str, bool)> = Vec::new();
+    let mut contains = |literal: &'static str| match found.iter().find(|(l, _)| *l == literal) {
+        Some(&(_, found)) => found,
+        None => {
+            let contained = contains_literal(source, literal);
+            found.push((literal, contained));
+            contained
+        }
+    };
     ALL.iter()
         .copied()
         .filter(|c| enabled.contains(c.meta().code))
         .filter(|c| {
             let meta = c.meta();
             !gated
-                || meta
-                    .requires
-                    .iter()
-                    .all(|literal| contains_literal(source, literal))
-                    && {
-                        let imports = import_lines
-                            .get_or_insert_with(|| crate::codemod::import_lines(source));
-                        meta.gates.iter().any(|gate| gate.passes(source, imports))
-                    }
+                || meta.requires.iter().all(|literal| contains(literal)) && {
+                    let imports =
+                        import_lines.get_or_insert_with(|| crate::codemod::import_lines(source));
+                    meta.gates
+                        .iter()
+                        .any(|gate| gate.passes_with(source, imports, &mut contains))
+                }
         })
         .collect()
 }

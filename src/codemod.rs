@@ -93,16 +93,25 @@ impl Gate {
     }
 
     pub fn passes(&self, source: &str, import_lines: &str) -> bool {
+        self.passes_with(source, import_lines, &mut |literal| {
+            contains_literal(source, literal)
+        })
+    }
+
+    /// [`Gate::passes`], where `contains` tells whether the source has a literal (see
+    /// [`contains_literal`]).
+    pub fn passes_with(
+        &self,
+        source: &str,
+        import_lines: &str,
+        contains: &mut impl FnMut(&'static str) -> bool,
+    ) -> bool {
         (self.imports.is_empty()
             || self
                 .imports
                 .iter()
                 .any(|module| contains_word(import_lines, module)))
-            && (self.literals.is_empty()
-                || self
-                    .literals
-                    .iter()
-                    .any(|literal| contains_literal(source, literal)))
+            && (self.literals.is_empty() || self.literals.iter().any(|literal| contains(literal)))
             && self.shape.is_none_or(|shape| shape(source))
     }
 }
