@@ -386,7 +386,8 @@ pub fn projected_reads(
     module: &[String],
 ) -> Vec<ProjectedRead> {
     let mut found = Vec::new();
-    crate::parse::walk_tree(tree.root_node(), |function| {
+    // Functions are statements: no need to walk the expressions.
+    crate::parse::walk_statements(tree.root_node(), |function| {
         if function.kind() != "function_definition" {
             return;
         }
