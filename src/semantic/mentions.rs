@@ -281,28 +281,35 @@ impl Patterns {
         let bytes = text.as_bytes();
         // A non-ASCII neighbour may be a blank to the parser (a byte-order mark): not a name.
         let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-        let hits: Vec<(usize, usize, &str)> = automaton
+        // (start, end, word index).
+        let hits: Vec<(usize, usize, usize)> = automaton
             .find_iter(text)
             .filter(|m| {
                 let before = m.start().checked_sub(1).map(|i| bytes[i]);
                 !before.is_some_and(is_name) && !bytes.get(m.end()).copied().is_some_and(is_name)
             })
-            .map(|m| (m.start(), m.end(), words[m.pattern().as_usize()]))
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
             .collect();
-        // The patterns by their first word.
-        let mut starting: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (id, path) in self.list.iter().enumerate() {
-            starting.entry(path[0].as_str()).or_default().push(id);
+        let word_index = |word: &str| words.binary_search(&word).expect("every word is listed");
+        // The patterns by their first word, and their words.
+        let mut starting: Vec<Vec<usize>> = vec![Vec::new(); words.len()];
+        let paths: Vec<Vec<usize>> = self
+            .list
+            .iter()
+            .map(|path| path.iter().map(|word| word_index(word)).collect())
+            .collect();
+        for (id, path) in paths.iter().enumerate() {
+            starting[path[0]].push(id);
         }
         let mut occurrences = Vec::new();
         for (i, &(start, _, word)) in hits.iter().enumerate() {
-            for &id in starting.get(word).into_iter().flatten() {
-                let follows = |(k, part): (usize, &String)| {
+            for &id in &starting[word] {
+                let follows = |(k, part): (usize, &usize)| {
                     hits.get(i + k).is_some_and(|&(next, _, found)| {
-                        found == part && is_attribute_dot(&text[hits[i + k - 1].1..next])
+                        found == *part && is_attribute_dot(&text[hits[i + k - 1].1..next])
                     })
                 };
-                if self.list[id].iter().enumerate().skip(1).all(follows) {
+                if paths[id].iter().enumerate().skip(1).all(follows) {
                     occurrences.push((start, id));
                 }
             }
