@@ -115,7 +115,7 @@ const HTTP_MENTION: Mention = Mention::imports_and_variables(&[
     "urllib.request.urlopen",
 ]);
 const SLEEP_MENTION: Mention = Mention::imports(&["time.sleep"]);
-// The builtin is only found called by its name (not in a docstring's "open the file").
+// The builtin blocks only where it is called.
 const OPEN_MENTION: Mention = Mention::shape(|text| contains_literal(text, "open("));
 const IO_OPEN_MENTION: Mention = Mention::imports(&["io.open"]);
 const PATH_METHOD_MENTION: Mention = Mention::words(PATH_METHODS);
