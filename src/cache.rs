@@ -38,11 +38,59 @@ pub struct CacheId {
 impl CacheId {
     pub fn of(path: &Path, text: &str) -> Self {
         CacheId {
-            key: crate::workspace::absolute(path)
-                .to_string_lossy()
-                .into_owned(),
+            key: key_of(path),
             content: content_hash(text),
         }
+    }
+}
+
+impl CacheId {
+    /// Whether `text` is the content it identifies.
+    pub fn matches(&self, text: &str) -> bool {
+        content_hash(text) == self.content
+    }
+
+    /// Whether both name the same file with the same content.
+    pub fn same_content(&self, other: &CacheId) -> bool {
+        self.key == other.key && self.content == other.content
+    }
+}
+
+fn key_of(path: &Path) -> String {
+    crate::workspace::absolute(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// When a file was last modified, and its size: as Ruff does, a warm `check` trusts the cache
+/// for a file whose stamp has not changed, without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    modified_ns: u128,
+    len: u64,
+}
+
+impl Stamp {
+    /// Whether the file was last modified long enough ago that another change would change the
+    /// stamp: file systems stamp changes with a coarse clock, so a file changed again within
+    /// the same tick as the content the cache read would keep its stamp (git's "racily clean"
+    /// entries). Such a file is read on the next run.
+    fn settled(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        self.modified_ns + 2_000_000_000 < now
+    }
+
+    pub fn of(metadata: &std::fs::Metadata) -> Option<Stamp> {
+        let modified = metadata.modified().ok()?;
+        Some(Stamp {
+            modified_ns: modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_nanos(),
+            len: metadata.len(),
+        })
     }
 }
 
@@ -61,6 +109,9 @@ struct Entry {
     codemods: Option<Vec<String>>,
     /// Findings, for the project index with this fingerprint.
     results: Option<Results>,
+    /// The file's stamp when it was read with this content.
+    #[serde(default)]
+    stamp: Option<Stamp>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -168,6 +219,26 @@ impl Cache {
         Some((&entry.facts, codemods))
     }
 
+    /// The identity, facts and codemods of a file whose stamp is the one the cache recorded
+    /// with them: its content is taken to be the same.
+    pub fn unchanged(
+        &self,
+        path: &Path,
+        stamp: Stamp,
+    ) -> Option<(CacheId, &Arc<FileFacts>, Vec<&'static dyn Codemod>)> {
+        let key = key_of(path);
+        let entry = self.store.files.get(&key)?;
+        if entry.stamp != Some(stamp) {
+            return None;
+        }
+        let id = CacheId {
+            key,
+            content: entry.content,
+        };
+        let (facts, codemods) = self.facts(&id)?;
+        Some((id, facts, codemods))
+    }
+
     /// The cached findings of a file with this content against this project index.
     pub fn results(&self, id: &CacheId, index: u64) -> Option<&Results> {
         self.entry(id)?
@@ -183,13 +254,26 @@ impl Cache {
             .filter(|e| e.content == id.content)
     }
 
+    /// Records a file's facts and codemods, and its `stamp` when it was read (`None` when the
+    /// cache's stamp was trusted instead).
     pub fn store_facts(
         &mut self,
         id: &CacheId,
         facts: &Arc<FileFacts>,
         codemods: &[&'static dyn Codemod],
+        stamp: Option<Stamp>,
     ) {
-        if self.entry(id).is_some_and(|e| e.codemods.is_some()) {
+        let stamp = stamp.filter(Stamp::settled);
+        if let Some(entry) = self
+            .store
+            .files
+            .get_mut(&id.key)
+            .filter(|e| e.content == id.content && e.codemods.is_some())
+        {
+            if stamp.is_some() && entry.stamp != stamp {
+                entry.stamp = stamp;
+                self.changed = true;
+            }
             return;
         }
         self.store.files.insert(
@@ -199,6 +283,7 @@ impl Cache {
                 facts: Arc::clone(facts),
                 codemods: Some(codemods.iter().map(|c| c.meta().code.to_string()).collect()),
                 results: None,
+                stamp,
             },
         );
         self.changed = true;

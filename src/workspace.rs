@@ -1,7 +1,7 @@
 //! Files in, outcomes out: discovery (honouring `.gitignore`), guarded reading (size, UTF-8,
 //! symlinks), the project-index pass, checking or fixing every file in parallel, atomic writes.
 
-use crate::cache::{Cache, CacheId};
+use crate::cache::{Cache, CacheId, Stamp};
 use crate::checker::{
     candidate_codemods, check_in_parts, check_tree, check_with, CheckOptions, Parts,
 };
@@ -51,6 +51,11 @@ pub struct SourceFile {
     pub cache_id: Option<CacheId>,
     /// The enabled codemods its text can match (see `candidate_codemods`; kept in the cache).
     pub codemods: Vec<&'static dyn Codemod>,
+    /// Its stamp when it was read.
+    stamp: Option<Stamp>,
+    /// Not read: the cache knows it by its stamp (see [`load`]); `text` is empty until
+    /// [`SourceFile::read_again`].
+    unread: bool,
 }
 
 /// What happened to one file.
@@ -178,7 +183,8 @@ fn unreadable_link(path: &Path) -> Option<FileError> {
 pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> {
     let cannot_read = |e: std::io::Error| error(path, format!("cannot read: {e}"));
     let mut file = fs::File::open(path).map_err(cannot_read)?;
-    let size = file.metadata().map_err(cannot_read)?.len();
+    let metadata = file.metadata().map_err(cannot_read)?;
+    let size = metadata.len();
     if size > max_size {
         return Err(error(
             path,
@@ -209,7 +215,28 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
         bom,
         cache_id: None,
         codemods: Vec::new(),
+        stamp: Stamp::of(&metadata),
+        unread: false,
     })
+}
+
+impl SourceFile {
+    /// The file [`load`] left unread, read now (its codemods kept while its content is the
+    /// one the cache knows).
+    fn read_again(&self, settings: &Settings) -> Result<SourceFile, FileError> {
+        let mut file = read_source(&self.path, settings.max_file_size)?;
+        let id = CacheId::of(&file.path, &file.text);
+        file.codemods = match self
+            .cache_id
+            .as_ref()
+            .is_some_and(|cached| cached.same_content(&id))
+        {
+            true => self.codemods.clone(),
+            false => candidate_codemods(&file.text, &enabled_for(&file.path, settings)),
+        };
+        file.cache_id = Some(id);
+        Ok(file)
+    }
 }
 
 /// `std::path::absolute`, reading the current directory once per run instead of once per call
@@ -236,14 +263,33 @@ fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
 /// Reads every file in parallel and learns its project facts (from the cache when it knows the
 /// content). The text of a file no enabled codemod could match is dropped at once: only the
 /// candidates' texts stay in memory.
+/// With `trust_stamps`, a file whose stamp the cache recorded with its facts is not read (see
+/// [`Stamp`]): `check` reads it again only to show its findings or to check it anew.
 pub fn load(
     paths: &[PathBuf],
     settings: &Settings,
     cache: Option<&Cache>,
+    trust_stamps: bool,
 ) -> (Vec<SourceFile>, Vec<Arc<FileFacts>>, Vec<FileError>) {
     let loaded: Vec<Result<(SourceFile, Arc<FileFacts>), FileError>> = paths
         .par_iter()
         .map(|path| {
+            let unchanged = cache.filter(|_| trust_stamps).and_then(|cache| {
+                let stamp = Stamp::of(&fs::metadata(path).ok()?)?;
+                cache.unchanged(path, stamp)
+            });
+            if let Some((id, facts, codemods)) = unchanged {
+                let file = SourceFile {
+                    path: path.clone(),
+                    text: Arc::default(),
+                    bom: false,
+                    cache_id: Some(id),
+                    codemods,
+                    stamp: None,
+                    unread: true,
+                };
+                return Ok((file, Arc::clone(facts)));
+            }
             let mut file = read_source(path, settings.max_file_size)?;
             file.cache_id = cache.map(|_| CacheId::of(&file.path, &file.text));
             let cached = cache
@@ -316,6 +362,20 @@ pub fn run(
             let cached = cache
                 .zip(file.cache_id.as_ref())
                 .and_then(|(c, id)| c.results(id, index));
+            // A file left unread is read to show its findings, or to be checked anew.
+            let clean = cached.is_some_and(|r| r.diagnostics.is_empty() && r.errors.is_empty());
+            let read = match file.unread && !clean {
+                true => match file.read_again(settings) {
+                    Ok(read) => Some(read),
+                    Err(err) => return (i, unreadable(file, err)),
+                },
+                false => None,
+            };
+            let file = read.as_ref().unwrap_or(file);
+            let cached = cached.filter(|_| {
+                let ids = files[i].cache_id.as_ref().zip(file.cache_id.as_ref());
+                ids.is_some_and(|(before, now)| before.same_content(now))
+            });
             let outcome = cached
                 .and_then(|results| from_cache(file, results, mode))
                 .unwrap_or_else(|| process(file, settings, project, mode));
@@ -324,6 +384,18 @@ pub fn run(
         .collect();
     outcomes.sort_unstable_by_key(|(i, _)| *i);
     outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+/// The outcome of a file that could not be read again.
+fn unreadable(file: &SourceFile, err: FileError) -> FileOutcome {
+    FileOutcome {
+        path: file.path.clone(),
+        source: Arc::default(),
+        diagnostics: Vec::new(),
+        fixed: None,
+        applied: BTreeMap::new(),
+        errors: vec![err],
+    }
 }
 
 fn from_cache(
@@ -371,11 +443,14 @@ pub fn update_cache(
             .cache_id
             .as_ref()
             .expect("`load` identifies every file when there is a cache");
-        if outcome.fixed.is_some() {
+        // Fixed, or read again with another content than the cache's stamp vouched for.
+        if outcome.fixed.is_some()
+            || (file.unread && !outcome.source.is_empty() && !id.matches(&outcome.source))
+        {
             cache.forget(id);
             continue;
         }
-        cache.store_facts(id, facts, &file.codemods);
+        cache.store_facts(id, facts, &file.codemods, file.stamp);
         let errors = outcome.errors.iter().map(|e| e.reason.clone()).collect();
         cache.store_results(id, index, &outcome.diagnostics, errors);
     }

@@ -515,6 +515,33 @@ fn warm_runs_reuse_the_cache_and_cross_file_changes_invalidate_it() {
 }
 
 #[test]
+fn a_warm_check_trusts_the_stamps_of_settled_files_and_reads_changed_ones() {
+    let dir = project(&[("svc.py", BLOCKING), ("quiet.py", "x = 1\n")]);
+    // Stamps are trusted only for files last changed a while before the cache read them.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for name in ["svc.py", "quiet.py"] {
+        let file = fs::File::options()
+            .write(true)
+            .open(dir.path().join(name))
+            .unwrap();
+        file.set_modified(an_hour_ago).unwrap();
+    }
+    let cold = stdout(&perfopt(dir.path(), &["check"]));
+    assert!(cold.contains("svc.py:") && cold.contains("PO102"), "{cold}");
+    // The file with a finding is read again to show it.
+    let warm = stdout(&perfopt(dir.path(), &["check"]));
+    assert_eq!(warm, cold);
+    // A change stamps the file anew: it is read and checked again.
+    fs::write(dir.path().join("quiet.py"), BLOCKING).unwrap();
+    fs::write(dir.path().join("svc.py"), "x = 2\n").unwrap();
+    let after = stdout(&perfopt(dir.path(), &["check"]));
+    assert!(
+        after.contains("quiet.py:") && !after.contains("svc.py:"),
+        "{after}"
+    );
+}
+
+#[test]
 fn a_fix_run_after_a_cached_check_still_fixes() {
     let dir = project(&[("svc.py", BLOCKING)]);
     assert_eq!(perfopt(dir.path(), &["check"]).status.code(), Some(1));

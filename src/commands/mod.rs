@@ -30,7 +30,9 @@ struct Run {
     project: ProjectIndex,
 }
 
-fn run(selection: &Selection, mode: &Mode) -> Result<Run> {
+/// `trust_stamps`: files the cache knows by their stamps are read only when needed, which
+/// leaves them unread in `Run::files` (see [`workspace::load`]); only `check` can.
+fn run(selection: &Selection, mode: &Mode, trust_stamps: bool) -> Result<Run> {
     let paths = if selection.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -48,7 +50,8 @@ fn run(selection: &Selection, mode: &Mode) -> Result<Run> {
         || workspace::discover(&paths, &settings),
         || (!selection.no_cache).then(|| Cache::open(&settings.cache_dir, settings.fingerprint)),
     );
-    let (files, facts, read_errors) = workspace::load(&found, &settings, cache.as_ref());
+    let (files, facts, read_errors) =
+        workspace::load(&found, &settings, cache.as_ref(), trust_stamps);
     errors.extend(read_errors);
     let project = ProjectIndex::from_facts(facts.iter().map(|f| &**f));
     let outcomes = workspace::run(&files, &settings, &project, mode, cache.as_ref());
@@ -118,7 +121,7 @@ fn summary(outcomes: &[FileOutcome], required: Applicability) -> String {
 }
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
-    let run = run(&args.selection, &Mode::Check)?;
+    let run = run(&args.selection, &Mode::Check, true)?;
     print_findings(&run.outcomes, args.format, Applicability::Safe);
     if matches!(args.format, OutputFormat::Text) {
         println!("{}", summary(&run.outcomes, Applicability::Safe));
@@ -137,7 +140,7 @@ pub fn fix(args: &FixArgs) -> Result<i32> {
     if let Some(branch) = &args.branch {
         return fix_on_branch(args, branch, required);
     }
-    let mut run = run(&args.selection, &Mode::Fix { required })?;
+    let mut run = run(&args.selection, &Mode::Fix { required }, false)?;
     let fixed_count: usize = run.outcomes.iter().flat_map(|o| o.applied.values()).sum();
     let changed: Vec<usize> = (0..run.outcomes.len())
         .filter(|&i| run.outcomes[i].fixed.is_some())
@@ -357,7 +360,7 @@ pub fn report(selection: &Selection, format: ReportFormat) -> Result<i32> {
 
 /// The pull-request analysis of the files as they are now, and the files' errors.
 fn analyse(selection: &Selection) -> Result<(report::analysis::Analysis, Vec<FileError>)> {
-    let checked = run(selection, &Mode::Check)?;
+    let checked = run(selection, &Mode::Check, false)?;
     let unsafe_mode = Mode::Fix {
         required: Applicability::Unsafe,
     };
@@ -429,7 +432,7 @@ fn fix_on_branch(args: &FixArgs, branch: &str, required: Applicability) -> Resul
                 }
                 selection.select = Some(vec![code.to_string()]);
             }
-            let run = run(&selection, &Mode::Fix { required })?;
+            let run = run(&selection, &Mode::Fix { required }, false)?;
             errors.extend(run.errors);
             let changed: Vec<&FileOutcome> =
                 run.outcomes.iter().filter(|o| o.fixed.is_some()).collect();
