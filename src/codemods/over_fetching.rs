@@ -7,6 +7,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
+use crate::outline::{Kind, Outline};
 use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
 use crate::semantic::imports::ImportBinding;
 use crate::semantic::models::{may_declare_models, ClassFacts, Orm};
@@ -655,7 +656,7 @@ fn define_projections(class: Node, cx: &mut Context) {
         let Some(Ok(view)) = projection(file.project, &qualified, &fields) else {
             continue;
         };
-        if view.exists || defined.contains_key(view.name.as_str()) {
+        if view.exists || defines_class(file, &defined, &view.name) {
             continue;
         }
         views
@@ -703,6 +704,20 @@ fn module_classes<'t>(file: &FileContext<'t>) -> BTreeMap<&'t str, Node<'t>> {
         }
     }
     classes
+}
+
+/// Whether the module defines the class `name`: in the tree (`defined`), or among the
+/// definitions a partial parse left out.
+fn defines_class(file: &FileContext, defined: &BTreeMap<&str, Node>, name: &str) -> bool {
+    defined.contains_key(name)
+        || file.module_definitions().iter().any(|(defined, bytes)| {
+            let outline = Outline::scan(&file.source[bytes.clone()]);
+            *defined == name
+                && outline
+                    .statements(0..outline.lines.len())
+                    .first()
+                    .is_some_and(|s| outline.kind(*s) == Kind::Class)
+        })
 }
 
 /// The projection model classes, inserted after the document class.
