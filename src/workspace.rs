@@ -499,7 +499,19 @@ fn process(
     if syntax_error_count(&tree) > 0 {
         outcome.errors.push(syntax_error(file, &tree));
     }
-    let check = |text: &str, tree: &tree_sitter::Tree| check_tree(text, tree, &options);
+    // The fixer checks each text it makes: in parts too, which find what the whole file holds
+    // when it parses (as the original's findings above).
+    let check = |text: &str, tree: &tree_sitter::Tree| {
+        if syntax_error_count(tree) == 0 {
+            let codemods = candidate_codemods(text, &enabled);
+            match check_in_parts(text, &codemods, &options) {
+                Parts::Nothing => return Vec::new(),
+                Parts::Found(findings) => return findings,
+                Parts::Whole => {}
+            }
+        }
+        check_tree(text, tree, &options)
+    };
     match mode {
         Mode::Check => {
             outcome.diagnostics = check_with(&file.text, &tree, &file.codemods, &options)
