@@ -2,7 +2,8 @@
 //! embedders call.
 
 use crate::checker::{
-    candidate_codemods, check_in_parts, check_tree, check_with, CheckOptions, Parts,
+    candidate_codemods, check_in_parts, check_parsed_text, check_tree, check_with, CheckOptions,
+    Parts,
 };
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
@@ -80,7 +81,7 @@ pub fn fix_source(
 ) -> Result<FixOutcome, FixError> {
     with_check_options(source, enabled, options, |check_options| {
         fix_until_stable(source, required, &|text, tree| {
-            check_tree(text, tree, check_options)
+            check_parsed_text(text, tree, check_options)
         })
     })
 }

@@ -3,7 +3,7 @@
 
 use crate::cache::{Cache, CacheId, Stamp};
 use crate::checker::{
-    candidate_codemods, check_in_parts, check_tree, check_with, CheckOptions, Parts,
+    candidate_codemods, check_in_parts, check_parsed_text, check_with, CheckOptions, Parts,
 };
 use crate::codemod::Codemod;
 use crate::diagnostic::Diagnostic;
@@ -499,19 +499,7 @@ fn process(
     if syntax_error_count(&tree) > 0 {
         outcome.errors.push(syntax_error(file, &tree));
     }
-    // The fixer checks each text it makes: in parts too, which find what the whole file holds
-    // when it parses (as the original's findings above).
-    let check = |text: &str, tree: &tree_sitter::Tree| {
-        if syntax_error_count(tree) == 0 {
-            let codemods = candidate_codemods(text, &enabled);
-            match check_in_parts(text, &codemods, &options) {
-                Parts::Nothing => return Vec::new(),
-                Parts::Found(findings) => return findings,
-                Parts::Whole => {}
-            }
-        }
-        check_tree(text, tree, &options)
-    };
+    let check = |text: &str, tree: &tree_sitter::Tree| check_parsed_text(text, tree, &options);
     match mode {
         Mode::Check => {
             outcome.diagnostics = check_with(&file.text, &tree, &file.codemods, &options)
