@@ -263,6 +263,7 @@ fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
 /// Reads every file in parallel and learns its project facts (from the cache when it knows the
 /// content). The text of a file no enabled codemod could match is dropped at once: only the
 /// candidates' texts stay in memory.
+///
 /// With `trust_stamps`, a file whose stamp the cache recorded with its facts is not read (see
 /// [`Stamp`]): `check` reads it again only to show its findings or to check it anew.
 pub fn load(
