@@ -302,15 +302,15 @@ pub fn check_tree(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diag
 /// find what the whole file holds), else from the tree. What the fixer checks each text it
 /// makes with.
 pub fn check_parsed_text(source: &str, tree: &Tree, options: &CheckOptions) -> Vec<Diagnostic> {
+    let codemods = candidate_codemods(source, options.enabled);
     if crate::parse::syntax_error_count(tree) == 0 {
-        let codemods = candidate_codemods(source, options.enabled);
         match check_in_parts(source, &codemods, options) {
             Parts::Nothing => return Vec::new(),
             Parts::Found(findings) => return findings,
             Parts::Whole => {}
         }
     }
-    check_tree(source, tree, options)
+    check_with(source, tree, &codemods, options)
 }
 
 /// [`check_tree`] for `codemods`, the candidates among the enabled codemods.

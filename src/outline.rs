@@ -242,26 +242,6 @@ pub fn code_tokens(code: &str) -> Vec<(usize, &str)> {
     tokens
 }
 
-/// `code` without its comments (their newlines stay).
-pub fn without_comments(code: &str) -> String {
-    let bytes = code.as_bytes();
-    let mut kept = String::with_capacity(code.len());
-    let (mut at, mut from) = (0, 0);
-    while at < bytes.len() {
-        match bytes[at] {
-            b'"' | b'\'' => at = string_end(bytes, at),
-            b'#' => {
-                kept.push_str(&code[from..at]);
-                at = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-                from = at;
-            }
-            _ => at += 1,
-        }
-    }
-    kept.push_str(&code[from..]);
-    kept
-}
-
 /// `text` with its comments and its string literals but f-strings and t-strings (whose
 /// expressions are code) blanked out, byte for byte: newlines stay, and so do offsets and lines.
 /// Text tests on it see only code, not the examples of a docstring.
@@ -493,6 +473,7 @@ fn logical_line_end(bytes: &[u8], mut at: usize) -> LineScan {
     }
 }
 
+/// The bytes [`logical_line_end`] stops at: the others only end a run of code.
 static SPECIAL: [bool; 256] = {
     let mut special = [false; 256];
     let bytes = b"\n:#\\\"'([{)]}";
@@ -614,14 +595,6 @@ mod tests {
         assert_eq!(
             code,
             "                       \n   \nx =        + f\"{FastAPI()}\"             \n"
-        );
-    }
-
-    #[test]
-    fn comments_go_but_strings_with_a_hash_stay() {
-        assert_eq!(
-            without_comments("a,  # user\n b=\"#x\",  # c\n c='''#\n'''"),
-            "a,  \n b=\"#x\",  \n c='''#\n'''"
         );
     }
 

@@ -711,12 +711,13 @@ fn module_classes<'t>(file: &FileContext<'t>) -> BTreeMap<&'t str, Node<'t>> {
 fn defines_class(file: &FileContext, defined: &BTreeMap<&str, Node>, name: &str) -> bool {
     defined.contains_key(name)
         || file.module_definitions().iter().any(|(defined, bytes)| {
-            let outline = Outline::scan(&file.source[bytes.clone()]);
-            *defined == name
-                && outline
+            *defined == name && {
+                let outline = Outline::scan(&file.source[bytes.clone()]);
+                outline
                     .statements(0..outline.lines.len())
                     .first()
                     .is_some_and(|s| outline.kind(*s) == Kind::Class)
+            }
         })
 }
 

@@ -258,10 +258,10 @@ pub fn may_hold_read_route(text: &str) -> bool {
         return true;
     }
     // Each parameter is judged alone, but no marker spans the commas between them, and the
-    // comments left out can only make the test keep more.
+    // comments and strings blanked out can only make the test keep more.
     !(has_word(header.name, LIVE_WORDS)
         || crate::semantic::fastapi::is_export_style("", header.name)
-        || is_per_request(&crate::outline::without_comments(header.parameters)))
+        || is_per_request(&crate::outline::code_only(header.parameters)))
 }
 
 /// A `def` header read from the text of its statement.
