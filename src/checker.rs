@@ -6,6 +6,7 @@ use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
 use crate::edits::lifespan::may_be_startup_code;
 use crate::outline::{code_tokens, defined_name, Kind, Outline, Statement};
+use crate::parse::KindName;
 use crate::parse::{parse_ranges, walk_within};
 use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
@@ -426,7 +427,7 @@ impl Suppressions {
                 };
                 let comment = root
                     .descendant_for_byte_range(hash, hash + 1)
-                    .filter(|n| n.kind() == "comment" && n.start_byte() <= hash);
+                    .filter(|n| n.kind_name() == "comment" && n.start_byte() <= hash);
                 if let Some(comment) = comment {
                     if let Some(codes) = parse_suppression(text(comment, source)) {
                         lines.insert(index.line_of(comment.start_byte()), codes);

@@ -3,6 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::fix::Fix;
+use crate::parse::KindName;
 use crate::semantic::blocking::client_names;
 use crate::semantic::fastapi::FastApiFacts;
 use crate::semantic::imports::ImportMap;
@@ -317,12 +318,12 @@ impl<'a> FileContext<'a> {
             crate::syntax::named_children(self.tree.root_node())
                 .into_iter()
                 .filter_map(|statement| {
-                    let definition = match statement.kind() {
+                    let definition = match statement.kind_name() {
                         "decorated_definition" => statement.child_by_field_name("definition")?,
                         _ => statement,
                     };
                     if !matches!(
-                        definition.kind(),
+                        definition.kind_name(),
                         "function_definition" | "class_definition"
                     ) {
                         return None;
@@ -379,7 +380,7 @@ impl<'a> FileContext<'a> {
     /// The qualified name an expression refers to through the file's imports
     /// (`rq.get` → `requests.get`), unless a local binding shadows its head.
     pub fn qualified_name(&self, expr: Node) -> Option<String> {
-        match expr.kind() {
+        match expr.kind_name() {
             "identifier" => {
                 let name = self.text(expr);
                 let qualified = self.imports.resolve(name)?;

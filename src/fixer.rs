@@ -4,6 +4,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::edits::builders::remove_import_clause;
 use crate::fix::{Applicability, Edit, Fix};
+use crate::parse::KindName;
 use crate::parse::{parse, syntax_error_count, walk_tree};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::syntax::text;
@@ -210,7 +211,7 @@ fn used_import_names(source_text: &str, tree: &Tree) -> HashSet<String> {
     let wanted: HashSet<&str> = imports.bindings.iter().map(|b| b.local.as_str()).collect();
     let mut used = HashSet::new();
     walk_tree(tree.root_node(), |node| {
-        if node.kind() == "identifier" && is_reference(node) {
+        if node.kind_name() == "identifier" && is_reference(node) {
             let name = text(node, source_text);
             if wanted.contains(name) {
                 used.insert(name.to_string());
@@ -234,7 +235,7 @@ pub fn lost_imports(original: &str, edited: &str) -> Vec<String> {
     let imports_after = ImportMap::build(&after, edited, &[]);
     let mut lost: Vec<String> = Vec::new();
     walk_tree(after.root_node(), |node| {
-        if node.kind() == "identifier" && is_reference(node) {
+        if node.kind_name() == "identifier" && is_reference(node) {
             let name = text(node, edited);
             if imported_before.contains(name)
                 && !imports_after.is_bound(name)
@@ -252,7 +253,7 @@ fn is_reference(node: tree_sitter::Node) -> bool {
     let Some(parent) = node.parent() else {
         return true;
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "attribute" => parent.child_by_field_name("object") == Some(node),
         "keyword_argument" => parent.child_by_field_name("name") != Some(node),
         "dotted_name" | "aliased_import" | "import_statement" | "import_from_statement" => false,
@@ -295,7 +296,10 @@ fn remove_released_imports(
             let mut node = Some(n);
             while let Some(current) = node {
                 if current.start_byte() == start
-                    && matches!(current.kind(), "import_statement" | "import_from_statement")
+                    && matches!(
+                        current.kind_name(),
+                        "import_statement" | "import_from_statement"
+                    )
                 {
                     return Some(current);
                 }

@@ -17,6 +17,29 @@ fn new_parser() -> Parser {
     parser
 }
 
+/// The names of tree-sitter-python's node kinds, by kind id.
+static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..language.node_kind_count())
+        .map(|id| language.node_kind_for_id(id as u16).unwrap_or(""))
+        .collect()
+});
+
+/// A node's kind, looked up by id: `Node::kind` measures and validates the grammar's C string at
+/// each call, which the codemods' many kind tests made 2% of a cold `check`.
+pub trait KindName {
+    fn kind_name(&self) -> &'static str;
+}
+
+impl KindName for Node<'_> {
+    fn kind_name(&self) -> &'static str {
+        KIND_NAMES
+            .get(usize::from(self.kind_id()))
+            .copied()
+            .unwrap_or_else(|| self.kind_name())
+    }
+}
+
 /// Parses Python source; `None` only if tree-sitter gave up (it never does without a timeout).
 pub fn parse(text: &str) -> Option<Tree> {
     PARSER.with(|parser| {
@@ -167,7 +190,7 @@ pub fn walk_statements<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
     let mut cursor = root.walk();
     while let Some(node) = stack.pop() {
         visit(node);
-        if STATEMENT_CONTAINERS.contains(&node.kind()) {
+        if STATEMENT_CONTAINERS.contains(&node.kind_name()) {
             let start = stack.len();
             stack.extend(node.children(&mut cursor));
             stack[start..].reverse();
@@ -229,14 +252,14 @@ mod walk_tests {
             "import a\ntry:\n    import b\nexcept E:\n    if x:\n        import c\nf(lambda: 1)\n";
         let tree = parse(source).unwrap();
         let mut kinds = Vec::new();
-        walk_statements(tree.root_node(), |n| kinds.push(n.kind()));
+        walk_statements(tree.root_node(), |n| kinds.push(n.kind_name()));
         assert_eq!(
             kinds.iter().filter(|k| **k == "import_statement").count(),
             3
         );
         assert!(!kinds.contains(&"lambda"));
         assert_eq!(
-            find_node(tree.root_node(), |n| n.kind() == "lambda").map(|n| n.start_byte()),
+            find_node(tree.root_node(), |n| n.kind_name() == "lambda").map(|n| n.start_byte()),
             source.find("lambda")
         );
     }

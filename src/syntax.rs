@@ -1,5 +1,6 @@
 //! Small helpers over tree-sitter-python nodes: text, calls and their arguments, statements.
 
+use crate::parse::KindName;
 use tree_sitter::Node;
 
 pub fn text<'s>(node: Node, source: &'s str) -> &'s str {
@@ -20,7 +21,7 @@ pub fn children(node: Node) -> Vec<Node> {
 
 /// Whether a `function_definition` is `async def`.
 pub fn is_async_def(function: Node) -> bool {
-    function.child(0).is_some_and(|c| c.kind() == "async")
+    function.child(0).is_some_and(|c| c.kind_name() == "async")
 }
 
 /// The positional and keyword arguments of a `call` node.
@@ -36,7 +37,7 @@ impl<'t> CallArgs<'t> {
     pub fn of(call: Node<'t>, source: &str) -> Self {
         let list = call
             .child_by_field_name("arguments")
-            .filter(|a| a.kind() == "argument_list");
+            .filter(|a| a.kind_name() == "argument_list");
         let mut args = CallArgs {
             list,
             positional: Vec::new(),
@@ -49,7 +50,7 @@ impl<'t> CallArgs<'t> {
             return args;
         };
         for arg in named_children(list) {
-            match arg.kind() {
+            match arg.kind_name() {
                 "keyword_argument" => {
                     if let (Some(name), Some(value)) = (
                         arg.child_by_field_name("name"),
@@ -87,7 +88,7 @@ impl<'t> CallArgs<'t> {
 pub fn enclosing_statement(node: Node) -> Option<Node> {
     let mut current = node;
     while let Some(parent) = current.parent() {
-        if matches!(parent.kind(), "block" | "module") {
+        if matches!(parent.kind_name(), "block" | "module") {
             return Some(current);
         }
         current = parent;
@@ -110,7 +111,7 @@ pub fn contains(outer: Node, inner: Node) -> bool {
 }
 
 pub fn is_string_literal(node: Node) -> bool {
-    node.kind() == "string" || node.kind() == "concatenated_string"
+    node.kind_name() == "string" || node.kind_name() == "concatenated_string"
 }
 
 /// The nodes strictly between `top` and `node`, innermost first: what repeated `parent()` calls
@@ -137,10 +138,10 @@ pub fn parameter_names(function: Node, source: &str) -> Vec<String> {
     };
     named_children(parameters)
         .into_iter()
-        .filter_map(|p| match p.kind() {
+        .filter_map(|p| match p.kind_name() {
             "identifier" => Some(p),
             "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
-            "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
+            "typed_parameter" => p.named_child(0).filter(|n| n.kind_name() == "identifier"),
             _ => None,
         })
         .map(|n| text(n, source).to_string())

@@ -4,6 +4,7 @@ use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability
 use crate::edits::importer::{to_thread_fix, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
+use crate::parse::KindName;
 use crate::semantic::asyncness::handled_by_drop_async;
 use crate::semantic::blocking::with_items;
 use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATES, FILE_IO_MENTIONS};
@@ -130,29 +131,29 @@ fn with_block_in_thread(call: Node, function: Node, file: &FileContext) -> Resul
     const SHAPE: &str = "only a `with open(...) as f:` block holding one assignment, `return` or call is moved to a thread";
     let pattern = call
         .parent()
-        .filter(|p| p.kind() == "as_pattern")
+        .filter(|p| p.kind_name() == "as_pattern")
         .ok_or(SHAPE)?;
     let item = pattern
         .parent()
-        .filter(|p| p.kind() == "with_item")
+        .filter(|p| p.kind_name() == "with_item")
         .ok_or(SHAPE)?;
     let with = item
         .parent()
         .and_then(|c| c.parent())
-        .filter(|w| w.kind() == "with_statement")
+        .filter(|w| w.kind_name() == "with_statement")
         .ok_or(SHAPE)?;
-    if with_items(with).len() != 1 || with.child(0).is_some_and(|c| c.kind() == "async") {
+    if with_items(with).len() != 1 || with.child(0).is_some_and(|c| c.kind_name() == "async") {
         return Err(SHAPE.into());
     }
     let alias = pattern
         .child_by_field_name("alias")
         .and_then(|a| a.named_child(0))
-        .filter(|a| a.kind() == "identifier")
+        .filter(|a| a.kind_name() == "identifier")
         .ok_or(SHAPE)?;
     let body = with.child_by_field_name("body").ok_or(SHAPE)?;
     let statements: Vec<Node> = named_children(body)
         .into_iter()
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| c.kind_name() != "comment")
         .collect();
     let [statement] = statements.as_slice() else {
         return Err(SHAPE.into());
@@ -160,9 +161,9 @@ fn with_block_in_thread(call: Node, function: Node, file: &FileContext) -> Resul
     let mut suspends_or_binds = false;
     walk_tree(with, |node| {
         suspends_or_binds |= matches!(
-            node.kind(),
+            node.kind_name(),
             "await" | "yield" | "named_expression" | "lambda"
-        ) || (node.kind() == "string" && file.text(node).contains('\n'));
+        ) || (node.kind_name() == "string" && file.text(node).contains('\n'));
     });
     if suspends_or_binds {
         return Err(
@@ -173,21 +174,23 @@ fn with_block_in_thread(call: Node, function: Node, file: &FileContext) -> Resul
     let alias_name = file.text(alias);
     let mut used_after = false;
     walk_tree(function, |node| {
-        used_after |= node.kind() == "identifier"
+        used_after |= node.kind_name() == "identifier"
             && node.start_byte() >= with.end_byte()
             && file.text(node) == alias_name;
     });
     if used_after {
         return Err(format!("`{alias_name}` is used after the `with` block"));
     }
-    let assignment = statement
-        .named_child(0)
-        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment");
-    let (kind, returned, outer) = match (statement.kind(), assignment) {
+    let assignment = statement.named_child(0).filter(|a| {
+        statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+    });
+    let (kind, returned, outer) = match (statement.kind_name(), assignment) {
         (_, Some(assignment)) => {
             let target = assignment.child_by_field_name("left").ok_or(SHAPE)?;
             let value = assignment.child_by_field_name("right").ok_or(SHAPE)?;
-            if target.kind() != "identifier" || assignment.child_by_field_name("type").is_some() {
+            if target.kind_name() != "identifier"
+                || assignment.child_by_field_name("type").is_some()
+            {
                 return Err(SHAPE.into());
             }
             (

@@ -7,6 +7,7 @@ use crate::edits::builders::{
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::shared_http::ssl_context;
 use crate::fix::{Applicability, Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
 use crate::semantic::blocking::{
     classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_GATES, HTTP_MENTIONS,
@@ -186,14 +187,14 @@ fn check_session_block(constructor: Node, library: HttpLibrary, cx: &mut Context
     let Some(item) = constructor
         .parent()
         .and_then(|p| p.parent())
-        .filter(|i| i.kind() == "with_item")
+        .filter(|i| i.kind_name() == "with_item")
     else {
         return;
     };
     let Some(with_statement) = item
         .parent()
         .and_then(|c| c.parent())
-        .filter(|w| w.kind() == "with_statement")
+        .filter(|w| w.kind_name() == "with_statement")
     else {
         return;
     };
@@ -226,14 +227,17 @@ fn session_block_fix<'t>(
     if with_items(with_statement).len() != 1 {
         return Err("the `with` statement opens other context managers too".into());
     }
-    if with_statement.child(0).is_some_and(|c| c.kind() == "async") {
+    if with_statement
+        .child(0)
+        .is_some_and(|c| c.kind_name() == "async")
+    {
         return Err("already an `async with`".into());
     }
     let as_pattern = constructor.parent().expect("checked by the caller");
     let alias = as_pattern
         .child_by_field_name("alias")
         .and_then(|a| a.named_child(0))
-        .filter(|a| a.kind() == "identifier")
+        .filter(|a| a.kind_name() == "identifier")
         .ok_or("the session is not bound to a plain name")?;
     let alias_name = file.text(alias);
     let args = CallArgs::of(constructor, file.source);
@@ -264,18 +268,21 @@ fn session_block_fix<'t>(
     let mut applicability = Applicability::Safe;
     let mut converted = Vec::new();
     for node in own_body_nodes(function) {
-        if node.kind() != "identifier" || file.text(node) != alias_name || !contains(body, node) {
+        if node.kind_name() != "identifier"
+            || file.text(node) != alias_name
+            || !contains(body, node)
+        {
             continue;
         }
-        let attribute = node
-            .parent()
-            .filter(|p| p.kind() == "attribute" && p.child_by_field_name("object") == Some(node));
+        let attribute = node.parent().filter(|p| {
+            p.kind_name() == "attribute" && p.child_by_field_name("object") == Some(node)
+        });
         let method = attribute
             .and_then(|a| a.child_by_field_name("attribute"))
             .map(|m| file.text(m));
         let call = attribute
             .and_then(|a| a.parent())
-            .filter(|c| c.kind() == "call");
+            .filter(|c| c.kind_name() == "call");
         match (method, call) {
             (Some(verb), Some(call)) if crate::semantic::blocking::HTTP_VERBS.contains(&verb) => {
                 if file.scopes.function_of(call) != Some(function) {
@@ -315,17 +322,20 @@ fn session_block_fix<'t>(
 /// (`f"Bearer {token}"`, `"Bearer " + token`): an empty part leaves a space at the edge, which
 /// requests sends and httpx rejects (`LocalProtocolError: Illegal header value`).
 fn has_header_built_around_a_value(headers: Node, source: &str) -> bool {
-    headers.kind() == "dictionary"
+    headers.kind_name() == "dictionary"
         && named_children(headers).into_iter().any(|pair| {
             let Some(value) = pair.child_by_field_name("value") else {
                 return false;
             };
-            match value.kind() {
+            match value.kind_name() {
                 "binary_operator" => true,
                 "string" => {
                     let parts = named_children(value);
-                    let at_edge =
-                        |i: usize| parts.get(i).is_some_and(|p| p.kind() == "interpolation");
+                    let at_edge = |i: usize| {
+                        parts
+                            .get(i)
+                            .is_some_and(|p| p.kind_name() == "interpolation")
+                    };
                     parts.len() > 3
                         && (at_edge(1) || at_edge(parts.len() - 2))
                         && text(value, source).contains(' ')
@@ -515,7 +525,7 @@ fn convert_request<'t>(
                     applicability = Applicability::Unsafe;
                 }
             }
-            (HttpLibrary::Requests, "data") => match value.kind() {
+            (HttpLibrary::Requests, "data") => match value.kind_name() {
                 _ if is_bytes_or_str(*value, file) => {
                     edits.extend(rename_keyword(*node, "content"))
                 }
@@ -533,7 +543,7 @@ fn convert_request<'t>(
             },
             (HttpLibrary::Requests, "files" | "cookies") => applicability = Applicability::Unsafe,
             (HttpLibrary::Requests, "auth") => {
-                if value.kind() != "tuple" {
+                if value.kind_name() != "tuple" {
                     applicability = Applicability::Unsafe;
                 }
             }
@@ -603,7 +613,7 @@ fn convert_request<'t>(
 /// Whether an expression is certainly `bytes` or `str`: a literal, `….encode(…)`,
 /// `json.dumps(…)`, `bytes(…)`/`str(…)`, or a `+`/`%` with such an operand.
 fn is_bytes_or_str(value: Node, file: &FileContext) -> bool {
-    match value.kind() {
+    match value.kind_name() {
         "string" | "concatenated_string" => true,
         "parenthesized_expression" => value
             .named_child(0)
@@ -625,9 +635,9 @@ fn is_bytes_or_str(value: Node, file: &FileContext) -> bool {
             };
             let method = function
                 .child_by_field_name("attribute")
-                .filter(|_| function.kind() == "attribute")
+                .filter(|_| function.kind_name() == "attribute")
                 .map(|a| file.text(a));
-            let builtin = (function.kind() == "identifier")
+            let builtin = (function.kind_name() == "identifier")
                 .then(|| file.text(function))
                 .filter(|name| !file.imports.is_bound(name) && !file.is_local_name(function, name));
             matches!(method, Some("encode" | "decode" | "format" | "join"))
@@ -640,7 +650,7 @@ fn is_bytes_or_str(value: Node, file: &FileContext) -> bool {
 
 /// Whether a dict literal has a `None`/`True`/`False` value (httpx encodes them differently).
 fn has_bool_or_none_value(value: Node, source: &str) -> bool {
-    value.kind() == "dictionary"
+    value.kind_name() == "dictionary"
         && named_children(value)
             .iter()
             .filter_map(|pair| pair.child_by_field_name("value"))
@@ -660,7 +670,7 @@ fn response_use_edits<'t>(
     }
     let mut uses = Vec::new();
     let parent = call.parent().ok_or("no parent")?;
-    match parent.kind() {
+    match parent.kind_name() {
         "attribute" => uses.push(call),
         "expression_statement" => {}
         "named_expression" => {
@@ -668,7 +678,7 @@ fn response_use_edits<'t>(
         }
         "assignment" if parent.child_by_field_name("right") == Some(call) => {
             let target = parent.child_by_field_name("left").ok_or("no target")?;
-            if target.kind() != "identifier" {
+            if target.kind_name() != "identifier" {
                 *applicability = Applicability::Unsafe;
             } else {
                 let function = file.scopes.function_of(call).ok_or("not in a function")?;
@@ -677,14 +687,14 @@ fn response_use_edits<'t>(
                 let mut body = own_body_nodes(function);
                 body.sort_by_key(|n| n.start_byte());
                 let rebound = body.iter().find(|n| {
-                    n.kind() == "assignment"
+                    n.kind_name() == "assignment"
                         && n.start_byte() > call.end_byte()
                         && n.child_by_field_name("left")
                             .is_some_and(|l| file.text(l) == name)
                 });
                 let end = rebound.map_or(usize::MAX, |n| n.start_byte());
                 uses.extend(body.iter().copied().filter(|n| {
-                    n.kind() == "identifier"
+                    n.kind_name() == "identifier"
                         && file.text(*n) == name
                         && n.start_byte() > call.end_byte()
                         && n.start_byte() < end
@@ -696,7 +706,7 @@ fn response_use_edits<'t>(
     let mut edits = Vec::new();
     for &value in &uses {
         let parent = value.parent().ok_or("no parent")?;
-        let attribute = (parent.kind() == "attribute"
+        let attribute = (parent.kind_name() == "attribute"
             && parent.child_by_field_name("object") == Some(value))
         .then(|| parent.child_by_field_name("attribute"))
         .flatten();
@@ -721,10 +731,12 @@ fn response_use_edits<'t>(
                 let object = file.text(value);
                 let grandparent = parent.parent();
                 let bare_condition = grandparent.is_some_and(|g| {
-                    matches!(g.kind(), "if_statement" | "elif_clause" | "while_statement")
-                        && g.child_by_field_name("condition") == Some(parent)
+                    matches!(
+                        g.kind_name(),
+                        "if_statement" | "elif_clause" | "while_statement"
+                    ) && g.child_by_field_name("condition") == Some(parent)
                 });
-                match grandparent.filter(|g| g.kind() == "not_operator") {
+                match grandparent.filter(|g| g.kind_name() == "not_operator") {
                     Some(not) => edits.push(Edit::replace(
                         not.start_byte(),
                         not.end_byte(),
@@ -753,7 +765,7 @@ fn response_use_edits<'t>(
             }
             None => {
                 if matches!(
-                    parent.kind(),
+                    parent.kind_name(),
                     "if_statement"
                         | "while_statement"
                         | "not_operator"
@@ -784,7 +796,7 @@ fn except_clause_edits<'t>(
     for call in calls {
         let mut node = *call;
         for parent in ancestors_below(function, *call) {
-            if parent.kind() == "try_statement"
+            if parent.kind_name() == "try_statement"
                 && parent.child_by_field_name("body") == Some(node)
                 && !tries.contains(&parent)
             {
@@ -797,25 +809,25 @@ fn except_clause_edits<'t>(
         let mut mapped_any = false;
         for clause in named_children(try_statement)
             .into_iter()
-            .filter(|c| c.kind() == "except_clause")
+            .filter(|c| c.kind_name() == "except_clause")
         {
             let Some(caught) = named_children(clause)
                 .into_iter()
-                .find(|c| c.kind() != "block" && c.kind() != "comment")
+                .find(|c| c.kind_name() != "block" && c.kind_name() != "comment")
             else {
                 continue;
             };
-            let caught = if caught.kind() == "as_pattern" {
+            let caught = if caught.kind_name() == "as_pattern" {
                 caught.named_child(0).unwrap_or(caught)
             } else {
                 caught
             };
-            let elements = match caught.kind() {
+            let elements = match caught.kind_name() {
                 "tuple" => named_children(caught),
                 "parenthesized_expression" => named_children(caught)
                     .into_iter()
                     .flat_map(|c| {
-                        if c.kind() == "tuple" {
+                        if c.kind_name() == "tuple" {
                             named_children(c)
                         } else {
                             vec![c]
@@ -845,7 +857,9 @@ fn except_clause_edits<'t>(
                 let replacement = match short {
                     "HTTPError" => format!("{httpx}.HTTPStatusError"),
                     "RequestException" => {
-                        if caught.kind() == "tuple" || caught.kind() == "parenthesized_expression" {
+                        if caught.kind_name() == "tuple"
+                            || caught.kind_name() == "parenthesized_expression"
+                        {
                             format!("{httpx}.HTTPError, {httpx}.InvalidURL")
                         } else {
                             format!("({httpx}.HTTPError, {httpx}.InvalidURL)")
@@ -875,7 +889,7 @@ fn except_clause_edits<'t>(
                 .child_by_field_name("body")
                 .expect("try has a body");
             for node in own_body_nodes(function) {
-                if node.kind() == "call"
+                if node.kind_name() == "call"
                     && contains(body, node)
                     && !calls.iter().any(|c| contains(*c, node))
                 {

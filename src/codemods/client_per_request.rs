@@ -8,6 +8,7 @@ use crate::edits::importer::ModuleAdditions;
 use crate::edits::shared_client::{hoist_with_block, ClientSite};
 use crate::edits::shared_http::ssl_context;
 use crate::fix::Fix;
+use crate::parse::KindName;
 use crate::semantic::blocking::{client_constructor, ClientKind};
 use crate::settings::ClientShare;
 use crate::syntax::{text, CallArgs};
@@ -139,7 +140,7 @@ impl Codemod for ClientPerRequest {
         }
         // `verify=` a shared context (a name) or `False` builds no CA bundle per call.
         let verify = args.keyword("verify");
-        if verify.is_some_and(|v| matches!(v.kind(), "identifier" | "attribute" | "false")) {
+        if verify.is_some_and(|v| matches!(v.kind_name(), "identifier" | "attribute" | "false")) {
             return;
         }
         let diagnostic = cx.report(
@@ -218,8 +219,10 @@ fn is_per_call_client(call: Node) -> bool {
     let Some(parent) = call.parent() else {
         return false;
     };
-    match parent.kind() {
-        "as_pattern" => parent.parent().is_some_and(|p| p.kind() == "with_item"),
+    match parent.kind_name() {
+        "as_pattern" => parent
+            .parent()
+            .is_some_and(|p| p.kind_name() == "with_item"),
         "with_item" => true,
         "attribute" => parent.child_by_field_name("object") == Some(call),
         _ => false,

@@ -7,6 +7,7 @@ use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::outline::{code_tokens, is_identifier_char, simple_statements, Line};
 use crate::parse::walk_tree;
+use crate::parse::KindName;
 use crate::semantic::concurrency::shared_resource;
 use crate::source::find_all;
 use crate::syntax::{named_children, text};
@@ -99,19 +100,19 @@ struct AwaitedAssignment<'t> {
 }
 
 fn awaited_assignment<'t>(statement: Node<'t>) -> Option<AwaitedAssignment<'t>> {
-    let assignment = statement
-        .named_child(0)
-        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+    let assignment = statement.named_child(0).filter(|a| {
+        statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+    })?;
     if assignment.child_by_field_name("type").is_some() {
         return None;
     }
     let target = assignment
         .child_by_field_name("left")
-        .filter(|t| t.kind() == "identifier")?;
+        .filter(|t| t.kind_name() == "identifier")?;
     let value = assignment
         .child_by_field_name("right")
-        .filter(|v| v.kind() == "await")?;
-    let call = value.named_child(0).filter(|c| c.kind() == "call")?;
+        .filter(|v| v.kind_name() == "await")?;
+    let call = value.named_child(0).filter(|c| c.kind_name() == "call")?;
     Some(AwaitedAssignment {
         statement,
         target,
@@ -158,7 +159,7 @@ fn independent_runs<'t>(
 fn identifiers<'s>(node: Node, file: &FileContext<'s>) -> Vec<&'s str> {
     let mut names = Vec::new();
     walk_tree(node, |n| {
-        if n.kind() == "identifier" {
+        if n.kind_name() == "identifier" {
             names.push(text(n, file.source));
         }
     });
@@ -170,7 +171,7 @@ fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, Stri
     for assignment in run {
         let mut awaits = false;
         walk_tree(assignment.call, |n| {
-            awaits |= matches!(n.kind(), "await" | "named_expression")
+            awaits |= matches!(n.kind_name(), "await" | "named_expression")
         });
         if awaits {
             return Err("a call awaits or binds something itself".into());
@@ -188,7 +189,7 @@ fn gather_fix(run: &[AwaitedAssignment], file: &FileContext) -> Result<Fix, Stri
     let (first, last) = (run[0].statement, run[run.len() - 1].statement);
     let mut has_comment = false;
     walk_tree(first.parent().unwrap_or(first), |n| {
-        has_comment |= n.kind() == "comment"
+        has_comment |= n.kind_name() == "comment"
             && n.start_byte() > first.start_byte()
             && n.end_byte() <= last.end_byte();
     });

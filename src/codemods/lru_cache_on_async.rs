@@ -5,6 +5,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::syntax::{is_async_def, text, CallArgs};
 use tree_sitter::Node;
 
@@ -76,15 +77,15 @@ impl Codemod for LruCacheOnAsync {
         let file = cx.file;
         let decorated = decorator
             .parent()
-            .filter(|p| p.kind() == "decorated_definition");
+            .filter(|p| p.kind_name() == "decorated_definition");
         let function = decorated.and_then(|d| d.child_by_field_name("definition"));
-        if !function.is_some_and(|f| f.kind() == "function_definition" && is_async_def(f)) {
+        if !function.is_some_and(|f| f.kind_name() == "function_definition" && is_async_def(f)) {
             return;
         }
         let Some(expression) = decorator.named_child(0) else {
             return;
         };
-        let (callee, call) = match expression.kind() {
+        let (callee, call) = match expression.kind_name() {
             "call" => (expression.child_by_field_name("function"), Some(expression)),
             _ => (Some(expression), None),
         };

@@ -3,6 +3,7 @@
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Mention, Scope};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::project::{compressed_objects, COMPRESSION_MIDDLEWARE};
 use crate::source::{indentation_at, line_end_at};
 use crate::syntax::{enclosing_statement, text};
@@ -79,7 +80,7 @@ impl Codemod for MissingCompression {
         ) else {
             return;
         };
-        if target.kind() != "identifier" || value.kind() != "call" {
+        if target.kind_name() != "identifier" || value.kind_name() != "call" {
             return;
         }
         let is_app = file

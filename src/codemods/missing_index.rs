@@ -6,6 +6,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::models::{may_declare_models, Orm};
 use crate::semantic::project::ProjectIndex;
 use crate::semantic::queries::{FieldUse, QueriedField};
@@ -122,9 +123,9 @@ impl Codemod for MissingIndex {
 
     fn check(&self, class: Node<'_>, cx: &mut Context<'_>) {
         let file = cx.file;
-        let module_level = class.parent().is_some_and(|p| match p.kind() {
+        let module_level = class.parent().is_some_and(|p| match p.kind_name() {
             "module" => true,
-            "decorated_definition" => p.parent().is_some_and(|m| m.kind() == "module"),
+            "decorated_definition" => p.parent().is_some_and(|m| m.kind_name() == "module"),
             _ => false,
         });
         let (true, Some(name), Some(body)) = (
@@ -220,7 +221,7 @@ fn is_relation(assignment: Node, file: &FileContext) -> bool {
     annotation.contains("Link[")
         || assignment
             .child_by_field_name("right")
-            .filter(|v| v.kind() == "call")
+            .filter(|v| v.kind_name() == "call")
             .and_then(|v| file.callee(v))
             .is_some_and(|q| q.ends_with(".relationship") || q.ends_with(".Relationship"))
 }
@@ -233,7 +234,7 @@ fn declares_index(assignment: Node, source: &str) -> bool {
         .is_some_and(|a| text(a, source).contains("Indexed("));
     let flagged = assignment
         .child_by_field_name("right")
-        .filter(|v| v.kind() == "call")
+        .filter(|v| v.kind_name() == "call")
         .is_some_and(|v| {
             let args = CallArgs::of(v, source);
             ["index", "unique", "primary_key"]
@@ -251,7 +252,7 @@ fn is_boolean(assignment: Node, source: &str) -> bool {
         .map_or("", |a| text(a, source));
     let column_type = assignment
         .child_by_field_name("right")
-        .filter(|v| v.kind() == "call")
+        .filter(|v| v.kind_name() == "call")
         .and_then(|v| CallArgs::of(v, source).positional.first().copied())
         .map_or("", |t| text(t, source));
     annotation
@@ -283,15 +284,14 @@ fn locations(queries: &[&QueriedField]) -> String {
 fn field_declarations<'t, 's>(body: Node<'t>, source: &'s str) -> BTreeMap<&'s str, Node<'t>> {
     let mut declarations = BTreeMap::new();
     for statement in named_children(body) {
-        let Some(assignment) = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
+        let Some(assignment) = statement.named_child(0).filter(|a| {
+            statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+        }) else {
             continue;
         };
         if let Some(target) = assignment
             .child_by_field_name("left")
-            .filter(|l| l.kind() == "identifier")
+            .filter(|l| l.kind_name() == "identifier")
         {
             declarations.insert(text(target, source), assignment);
         }
@@ -308,7 +308,7 @@ fn beanie_fix(assignment: Node, file: &FileContext) -> Result<Fix, String> {
     if written.contains("Annotated")
         || annotation
             .named_child(0)
-            .is_some_and(|t| t.kind() == "string")
+            .is_some_and(|t| t.kind_name() == "string")
     {
         return Err(format!(
             "the annotation `{written}` is not a plain type; add `Indexed()` to it by hand"
@@ -365,7 +365,7 @@ fn sql_fix(assignment: Node, sqlmodel: bool, file: &FileContext) -> Result<Fix, 
             edits,
         ));
     };
-    let is_column = value.kind() == "call"
+    let is_column = value.kind_name() == "call"
         && file
             .callee(value)
             .is_some_and(|q| COLUMN_CONSTRUCTORS.contains(&q.as_str()));
@@ -388,7 +388,7 @@ fn sql_fix(assignment: Node, sqlmodel: bool, file: &FileContext) -> Result<Fix, 
     // Comments are no arguments (and a comma in one is no trailing comma).
     let last = named_children(arguments)
         .into_iter()
-        .rfind(|a| a.kind() != "comment");
+        .rfind(|a| a.kind_name() != "comment");
     let edit = match last {
         Some(last) => {
             let after = &file.source[last.end_byte()..arguments.end_byte() - 1];

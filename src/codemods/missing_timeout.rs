@@ -6,6 +6,7 @@ use crate::codemod::{
 };
 use crate::edits::builders::append_argument;
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::blocking::{client_binding, client_constructor, ClientKind, HTTP_VERBS};
 use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
@@ -174,12 +175,12 @@ fn outbound_kind(call: Node, file: &FileContext) -> Option<Outbound> {
             _ => None,
         };
     }
-    match function.kind() {
+    match function.kind_name() {
         "attribute" => {
             let method = text(function.child_by_field_name("attribute")?, file.source);
             let object = function
                 .child_by_field_name("object")
-                .filter(|o| o.kind() == "identifier")?;
+                .filter(|o| o.kind_name() == "identifier")?;
             if !(HTTP_VERBS.contains(&method) || method == "stream") {
                 return None;
             }

@@ -9,6 +9,7 @@ use crate::codemod::{
 use crate::edits::builders::append_argument;
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::concurrency::shared_resource;
 use crate::semantic::models::{KeyType, Orm};
 use crate::semantic::project::called_on_a_class;
@@ -242,40 +243,41 @@ struct Loop<'t> {
 impl<'t> Loop<'t> {
     fn of(node: Node<'t>, file: &FileContext<'t>) -> Option<Self> {
         let source = file.source;
-        let (target, iterable, per_item, filtered, is_async) = if node.kind() == "for_statement" {
-            (
-                node.child_by_field_name("left")?,
-                node.child_by_field_name("right")?,
-                vec![node.child_by_field_name("body")?],
-                false,
-                node.child(0).is_some_and(|c| c.kind() == "async"),
-            )
-        } else {
-            let clauses = named_children(node);
-            let fors: Vec<Node> = clauses
-                .iter()
-                .copied()
-                .filter(|c| c.kind() == "for_in_clause")
-                .collect();
-            let [clause] = fors.as_slice() else {
-                return None;
+        let (target, iterable, per_item, filtered, is_async) =
+            if node.kind_name() == "for_statement" {
+                (
+                    node.child_by_field_name("left")?,
+                    node.child_by_field_name("right")?,
+                    vec![node.child_by_field_name("body")?],
+                    false,
+                    node.child(0).is_some_and(|c| c.kind_name() == "async"),
+                )
+            } else {
+                let clauses = named_children(node);
+                let fors: Vec<Node> = clauses
+                    .iter()
+                    .copied()
+                    .filter(|c| c.kind_name() == "for_in_clause")
+                    .collect();
+                let [clause] = fors.as_slice() else {
+                    return None;
+                };
+                let per_item: Vec<Node> = clauses
+                    .iter()
+                    .copied()
+                    .filter(|c| c.kind_name() != "for_in_clause" && c.kind_name() != "comment")
+                    .collect();
+                (
+                    clause.child_by_field_name("left")?,
+                    clause.child_by_field_name("right")?,
+                    per_item.clone(),
+                    per_item.iter().any(|c| c.kind_name() == "if_clause"),
+                    clause.child(0).is_some_and(|c| c.kind_name() == "async"),
+                )
             };
-            let per_item: Vec<Node> = clauses
-                .iter()
-                .copied()
-                .filter(|c| c.kind() != "for_in_clause" && c.kind() != "comment")
-                .collect();
-            (
-                clause.child_by_field_name("left")?,
-                clause.child_by_field_name("right")?,
-                per_item.clone(),
-                per_item.iter().any(|c| c.kind() == "if_clause"),
-                clause.child(0).is_some_and(|c| c.kind() == "async"),
-            )
-        };
         let mut target_names = Vec::new();
         crate::parse::walk_tree(target, |n| {
-            if n.kind() == "identifier" {
+            if n.kind_name() == "identifier" {
                 target_names.push(text(n, source));
             }
         });
@@ -283,7 +285,7 @@ impl<'t> Loop<'t> {
         let mut target_rebound_at = None;
         for part in &per_item {
             crate::parse::walk_tree(*part, |n| {
-                let assigned = match n.kind() {
+                let assigned = match n.kind_name() {
                     "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
                     "named_expression" => n.child_by_field_name("name"),
                     "for_statement" | "for_in_clause" => n.child_by_field_name("left"),
@@ -301,15 +303,18 @@ impl<'t> Loop<'t> {
         }
         let mut bound_around = Vec::new();
         let mut current = node;
-        while let Some(parent) = current.parent().filter(|_| node.kind() != "for_statement") {
-            if matches!(parent.kind(), "block" | "module") {
+        while let Some(parent) = current
+            .parent()
+            .filter(|_| node.kind_name() != "for_statement")
+        {
+            if matches!(parent.kind_name(), "block" | "module") {
                 break;
             }
-            if current.kind() != "for_in_clause" {
+            if current.kind_name() != "for_in_clause" {
                 for clause in named_children(parent) {
-                    if clause.kind() == "for_in_clause" && clause != current {
+                    if clause.kind_name() == "for_in_clause" && clause != current {
                         crate::parse::walk_tree(clause.child_by_field_name("left")?, |i| {
-                            if i.kind() == "identifier" {
+                            if i.kind_name() == "identifier" {
                                 bound_around.push(text(i, source));
                             }
                         });
@@ -335,7 +340,7 @@ impl<'t> Loop<'t> {
     /// The statement the batch goes before: the `for` statement, or the statement holding the
     /// comprehension.
     fn anchor(&self) -> Option<Node<'t>> {
-        if self.node.kind() == "for_statement" {
+        if self.node.kind_name() == "for_statement" {
             Some(self.node)
         } else {
             enclosing_statement(self.node)
@@ -378,7 +383,7 @@ fn local_parent<'t>(
     file: &FileContext<'t>,
 ) -> Option<Parent<'t>> {
     let iterable = unparenthesize(iterable);
-    if iterable.kind() != "identifier" {
+    if iterable.kind_name() != "identifier" {
         return None;
     }
     let name = text(iterable, file.source);
@@ -390,7 +395,7 @@ fn local_parent<'t>(
         });
     }
     // `ids = [o.customer_id for o in orders]`.
-    if value.kind() != "list_comprehension" {
+    if value.kind_name() != "list_comprehension" {
         return None;
     }
     let inner = Loop::of(value, file)?;
@@ -399,7 +404,7 @@ fn local_parent<'t>(
     }
     let element = *inner.per_item.first()?;
     let mut awaits = false;
-    crate::parse::walk_tree(element, |n| awaits |= n.kind() == "await");
+    crate::parse::walk_tree(element, |n| awaits |= n.kind_name() == "await");
     if awaits {
         return None;
     }
@@ -431,7 +436,9 @@ fn only_assignment<'t>(
         let start = body.start_byte() + at;
         let Some(identifier) = body
             .descendant_for_byte_range(start, start + name.len())
-            .filter(|n| n.kind() == "identifier" && n.byte_range() == (start..start + name.len()))
+            .filter(|n| {
+                n.kind_name() == "identifier" && n.byte_range() == (start..start + name.len())
+            })
         else {
             continue;
         };
@@ -444,11 +451,11 @@ fn only_assignment<'t>(
         // From the body down, until a nested scope.
         for node in ancestors.into_iter().rev().take_while(|n| {
             !matches!(
-                n.kind(),
+                n.kind_name(),
                 "function_definition" | "lambda" | "class_definition" | "decorated_definition"
             )
         }) {
-            let bound = match node.kind() {
+            let bound = match node.kind_name() {
                 "assignment" | "augmented_assignment" => node.child_by_field_name("left"),
                 "named_expression" => node.child_by_field_name("name"),
                 "for_statement" | "for_in_clause" | "with_item" | "as_pattern" => node
@@ -472,12 +479,12 @@ fn only_assignment<'t>(
     let value = binders
         .iter()
         .rev()
-        .filter(|(n, bound)| n.kind() == "assignment" && bound.kind() == "identifier")
+        .filter(|(n, bound)| n.kind_name() == "assignment" && bound.kind_name() == "identifier")
         .find_map(|(n, _)| n.child_by_field_name("right"));
     let params = function.child_by_field_name("parameters")?;
     let mut is_param = false;
     crate::parse::walk_tree(params, |i| {
-        is_param |= i.kind() == "identifier" && text(i, source) == name;
+        is_param |= i.kind_name() == "identifier" && text(i, source) == name;
     });
     (bindings == 1 && !is_param)
         .then_some(value)?
@@ -516,8 +523,8 @@ fn beanie_find_chain<'t>(value: Node<'t>, file: &FileContext<'t>) -> Option<(Nod
     let value = unparenthesize(value);
     let call = value
         .named_child(0)
-        .filter(|_| value.kind() == "await")
-        .filter(|c| c.kind() == "call")?;
+        .filter(|_| value.kind_name() == "await")
+        .filter(|c| c.kind_name() == "call")?;
     let (root, steps) = chain(call, file);
     let (&(last, _), &(first, find)) = (steps.first()?, steps.last()?);
     (last == "to_list" && BEANIE_FINDS.contains(&first) && is_document(root, file))
@@ -538,8 +545,8 @@ fn sql_rows<'t>(value: Node<'t>, file: &FileContext<'t>) -> Option<(Node<'t>, No
     let root = unparenthesize(root);
     let awaited = root
         .named_child(0)
-        .filter(|_| root.kind() == "await")
-        .filter(|c| c.kind() == "call")?;
+        .filter(|_| root.kind_name() == "await")
+        .filter(|c| c.kind_name() == "call")?;
     let (_, method, _) = method_call(awaited, file.source)?;
     match method {
         "execute" if rest.contains(&"scalars") => {}
@@ -645,7 +652,7 @@ fn per_item_queries<'t>(
     let mut found = Vec::new();
     // `for key in ("a", "b"):` runs a fixed number of queries, however large the tables grow.
     if matches!(
-        unparenthesize(lp.iterable).kind(),
+        unparenthesize(lp.iterable).kind_name(),
         "tuple" | "list" | "set" | "string"
     ) {
         return found;
@@ -654,16 +661,16 @@ fn per_item_queries<'t>(
     for part in &lp.per_item {
         crate::parse::walk_tree(*part, |n| {
             // The kinds first: finding the nearest loop walks up the tree.
-            let candidate = match n.kind() {
+            let candidate = match n.kind_name() {
                 "await" => true,
-                "call" => gathered && n.parent().is_some_and(|p| p.kind() != "await"),
+                "call" => gathered && n.parent().is_some_and(|p| p.kind_name() != "await"),
                 "attribute" => parent.is_some(),
                 _ => false,
             };
             if !candidate || !n.is_named() || nearest_loop(n) != Some(lp.node) {
                 return;
             }
-            let query = match n.kind() {
+            let query = match n.kind_name() {
                 "await" => awaited_query(n, lp, parent, file),
                 "call" => gathered_query(n, lp, file),
                 _ => lazy_relationship(n, lp, parent, file),
@@ -678,7 +685,7 @@ fn per_item_queries<'t>(
 fn gathered(comprehension: Node, file: &FileContext) -> bool {
     let mut current = comprehension.parent();
     while let Some(n) = current {
-        match n.kind() {
+        match n.kind_name() {
             "list_splat" | "parenthesized_expression" | "argument_list" => current = n.parent(),
             "call" => return file.callee(n).is_some_and(|q| q == "asyncio.gather"),
             _ => return false,
@@ -713,7 +720,7 @@ fn nearest_loop(node: Node) -> Option<Node> {
     let evaluated_once = |part: Option<Node>| part.is_some_and(|p| contains(p, node));
     let mut current = node.parent();
     while let Some(n) = current {
-        match n.kind() {
+        match n.kind_name() {
             "for_statement" if !evaluated_once(n.child_by_field_name("right")) => return Some(n),
             "while_statement" => return Some(n),
             "list_comprehension"
@@ -722,7 +729,7 @@ fn nearest_loop(node: Node) -> Option<Node> {
             | "generator_expression" => {
                 let first_clause = named_children(n)
                     .into_iter()
-                    .find(|c| c.kind() == "for_in_clause");
+                    .find(|c| c.kind_name() == "for_in_clause");
                 if !evaluated_once(first_clause.and_then(|c| c.child_by_field_name("right"))) {
                     return Some(n);
                 }
@@ -742,7 +749,7 @@ fn awaited_query<'t>(
     file: &FileContext<'t>,
 ) -> Option<PerItem<'t>> {
     let source = file.source;
-    let Some(call) = awaited.named_child(0).filter(|c| c.kind() == "call") else {
+    let Some(call) = awaited.named_child(0).filter(|c| c.kind_name() == "call") else {
         return awaitable_attr(awaited, lp, parent, file);
     };
     // The SQL rows shape wraps the await: `(await session.execute(...)).scalars().all()`.
@@ -769,7 +776,7 @@ fn awaited_query<'t>(
                 }
                 _ => return None,
             };
-            (receiver.kind() == "attribute"
+            (receiver.kind_name() == "attribute"
                 && is_loop_item(object, lp, source)
                 && model_classes(model, file).any(|c| c.links.iter().any(|l| l == link)))
             .then_some(PerItem {
@@ -863,7 +870,7 @@ fn field_comparison<'t>(
     model: Node<'t>,
     source: &str,
 ) -> Option<(String, Node<'t>)> {
-    if filter.kind() != "comparison_operator" || filter.named_child_count() != 2 {
+    if filter.kind_name() != "comparison_operator" || filter.named_child_count() != 2 {
         return None;
     }
     let operator = filter.child(1)?;
@@ -872,7 +879,7 @@ fn field_comparison<'t>(
     }
     let (left, right) = (filter.named_child(0)?, filter.named_child(1)?);
     let field_of = |side: Node| {
-        (side.kind() == "attribute"
+        (side.kind_name() == "attribute"
             && side
                 .child_by_field_name("object")
                 .is_some_and(|o| text(o, source) == text(model, source)))
@@ -948,7 +955,7 @@ fn sql_rows_query<'t>(
     // Climb from the await through the parentheses and `.scalars()`/`.unique()`/`.all()` calls.
     let mut outer = awaited;
     while let Some(parent) = outer.parent() {
-        let climbs = match parent.kind() {
+        let climbs = match parent.kind_name() {
             "parenthesized_expression" => true,
             "attribute" => parent.child_by_field_name("object") == Some(outer),
             "call" => parent.child_by_field_name("function") == Some(outer),
@@ -995,10 +1002,12 @@ fn awaitable_attr<'t>(
     file: &FileContext<'t>,
 ) -> Option<PerItem<'t>> {
     let source = file.source;
-    let attribute = awaited.named_child(0).filter(|a| a.kind() == "attribute")?;
+    let attribute = awaited
+        .named_child(0)
+        .filter(|a| a.kind_name() == "attribute")?;
     let attrs = attribute.child_by_field_name("object")?;
     let relationship = text(attribute.child_by_field_name("attribute")?, source);
-    if attrs.kind() != "attribute"
+    if attrs.kind_name() != "attribute"
         || text(attrs.child_by_field_name("attribute")?, source) != "awaitable_attrs"
     {
         return None;
@@ -1028,9 +1037,9 @@ fn lazy_relationship<'t>(
     let relationship = text(attribute.child_by_field_name("attribute")?, source);
     let context = attribute.parent()?;
     // Assigned, or reached through `awaitable_attrs`, it is no lazy read.
-    let written = matches!(context.kind(), "assignment" | "augmented_assignment")
+    let written = matches!(context.kind_name(), "assignment" | "augmented_assignment")
         && context.child_by_field_name("left") == Some(attribute);
-    if written || context.kind() == "await" {
+    if written || context.kind_name() == "await" {
         return None;
     }
     (is_loop_item(object, lp, source) && lazy_relationship_of(parent?, relationship, file))
@@ -1047,8 +1056,8 @@ fn lazy_relationship<'t>(
 
 /// Whether `object` is the loop target itself (a plain name).
 fn is_loop_item(object: Node, lp: &Loop, source: &str) -> bool {
-    object.kind() == "identifier"
-        && lp.target.kind() == "identifier"
+    object.kind_name() == "identifier"
+        && lp.target.kind_name() == "identifier"
         && text(object, source) == text(lp.target, source)
 }
 
@@ -1083,7 +1092,7 @@ fn model_classes<'a>(
 /// The names an assignment target binds: `a`, `a, (b, *c)`; none for `out[key]` or `o.field`,
 /// which only read their names.
 fn bound_names<'t>(target: Node<'t>, source: &'t str) -> Vec<&'t str> {
-    match target.kind() {
+    match target.kind_name() {
         "identifier" => vec![text(target, source)],
         "pattern_list"
         | "tuple_pattern"
@@ -1111,10 +1120,10 @@ fn read_names_outside<'t>(node: Node<'t>, skipped: Option<Node>, source: &'t str
     let mut names = Vec::new();
     crate::parse::walk_tree(node, |n| {
         let is_field = n.parent().is_some_and(|p| {
-            (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(n))
-                || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
+            (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(n))
+                || (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
         });
-        if n.kind() == "identifier" && !is_field && !skipped.is_some_and(|s| contains(s, n)) {
+        if n.kind_name() == "identifier" && !is_field && !skipped.is_some_and(|s| contains(s, n)) {
             names.push(text(n, source));
         }
     });
@@ -1197,7 +1206,7 @@ fn loop_blocker(query: &PerItem, lp: &Loop, file: &FileContext) -> Option<String
             let Some((receiver, method, _)) = method_call(n, source) else {
                 return;
             };
-            let awaited = n.parent().is_some_and(|p| p.kind() == "await");
+            let awaited = n.parent().is_some_and(|p| p.kind_name() == "await");
             let receiver_text = text(unparenthesize(receiver), source);
             let writes = (awaited && WRITES.contains(&method))
                 || (STAGED_WRITES.contains(&method)
@@ -1213,8 +1222,8 @@ fn loop_blocker(query: &PerItem, lp: &Loop, file: &FileContext) -> Option<String
         ));
     }
     let mut awaits = false;
-    crate::parse::walk_tree(query.node, |n| awaits |= n.kind() == "await");
-    if awaits && lp.node.kind() == "generator_expression" {
+    crate::parse::walk_tree(query.node, |n| awaits |= n.kind_name() == "await");
+    if awaits && lp.node.kind_name() == "generator_expression" {
         return Some("the `await` makes the generator expression asynchronous; without it the generator would be a plain one, which `async for` cannot read".into());
     }
     // A loader option or `fetch_links` loads every item's relation whether or not it is read.
@@ -1229,7 +1238,7 @@ fn loop_blocker(query: &PerItem, lp: &Loop, file: &FileContext) -> Option<String
         if n == lp.node {
             break;
         }
-        match n.kind() {
+        match n.kind_name() {
             "with_statement" => return Some("the query runs inside a `with` block entered per item (a transaction, session or lock), which a batch before the loop would run outside of".into()),
             "try_statement" => return Some("a `try` inside the loop handles each item's query failure on its own; a batch would fail or succeed as one".into()),
             "if_statement" | "while_statement" | "match_statement" | "conditional_expression"
@@ -1309,7 +1318,7 @@ fn fix(
             }
             let mut awaits_or_calls = false;
             crate::parse::walk_tree(*key, |n| {
-                awaits_or_calls |= matches!(n.kind(), "await" | "call" | "named_expression" | "lambda");
+                awaits_or_calls |= matches!(n.kind_name(), "await" | "call" | "named_expression" | "lambda");
             });
             if awaits_or_calls {
                 return Err("the key is computed by a call; batch it by hand".into());
@@ -1336,18 +1345,18 @@ fn changed_document<'t>(query: &PerItem, lp: &Loop<'t>, source: &'t str) -> Opti
     };
     let assignment = parenthesized_alone(query.node)
         .parent()
-        .filter(|p| p.kind() == "assignment")?;
+        .filter(|p| p.kind_name() == "assignment")?;
     let name = assignment
         .child_by_field_name("left")
-        .filter(|l| l.kind() == "identifier")
+        .filter(|l| l.kind_name() == "identifier")
         .map(|l| text(l, source))?;
     let mut changed = false;
     for part in &lp.per_item {
         crate::parse::walk_tree(*part, |n| {
-            let Some(mut target) = matches!(n.kind(), "assignment" | "augmented_assignment")
+            let Some(mut target) = matches!(n.kind_name(), "assignment" | "augmented_assignment")
                 .then(|| n.child_by_field_name("left"))
                 .flatten()
-                .filter(|l| matches!(l.kind(), "attribute" | "subscript"))
+                .filter(|l| matches!(l.kind_name(), "attribute" | "subscript"))
             else {
                 return;
             };
@@ -1423,12 +1432,12 @@ fn batch_fix(
     // `while` condition evaluates per pass or that an `elif` evaluates only when reached.
     let mut current = lp.node.parent();
     while let Some(n) = current.filter(|n| *n != anchor) {
-        if n.kind() == "elif_clause" {
+        if n.kind_name() == "elif_clause" {
             return Err("the comprehension is in an `elif` condition, evaluated only when reached; batch it by hand".into());
         }
         current = n.parent();
     }
-    if anchor.kind() == "while_statement" && lp.node.kind() != "for_statement" {
+    if anchor.kind_name() == "while_statement" && lp.node.kind_name() != "for_statement" {
         return Err("the comprehension is in a `while` condition, evaluated on every pass; batch it by hand".into());
     }
     let target = text(lp.target, source);
@@ -1572,7 +1581,7 @@ fn parenthesized_alone(node: Node) -> Node {
     let mut outer = node;
     while let Some(parent) = outer
         .parent()
-        .filter(|p| p.kind() == "parenthesized_expression" && p.named_child_count() == 1)
+        .filter(|p| p.kind_name() == "parenthesized_expression" && p.named_child_count() == 1)
     {
         outer = parent;
     }
@@ -1588,7 +1597,7 @@ fn dedented(batched: &str, unit: &str, lp: &Loop, node: Node, source: &str) -> S
     }
     let mut multiline_string = false;
     crate::parse::walk_tree(node, |n| {
-        multiline_string |= n.kind() == "string" && text(n, source).contains('\n');
+        multiline_string |= n.kind_name() == "string" && text(n, source).contains('\n');
     });
     if multiline_string {
         return batched.to_string();
@@ -1599,7 +1608,7 @@ fn dedented(batched: &str, unit: &str, lp: &Loop, node: Node, source: &str) -> S
         if n == lp.node {
             break;
         }
-        depth += usize::from(n.kind() == "block");
+        depth += usize::from(n.kind_name() == "block");
         current = n.parent();
     }
     let extra = unit.repeat(depth);

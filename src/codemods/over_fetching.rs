@@ -8,6 +8,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::outline::{Kind, Outline};
+use crate::parse::KindName;
 use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
 use crate::semantic::imports::ImportBinding;
 use crate::semantic::models::{may_declare_models, ClassFacts, Orm};
@@ -186,7 +187,7 @@ impl Codemod for OverFetching {
     }
 
     fn check(&self, node: Node<'_>, cx: &mut Context<'_>) {
-        match node.kind() {
+        match node.kind_name() {
             "function_definition" => check_queries(node, cx),
             _ => define_projections(node, cx),
         }
@@ -494,7 +495,7 @@ fn function_import_end(chain: Node, module: &str, file: &FileContext) -> Option<
         return None;
     }
     let function = std::iter::successors(chain.parent(), |n| n.parent())
-        .find(|n| n.kind() == "function_definition")?;
+        .find(|n| n.kind_name() == "function_definition")?;
     let within = |b: &&ImportBinding| {
         !b.top_level
             && b.dotted.is_none()
@@ -550,14 +551,14 @@ fn session_reused(
     model: &str,
     file: &FileContext,
 ) -> Option<String> {
-    if session.kind() != "identifier" {
+    if session.kind_name() != "identifier" {
         return None;
     }
     let name = text(session, file.source);
     let mut reuse = None;
     crate::parse::walk_tree(function, |node| {
         if reuse.is_some()
-            || node.kind() != "identifier"
+            || node.kind_name() != "identifier"
             || node.start_byte() < select.end_byte()
             || text(node, file.source) != name
         {
@@ -566,21 +567,21 @@ fn session_reused(
         let Some(parent) = node.parent() else {
             return;
         };
-        let passed = match parent.kind() {
+        let passed = match parent.kind_name() {
             "argument_list" => true,
             "keyword_argument" => parent.child_by_field_name("value") == Some(node),
             _ => false,
         };
-        let call_naming_model = (parent.kind() == "attribute"
+        let call_naming_model = (parent.kind_name() == "attribute"
             && parent.child_by_field_name("object") == Some(node))
         .then(|| parent.parent())
         .flatten()
-        .filter(|call| call.kind() == "call")
+        .filter(|call| call.kind_name() == "call")
         .and_then(|call| call.child_by_field_name("arguments"))
         .is_some_and(|arguments| names_model(arguments, model, file.source));
         if passed || call_naming_model {
             let call = std::iter::successors(Some(parent), |n| n.parent())
-                .find(|n| n.kind() == "call")
+                .find(|n| n.kind_name() == "call")
                 .unwrap_or(parent);
             let shown = text(call, file.source).lines().next().unwrap_or_default();
             reuse = Some(format!("`{shown}`, line {}", node.start_position().row + 1));
@@ -592,15 +593,20 @@ fn session_reused(
 /// Whether the query around `select` runs on an async session (`await session.scalars(...)`).
 fn is_awaited(select: Node) -> bool {
     std::iter::successors(select.parent(), |n| n.parent())
-        .take_while(|n| !matches!(n.kind(), "assignment" | "for_statement" | "for_in_clause"))
-        .any(|n| n.kind() == "await")
+        .take_while(|n| {
+            !matches!(
+                n.kind_name(),
+                "assignment" | "for_statement" | "for_in_clause"
+            )
+        })
+        .any(|n| n.kind_name() == "await")
 }
 
 /// Whether nothing but `function` uses `session` after it: a session the function opens itself
 /// (`async with SessionLocal() as session`), or a route's (`Depends(get_session)`, one per
 /// request). A helper's session parameter or `self.session` stays with its caller.
 fn owns_session(function: Node, session: Node, file: &FileContext) -> bool {
-    session.kind() == "identifier"
+    session.kind_name() == "identifier"
         && (file.fastapi().route(function).is_some()
             || !parameter_names(function, file.source)
                 .iter()
@@ -611,7 +617,7 @@ fn owns_session(function: Node, session: Node, file: &FileContext) -> bool {
 fn names_model(node: Node, model: &str, source: &str) -> bool {
     let mut found = false;
     crate::parse::walk_tree(node, |n| {
-        found |= n.kind() == "identifier" && text(n, source) == model;
+        found |= n.kind_name() == "identifier" && text(n, source) == model;
     });
     found
 }
@@ -634,9 +640,9 @@ fn sql_fix(select: Node, model: &str, columns: &[String], file: &FileContext) ->
 /// queries need and the file does not have yet.
 fn define_projections(class: Node, cx: &mut Context) {
     let file = cx.file;
-    let at_module_level = class.parent().is_some_and(|p| match p.kind() {
+    let at_module_level = class.parent().is_some_and(|p| match p.kind_name() {
         "module" => true,
-        "decorated_definition" => p.parent().is_some_and(|m| m.kind() == "module"),
+        "decorated_definition" => p.parent().is_some_and(|m| m.kind_name() == "module"),
         _ => false,
     });
     let Some(name) = class
@@ -693,11 +699,11 @@ fn define_projections(class: Node, cx: &mut Context) {
 fn module_classes<'t>(file: &FileContext<'t>) -> BTreeMap<&'t str, Node<'t>> {
     let mut classes = BTreeMap::new();
     for statement in named_children(file.tree.root_node()) {
-        let class = match statement.kind() {
+        let class = match statement.kind_name() {
             "decorated_definition" => statement.child_by_field_name("definition"),
             _ => Some(statement),
         };
-        if let Some(class) = class.filter(|c| c.kind() == "class_definition") {
+        if let Some(class) = class.filter(|c| c.kind_name() == "class_definition") {
             if let Some(name) = class.child_by_field_name("name") {
                 classes.insert(text(name, file.source), class);
             }
@@ -789,9 +795,9 @@ fn field_declaration(
         .ok_or("no class body")?;
     let assignment = named_children(body)
         .into_iter()
-        .filter(|s| s.kind() == "expression_statement")
+        .filter(|s| s.kind_name() == "expression_statement")
         .filter_map(|s| s.named_child(0))
-        .filter(|a| a.kind() == "assignment")
+        .filter(|a| a.kind_name() == "assignment")
         .rev()
         .find(|a| {
             a.child_by_field_name("left")
@@ -803,7 +809,7 @@ fn field_declaration(
         .ok_or_else(|| format!("`{field}` has no annotation"))?;
     let written = annotation
         .named_child(0)
-        .filter(|call| call.kind() == "call")
+        .filter(|call| call.kind_name() == "call")
         .filter(|call| {
             call.child_by_field_name("function")
                 .is_some_and(|f| text(f, file.source).rsplit('.').next() == Some("Indexed"))

@@ -8,6 +8,7 @@ use crate::edits::builders::{delete_statement, remove_argument};
 use crate::edits::importer::ModuleAdditions;
 use crate::edits::shared_client::{dedent_block, hoist_with_block, is_close_of, ClientSite};
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::source::line_start_at;
 use crate::syntax::{named_children, text, CallArgs};
@@ -267,7 +268,7 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
     };
     let is_decorated = function
         .parent()
-        .is_some_and(|p| p.kind() == "decorated_definition");
+        .is_some_and(|p| p.kind_name() == "decorated_definition");
     let name = file.text(name);
     // A lifespan runs once: passed as `lifespan=`, wrapped as `asynccontextmanager(name)`, or
     // taking the app (a dependency cannot take a parameter `app`).
@@ -285,7 +286,9 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
     crate::source::contains(file.source, &format!("Depends({name})"))
         || (!is_decorated
             && !is_lifespan
-            && own_body_nodes(function).iter().any(|n| n.kind() == "yield"))
+            && own_body_nodes(function)
+                .iter()
+                .any(|n| n.kind_name() == "yield"))
 }
 
 /// `__call__` of a module-level class whose instance is given to `Depends(...)` in this module.
@@ -296,7 +299,9 @@ fn is_dependency_class_call(function: Node, file: &FileContext) -> bool {
     let class = function
         .parent()
         .and_then(|block| block.parent())
-        .filter(|c| c.kind() == "class_definition" && c.parent() == Some(file.tree.root_node()))
+        .filter(|c| {
+            c.kind_name() == "class_definition" && c.parent() == Some(file.tree.root_node())
+        })
         .and_then(|c| c.child_by_field_name("name"));
     let (true, Some(class)) = (is_call, class) else {
         return false;
@@ -308,10 +313,10 @@ fn is_dependency_class_call(function: Node, file: &FileContext) -> bool {
     // `limiter = Limiter(...)` at module level, then `Depends(limiter)`.
     crate::syntax::named_children(file.tree.root_node())
         .into_iter()
-        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind_name() == "assignment"))
         .filter(|a| {
             a.child_by_field_name("right")
-                .filter(|r| r.kind() == "call")
+                .filter(|r| r.kind_name() == "call")
                 .and_then(|r| r.child_by_field_name("function"))
                 .is_some_and(|f| file.text(f) == class)
         })
@@ -341,7 +346,7 @@ fn shared_client_fix(call: Node, function: Node, file: &FileContext) -> Result<F
     })?;
     let in_with = call
         .parent()
-        .is_some_and(|p| p.kind() == "as_pattern" || p.kind() == "with_item");
+        .is_some_and(|p| p.kind_name() == "as_pattern" || p.kind_name() == "with_item");
     let (edits, name, shared) = if in_with {
         let (edits, shared) = hoist_with_block(&site, None, file)?;
         let alias = call
@@ -369,11 +374,13 @@ fn hoist_assignment<'s>(
     let assignment = site
         .call
         .parent()
-        .filter(|a| a.kind() == "assignment" && a.child_by_field_name("right") == Some(site.call))
+        .filter(|a| {
+            a.kind_name() == "assignment" && a.child_by_field_name("right") == Some(site.call)
+        })
         .ok_or("the client is not assigned to a name")?;
     let target = assignment
         .child_by_field_name("left")
-        .filter(|t| t.kind() == "identifier")
+        .filter(|t| t.kind_name() == "identifier")
         .ok_or("the client is not assigned to a plain name")?;
     let body = function.child_by_field_name("body").ok_or("no body")?;
     let at_top = assignment
@@ -386,7 +393,7 @@ fn hoist_assignment<'s>(
     let name = file.text(target);
     let mut closes = Vec::new();
     for node in own_body_nodes(function) {
-        match node.kind() {
+        match node.kind_name() {
             "assignment" | "augmented_assignment" | "for_statement" | "as_pattern"
                 if node != assignment =>
             {
@@ -436,12 +443,12 @@ fn remove_close(close: Node, source: &str) -> Vec<Edit> {
     let block = close.parent();
     let finally = block
         .and_then(|b| b.parent())
-        .filter(|f| f.kind() == "finally_clause");
+        .filter(|f| f.kind_name() == "finally_clause");
     let try_statement = finally.and_then(|f| f.parent());
     let alone = block.is_some_and(|b| {
         named_children(b)
             .iter()
-            .all(|s| *s == close || s.kind() == "comment")
+            .all(|s| *s == close || s.kind_name() == "comment")
     });
     let (Some(finally), Some(try_statement), true) = (finally, try_statement, alone) else {
         return vec![delete_statement(source, close)];
@@ -454,7 +461,7 @@ fn remove_close(close: Node, source: &str) -> Vec<Edit> {
     };
     let clauses = named_children(try_statement)
         .into_iter()
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| c.kind_name() != "comment")
         .count();
     let body = try_statement.child_by_field_name("body");
     // The `try:` line, when it holds nothing else (comments below it stay, dedented).
@@ -479,20 +486,20 @@ fn remove_close(close: Node, source: &str) -> Vec<Edit> {
 /// The statement `client.close()` or `await client.aclose()` that the attribute `client.close`
 /// is the callee of, if the call is the whole statement.
 fn close_statement(attribute: Node) -> Option<Node> {
-    let call = attribute
-        .parent()
-        .filter(|c| c.kind() == "call" && c.child_by_field_name("function") == Some(attribute))?;
+    let call = attribute.parent().filter(|c| {
+        c.kind_name() == "call" && c.child_by_field_name("function") == Some(attribute)
+    })?;
     let call_args = call.child_by_field_name("arguments")?;
     if call_args.named_child_count() > 0 {
         return None;
     }
     let expression = call
         .parent()
-        .filter(|a| a.kind() == "await")
+        .filter(|a| a.kind_name() == "await")
         .unwrap_or(call);
     expression
         .parent()
-        .filter(|s| s.kind() == "expression_statement" && s.named_child_count() == 1)
+        .filter(|s| s.kind_name() == "expression_statement" && s.named_child_count() == 1)
 }
 
 /// `create_async_engine(url, poolclass=NullPool)` → the default pool.
@@ -590,7 +597,7 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
         let Some(pool_node) = pool_node else {
             return;
         };
-        let name_node = match pool_node.kind() {
+        let name_node = match pool_node.kind_name() {
             "attribute" => pool_node.child_by_field_name("attribute"),
             _ => Some(pool_node),
         };
@@ -600,7 +607,7 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
         let module = pool_class
             .rsplit_once('.')
             .map_or("redis.asyncio", |(m, _)| m);
-        let blocking = if pool_node.kind() == "attribute" {
+        let blocking = if pool_node.kind_name() == "attribute" {
             "BlockingConnectionPool".to_string()
         } else {
             additions.member(module, "BlockingConnectionPool")
@@ -644,7 +651,7 @@ fn redis_names(
 ) -> (String, String) {
     let object = function
         .child_by_field_name("object")
-        .filter(|_| function.kind() == "attribute");
+        .filter(|_| function.kind_name() == "attribute");
     let object_text = object.map(|o| file.text(o).to_string());
     let object_is_module = object
         .and_then(|o| file.qualified_name(o))
@@ -673,7 +680,7 @@ fn redis_names(
 /// Whether `Redis` in `X.Redis.from_url` is reached through `X` = `redis.asyncio`.
 fn module_is_redis_asyncio(class: Option<Node>, file: &FileContext) -> bool {
     class
-        .filter(|c| c.kind() == "attribute")
+        .filter(|c| c.kind_name() == "attribute")
         .and_then(|c| c.child_by_field_name("object"))
         .and_then(|m| file.qualified_name(m))
         .is_some_and(|q| q == "redis.asyncio")

@@ -8,6 +8,7 @@ use crate::edits::builders::await_needs_parens;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
+use crate::parse::KindName;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::concurrency::shared_resource;
 use crate::syntax::{named_children, text};
@@ -107,7 +108,7 @@ impl Codemod for SequentialAwaitInLoop {
         let Some(function) = file.scopes.async_function_of(node) else {
             return;
         };
-        let Some(shape) = (match node.kind() {
+        let Some(shape) = (match node.kind_name() {
             "for_statement" => append_loop(node, file),
             _ => awaited_comprehension(node, file),
         }) else {
@@ -147,7 +148,7 @@ struct Gathered<'t> {
 
 /// `for x in xs: out.append(await f(x))`.
 fn append_loop<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Gathered<'t>> {
-    if node.child(0).is_some_and(|c| c.kind() == "async")
+    if node.child(0).is_some_and(|c| c.kind_name() == "async")
         || node.child_by_field_name("alternative").is_some()
     {
         return None;
@@ -155,23 +156,23 @@ fn append_loop<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Gathered<'t
     let body = node.child_by_field_name("body")?;
     let statements: Vec<Node> = named_children(body)
         .into_iter()
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| c.kind_name() != "comment")
         .collect();
     let [statement] = statements.as_slice() else {
         return None;
     };
     let call = statement
         .named_child(0)
-        .filter(|c| statement.kind() == "expression_statement" && c.kind() == "call")?;
+        .filter(|c| statement.kind_name() == "expression_statement" && c.kind_name() == "call")?;
     let method = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
+        .filter(|f| f.kind_name() == "attribute")?;
     if text(method.child_by_field_name("attribute")?, file.source) != "append" {
         return None;
     }
     let collector = method
         .child_by_field_name("object")
-        .filter(|o| o.kind() == "identifier")?;
+        .filter(|o| o.kind_name() == "identifier")?;
     let arguments = named_children(call.child_by_field_name("arguments")?);
     let [awaited] = arguments.as_slice() else {
         return None;
@@ -198,12 +199,15 @@ fn awaited_comprehension<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<G
         .collect();
     let fors: Vec<&Node> = clauses
         .iter()
-        .filter(|c| c.kind() == "for_in_clause")
+        .filter(|c| c.kind_name() == "for_in_clause")
         .collect();
     let [for_clause] = fors.as_slice() else {
         return None;
     };
-    if for_clause.child(0).is_some_and(|c| c.kind() == "async") {
+    if for_clause
+        .child(0)
+        .is_some_and(|c| c.kind_name() == "async")
+    {
         return None;
     }
     let target = for_clause.child_by_field_name("left")?;
@@ -220,10 +224,10 @@ fn awaited_comprehension<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<G
 
 /// The call inside `await CALL`.
 fn awaited_call(node: Node) -> Option<Node> {
-    (node.kind() == "await")
+    (node.kind_name() == "await")
         .then(|| node.named_child(0))
         .flatten()
-        .filter(|c| c.kind() == "call")
+        .filter(|c| c.kind_name() == "call")
 }
 
 fn gather_fix(shape: &Gathered, function: Node, file: &FileContext) -> Result<Fix, String> {
@@ -231,8 +235,8 @@ fn gather_fix(shape: &Gathered, function: Node, file: &FileContext) -> Result<Fi
     let mut awaits_inside = false;
     let mut names = Vec::new();
     walk_tree(shape.call, |n| {
-        awaits_inside |= matches!(n.kind(), "await" | "yield" | "named_expression");
-        if n.kind() == "identifier" {
+        awaits_inside |= matches!(n.kind_name(), "await" | "yield" | "named_expression");
+        if n.kind_name() == "identifier" {
             names.push(text(n, source));
         }
     });
@@ -251,20 +255,20 @@ fn gather_fix(shape: &Gathered, function: Node, file: &FileContext) -> Result<Fi
         return Err("the awaited call is an asyncio primitive (a deliberate pause or wait)".into());
     }
     let mut has_comment = false;
-    walk_tree(shape.node, |n| has_comment |= n.kind() == "comment");
+    walk_tree(shape.node, |n| has_comment |= n.kind_name() == "comment");
     if has_comment {
         return Err("the loop has comments that the rewrite would drop".into());
     }
     // The loop variable stays bound after a `for`; the generator's does not.
     let mut targets = Vec::new();
     walk_tree(shape.target, |n| {
-        if n.kind() == "identifier" {
+        if n.kind_name() == "identifier" {
             targets.push(text(n, source));
         }
     });
     if shape.collector.is_some() {
         let used_after = own_body_nodes(function).into_iter().any(|n| {
-            n.kind() == "identifier"
+            n.kind_name() == "identifier"
                 && n.start_byte() >= shape.node.end_byte()
                 && targets.contains(&text(n, source))
         });

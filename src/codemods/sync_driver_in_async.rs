@@ -4,6 +4,7 @@
 use crate::codemod::{
     Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
 };
+use crate::parse::KindName;
 use crate::semantic::asyncness::{drop_async_blocker, own_body_nodes, suspends};
 use crate::syntax::{is_async_def, named_children, text, CallArgs};
 use std::collections::HashMap;
@@ -242,11 +243,11 @@ impl Codemod for SyncDriverInAsync {
         let statements: Vec<Node> = body
             .iter()
             .copied()
-            .filter(|n| n.kind() == "expression_statement")
+            .filter(|n| n.kind_name() == "expression_statement")
             .collect();
         local_drivers.extend(driver_names(statements, &module_drivers, file));
         let mut reported: Vec<&str> = Vec::new();
-        for call in body.iter().filter(|n| n.kind() == "call") {
+        for call in body.iter().filter(|n| n.kind_name() == "call") {
             let Some((driver, instead)) = driver_of(*call, &module_drivers, &local_drivers, file)
             else {
                 continue;
@@ -321,12 +322,12 @@ fn driver_in_chain(
     named: impl Fn(Node, &str) -> Option<Driver>,
 ) -> Option<Driver> {
     loop {
-        if node.kind() == "call" {
+        if node.kind_name() == "call" {
             if let Some(driver) = constructed(node, file) {
                 return Some(driver);
             }
         }
-        let next = match node.kind() {
+        let next = match node.kind_name() {
             "call" => node.child_by_field_name("function"),
             "attribute" => node.child_by_field_name("object"),
             "subscript" => node.child_by_field_name("value"),
@@ -335,7 +336,9 @@ fn driver_in_chain(
         };
         match next {
             Some(next) => node = next,
-            None if node.kind() == "identifier" => return named(node, text(node, file.source)),
+            None if node.kind_name() == "identifier" => {
+                return named(node, text(node, file.source))
+            }
             None => return None,
         }
     }
@@ -350,10 +353,9 @@ fn driver_names(
 ) -> HashMap<String, Driver> {
     let mut found: HashMap<String, Driver> = HashMap::new();
     for statement in statements {
-        let Some(assignment) = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
+        let Some(assignment) = statement.named_child(0).filter(|a| {
+            statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+        }) else {
             continue;
         };
         let (Some(left), Some(value)) = (
@@ -362,7 +364,7 @@ fn driver_names(
         ) else {
             continue;
         };
-        if left.kind() != "identifier" {
+        if left.kind_name() != "identifier" {
             continue;
         }
         let driver = driver_in_chain(value, file, |_, name| {
@@ -383,12 +385,12 @@ fn parameter_drivers(function: Node, file: &FileContext) -> HashMap<String, Driv
     };
     for parameter in named_children(parameters) {
         if !matches!(
-            parameter.kind(),
+            parameter.kind_name(),
             "typed_parameter" | "typed_default_parameter"
         ) {
             continue;
         }
-        let name = match parameter.kind() {
+        let name = match parameter.kind_name() {
             "typed_parameter" => parameter.named_child(0),
             _ => parameter.child_by_field_name("name"),
         };

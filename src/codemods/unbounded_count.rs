@@ -8,6 +8,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
+use crate::parse::KindName;
 use crate::semantic::models::Orm;
 use crate::semantic::queries::{
     chain, is_document, is_select, method_call, selected_entity, unparenthesize, BEANIE_FINDS,
@@ -135,7 +136,7 @@ impl Codemod for UnboundedCount {
             return;
         };
         let argument = unparenthesize(argument);
-        let (counted, stored) = if argument.kind() == "identifier" {
+        let (counted, stored) = if argument.kind_name() == "identifier" {
             let Some(stored) = stored_list(argument, file) else {
                 return;
             };
@@ -173,7 +174,7 @@ impl Codemod for UnboundedCount {
 /// The argument of a call to the builtin `len` with one positional argument.
 fn len_argument<'t>(call: Node<'t>, file: &FileContext) -> Option<Node<'t>> {
     let function = call.child_by_field_name("function")?;
-    if function.kind() != "identifier"
+    if function.kind_name() != "identifier"
         || text(function, file.source) != "len"
         || file.imports.is_bound("len")
         || file.is_local_name(function, "len")
@@ -209,12 +210,12 @@ fn stored_list<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<StoredList<
     let mut lens = Vec::new();
     let mut other_use = false;
     walk_tree(function, |node| {
-        if node.kind() != "identifier" || text(node, source) != wanted {
+        if node.kind_name() != "identifier" || text(node, source) != wanted {
             return;
         }
         let Some(parent) = node.parent() else { return };
         let field_of = |kind: &str, field: &str| {
-            parent.kind() == kind && parent.child_by_field_name(field) == Some(node)
+            parent.kind_name() == kind && parent.child_by_field_name(field) == Some(node)
         };
         if field_of("attribute", "attribute") || field_of("keyword_argument", "name") {
             return;
@@ -222,7 +223,7 @@ fn stored_list<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<StoredList<
         if field_of("assignment", "left")
             && parent
                 .parent()
-                .is_some_and(|s| s.kind() == "expression_statement")
+                .is_some_and(|s| s.kind_name() == "expression_statement")
             && file.scopes.function_of(node) == Some(function)
         {
             assignments.push(parent);
@@ -230,7 +231,7 @@ fn stored_list<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<StoredList<
         }
         let len_call = parent
             .parent()
-            .filter(|call| parent.kind() == "argument_list" && call.kind() == "call");
+            .filter(|call| parent.kind_name() == "argument_list" && call.kind_name() == "call");
         match len_call {
             Some(call) if len_argument(call, file) == Some(node) => lens.push(call),
             _ => other_use = true,
@@ -274,7 +275,7 @@ enum CountQuery<'t> {
 /// The query `list` loads whole, if it is one: `await Model.find(...)...to_list()` on a project
 /// document, or `.all()` on an awaited execution of `select(Model)`.
 fn counted_query<'t>(list: Node<'t>, file: &FileContext) -> Option<Counted<'t>> {
-    match list.kind() {
+    match list.kind_name() {
         "await" => beanie_count(list, file),
         "call" => sql_count(list, file),
         _ => None,
@@ -283,7 +284,7 @@ fn counted_query<'t>(list: Node<'t>, file: &FileContext) -> Option<Counted<'t>> 
 
 fn beanie_count<'t>(awaited: Node<'t>, file: &FileContext) -> Option<Counted<'t>> {
     let source = file.source;
-    let call = awaited.named_child(0).filter(|c| c.kind() == "call")?;
+    let call = awaited.named_child(0).filter(|c| c.kind_name() == "call")?;
     let (query, method, _) = method_call(call, source)?;
     if method != "to_list" {
         return None;
@@ -361,7 +362,7 @@ fn sql_count<'t>(all_call: Node<'t>, file: &FileContext) -> Option<Counted<'t>> 
     let awaited = unparenthesize(holder);
     let execution = awaited
         .named_child(0)
-        .filter(|c| awaited.kind() == "await" && c.kind() == "call")?;
+        .filter(|c| awaited.kind_name() == "await" && c.kind_name() == "call")?;
     let (session, executor, _) = method_call(execution, source)?;
     if !executors.contains(&executor) {
         return None;
@@ -377,7 +378,7 @@ fn sql_count<'t>(all_call: Node<'t>, file: &FileContext) -> Option<Counted<'t>> 
         );
     }
     let (select, steps) = chain(statement, file);
-    if select.kind() != "call" || !is_select(select, file) {
+    if select.kind_name() != "call" || !is_select(select, file) {
         return None;
     }
     let (model, _) = selected_entity(select, file)?;
@@ -439,7 +440,7 @@ fn count_fix(
     };
     let mut dropped_comment = false;
     walk_tree(replaced, |node| {
-        dropped_comment |= node.kind() == "comment"
+        dropped_comment |= node.kind_name() == "comment"
             && !kept
                 .iter()
                 .any(|(start, end)| *start <= node.start_byte() && node.end_byte() <= *end);

@@ -6,6 +6,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::{unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style};
 use crate::semantic::models::{KeyType, Orm, OrmModel};
@@ -173,7 +174,7 @@ impl Codemod for UnboundedListEndpoint {
             return;
         }
         let body_nodes = own_body_nodes(function);
-        for call in body_nodes.iter().filter(|n| n.kind() == "call") {
+        for call in body_nodes.iter().filter(|n| n.kind_name() == "call") {
             let Some(listing) = listing(*call, function, file) else {
                 continue;
             };
@@ -220,7 +221,7 @@ struct Listing<'t> {
 fn listing<'t>(call: Node<'t>, function: Node<'t>, file: &FileContext) -> Option<Listing<'t>> {
     let callee = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
+        .filter(|f| f.kind_name() == "attribute")?;
     let method = text(callee.child_by_field_name("attribute")?, file.source);
     let object = callee.child_by_field_name("object")?;
     let args = CallArgs::of(call, file.source);
@@ -233,7 +234,7 @@ fn listing<'t>(call: Node<'t>, function: Node<'t>, file: &FileContext) -> Option
                     .positional
                     .iter()
                     .all(|a| text(*a, file.source) == "None");
-            let awaited = call.parent().filter(|p| p.kind() == "await")?;
+            let awaited = call.parent().filter(|p| p.kind_name() == "await")?;
             if !unbounded {
                 return None;
             }
@@ -329,7 +330,7 @@ fn beanie_listing<'t>(
     };
     let (root, steps) = chain(query, file);
     let mut blocker = read_steps(&steps, &BEANIE_CLAUSES, file)?;
-    let (model, builder) = if root.kind() == "identifier" && is_local(root, function, file) {
+    let (model, builder) = if root.kind_name() == "identifier" && is_local(root, function, file) {
         // `query = Product.find(...)`, maybe refined (`query = query.find(...)`), then `query.to_list()`.
         let mut model = None;
         for value in assigned_values(root, function, file)? {
@@ -364,7 +365,7 @@ fn beanie_listing<'t>(
 }
 
 fn is_same_name(node: Node, name: Node, file: &FileContext) -> bool {
-    node.kind() == "identifier" && text(node, file.source) == text(name, file.source)
+    node.kind_name() == "identifier" && text(node, file.source) == text(name, file.source)
 }
 
 /// `(await session.execute(select(M)...)).scalars().all()`, `(await session.scalars(...)).all()`,
@@ -377,7 +378,7 @@ fn sql_listing<'t>(
 ) -> Option<Listing<'t>> {
     let object = unparenthesize(object);
     // `.scalars().all()` reads an `execute` result; `.all()` alone a `scalars` or `exec` one.
-    let (result, wanted): (Node, &[&str]) = match object.kind() {
+    let (result, wanted): (Node, &[&str]) = match object.kind_name() {
         "call"
             if chain(object, file)
                 .1
@@ -391,7 +392,7 @@ fn sql_listing<'t>(
         _ => (object, &["scalars", "exec"]),
     };
     let result = unparenthesize(result);
-    let (execution, result_name) = if result.kind() == "identifier" {
+    let (execution, result_name) = if result.kind_name() == "identifier" {
         let values = assigned_values(result, function, file)?;
         let [value] = values.as_slice() else {
             return None;
@@ -400,7 +401,7 @@ fn sql_listing<'t>(
     } else {
         (result, None)
     };
-    let execution = match execution.kind() {
+    let execution = match execution.kind_name() {
         "await" => execution.named_child(0)?,
         _ => execution,
     };
@@ -414,7 +415,7 @@ fn sql_listing<'t>(
     let statement = *CallArgs::of(*execute, file.source).positional.first()?;
     let (root, steps) = chain(statement, file);
     let mut blocker = read_steps(&steps, &SQL_CLAUSES, file)?;
-    let (select, builder) = if root.kind() == "identifier" && is_local(root, function, file) {
+    let (select, builder) = if root.kind_name() == "identifier" && is_local(root, function, file) {
         // `stmt = select(Item)`, maybe refined (`stmt = stmt.where(...)`), then `execute(stmt)`.
         let mut select = None;
         for value in assigned_values(root, function, file)? {
@@ -464,7 +465,7 @@ fn assigned_values<'t>(
     let wanted = text(name, file.source);
     let mut values = Vec::new();
     for node in own_body_nodes(function) {
-        let target = match node.kind() {
+        let target = match node.kind_name() {
             "assignment" => node.child_by_field_name("left"),
             "augmented_assignment" | "for_statement" | "for_in_clause" => {
                 node.child_by_field_name("left")
@@ -479,7 +480,7 @@ fn assigned_values<'t>(
         if !bound.contains(wanted) {
             continue;
         }
-        if node.kind() != "assignment" || target.kind() != "identifier" {
+        if node.kind_name() != "assignment" || target.kind_name() != "identifier" {
             return None;
         }
         values.push(node.child_by_field_name("right")?);
@@ -506,18 +507,18 @@ fn flow_to_return<'t>(
         return None;
     }
     let statement = enclosing_statement(listing.list)?;
-    if statement.kind() == "return_statement" {
+    if statement.kind_name() == "return_statement" {
         return returned_as_list(listing.list, statement, file.source).then_some(Flow {
             ret: statement,
             stored: None,
         });
     }
-    let assignment = statement
-        .named_child(0)
-        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+    let assignment = statement.named_child(0).filter(|a| {
+        statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+    })?;
     let target = assignment
         .child_by_field_name("left")
-        .filter(|l| l.kind() == "identifier")?;
+        .filter(|l| l.kind_name() == "identifier")?;
     if assignment.child_by_field_name("right").map(unparenthesize) != Some(listing.list) {
         return None;
     }
@@ -545,7 +546,7 @@ fn returned_as_list(node: Node, ret: Node, source: &str) -> bool {
         let Some(parent) = current.parent() else {
             return false;
         };
-        let keeps_list = match parent.kind() {
+        let keeps_list = match parent.kind_name() {
             "parenthesized_expression"
             | "list"
             | "tuple"
@@ -575,7 +576,7 @@ fn returned_as_list(node: Node, ret: Node, source: &str) -> bool {
 fn returns(function: Node) -> Vec<Node> {
     own_body_nodes(function)
         .into_iter()
-        .filter(|n| n.kind() == "return_statement")
+        .filter(|n| n.kind_name() == "return_statement")
         .collect()
 }
 
@@ -583,7 +584,7 @@ fn returns(function: Node) -> Vec<Node> {
 fn identifiers(node: Node) -> Vec<Node> {
     let mut found = Vec::new();
     crate::parse::walk_tree(node, |n| {
-        if n.kind() == "identifier" {
+        if n.kind_name() == "identifier" {
             found.push(n);
         }
     });
@@ -594,12 +595,12 @@ fn identifiers(node: Node) -> Vec<Node> {
 fn route_decorators<'t>(function: Node<'t>, file: &FileContext) -> Vec<Node<'t>> {
     function
         .parent()
-        .filter(|p| p.kind() == "decorated_definition")
+        .filter(|p| p.kind_name() == "decorated_definition")
         .map(named_children)
         .unwrap_or_default()
         .into_iter()
-        .filter(|d| d.kind() == "decorator" && file.fastapi().is_route_decorator(*d))
-        .filter_map(|d| d.named_child(0).filter(|c| c.kind() == "call"))
+        .filter(|d| d.kind_name() == "decorator" && file.fastapi().is_route_decorator(*d))
+        .filter_map(|d| d.named_child(0).filter(|c| c.kind_name() == "call"))
         .collect()
 }
 
@@ -608,10 +609,10 @@ fn route_decorators<'t>(function: Node<'t>, file: &FileContext) -> Vec<Node<'t>>
 fn route_path(call: Node, source: &str) -> Option<String> {
     let args = CallArgs::of(call, source);
     let path = args.keyword("path").or(args.positional.first().copied())?;
-    Some(match path.kind() {
+    Some(match path.kind_name() {
         "string" => named_children(path)
             .into_iter()
-            .filter(|c| c.kind() == "string_content")
+            .filter(|c| c.kind_name() == "string_content")
             .map(|c| text(c, source))
             .collect(),
         _ => text(path, source).to_string(),
@@ -620,11 +621,11 @@ fn route_path(call: Node, source: &str) -> Option<String> {
 
 /// `list[X]` or `List[X]` (through `typing`) → `X`.
 fn list_item_type<'t>(annotation: Node<'t>, file: &FileContext) -> Option<Node<'t>> {
-    let annotation = match annotation.kind() {
+    let annotation = match annotation.kind_name() {
         "type" => annotation.named_child(0)?,
         _ => annotation,
     };
-    let (container, item) = match annotation.kind() {
+    let (container, item) = match annotation.kind_name() {
         "subscript" => (
             annotation.child_by_field_name("value")?,
             annotation.child_by_field_name("subscript")?,
@@ -640,7 +641,7 @@ fn list_item_type<'t>(annotation: Node<'t>, file: &FileContext) -> Option<Node<'
         }
         _ => return None,
     };
-    let item = match item.kind() {
+    let item = match item.kind_name() {
         "type" => item.named_child(0)?,
         _ => item,
     };
@@ -649,7 +650,7 @@ fn list_item_type<'t>(annotation: Node<'t>, file: &FileContext) -> Option<Node<'
             .qualified_name(container)
             .is_some_and(|q| q == "typing.List");
     // A model class, not a builtin (`dict`) or a `typing` form (`Any`).
-    let is_model = matches!(item.kind(), "identifier" | "attribute")
+    let is_model = matches!(item.kind_name(), "identifier" | "attribute")
         && text(item, file.source)
             .rsplit('.')
             .next()
@@ -790,12 +791,13 @@ fn build_fix(
     let returned_list = |node: Node| {
         let node = unparenthesize(node);
         node == listing.list
-            || stored_name.is_some_and(|n| node.kind() == "identifier" && text(node, source) == n)
+            || stored_name
+                .is_some_and(|n| node.kind_name() == "identifier" && text(node, source) == n)
     };
     let value_inner = unparenthesize(value);
-    let maps_items = value_inner.kind() == "list_comprehension" && {
+    let maps_items = value_inner.kind_name() == "list_comprehension" && {
         let clauses: Vec<Node> = named_children(value_inner).into_iter().skip(1).collect();
-        matches!(clauses.as_slice(), [clause] if clause.kind() == "for_in_clause"
+        matches!(clauses.as_slice(), [clause] if clause.kind_name() == "for_in_clause"
             && clause.child_by_field_name("right").is_some_and(returned_list))
     };
     if !returned_list(value_inner) && !maps_items {
@@ -868,10 +870,10 @@ fn build_fix(
     // Moved before its statement, the query must not read a comprehension's or lambda's
     // variables: only a comprehension's first iterable runs outside it.
     let runs_outside = |scope: &Node| {
-        scope.kind() != "lambda"
+        scope.kind_name() != "lambda"
             && named_children(*scope)
                 .into_iter()
-                .find(|c| c.kind() == "for_in_clause")
+                .find(|c| c.kind_name() == "for_in_clause")
                 .and_then(|clause| clause.child_by_field_name("right"))
                 .is_some_and(|iterable| within(iterable, listing.query))
     };
@@ -879,7 +881,7 @@ fn build_fix(
         .iter()
         .filter(|a| {
             matches!(
-                a.kind(),
+                a.kind_name(),
                 "list_comprehension"
                     | "generator_expression"
                     | "set_comprehension"
@@ -894,10 +896,12 @@ fn build_fix(
     let parameters = function
         .child_by_field_name("parameters")
         .ok_or("the handler has no parameter list")?;
-    if named_children(parameters)
-        .iter()
-        .any(|p| matches!(p.kind(), "list_splat_pattern" | "dictionary_splat_pattern"))
-    {
+    if named_children(parameters).iter().any(|p| {
+        matches!(
+            p.kind_name(),
+            "list_splat_pattern" | "dictionary_splat_pattern"
+        )
+    }) {
         return Err("the handler takes `*args` or `**kwargs`".into());
     }
     let page = page_model(route, function, file)?;
@@ -1071,14 +1075,14 @@ fn reshaped_reason(value: Node, source: &str) -> String {
     let callee = value
         .child_by_field_name("function")
         .map(|f| text(f, source));
-    if value.kind() == "call" && callee == Some("sorted") {
+    if value.kind_name() == "call" && callee == Some("sorted") {
         format!("the list is sorted in Python (`{shown}`), so pages of the query would not concatenate to it")
-    } else if value.kind() == "subscript" {
+    } else if value.kind_name() == "subscript" {
         format!("the list is sliced in Python (`{shown}`)")
-    } else if value.kind() == "list_comprehension"
+    } else if value.kind_name() == "list_comprehension"
         && named_children(value)
             .iter()
-            .any(|c| c.kind() == "if_clause")
+            .any(|c| c.kind_name() == "if_clause")
     {
         "the list is filtered in Python after loading, so pages would come out short".into()
     } else {
@@ -1091,7 +1095,7 @@ fn append_parameters(parameters: Node, added: &[String], file: &FileContext) -> 
     let source = file.source;
     let existing: Vec<Node> = named_children(parameters)
         .into_iter()
-        .filter(|p| p.kind() != "comment")
+        .filter(|p| p.kind_name() != "comment")
         .collect();
     let Some(last) = existing.last() else {
         return Edit::insert(parameters.start_byte() + 1, added.join(", "));
@@ -1132,12 +1136,12 @@ fn define_page_model(
     let mut name = format!("{}{}Page", short[..1].to_uppercase(), &short[1..]);
     let top_level_class = |wanted: &str| {
         named_children(file.tree.root_node()).into_iter().find(|s| {
-            let class = match s.kind() {
+            let class = match s.kind_name() {
                 "decorated_definition" => s.child_by_field_name("definition"),
                 _ => Some(*s),
             };
             class.is_some_and(|c| {
-                c.kind() == "class_definition"
+                c.kind_name() == "class_definition"
                     && c.child_by_field_name("name").map(|n| text(n, source)) == Some(wanted)
             })
         })

@@ -7,6 +7,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::outline::{is_identifier_char, skip_blanks};
+use crate::parse::KindName;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::blocking::classify;
 use crate::source::find_all;
@@ -88,7 +89,8 @@ impl Codemod for UncachedHotLookup {
             return;
         }
         let does_io = own_body_nodes(function).into_iter().any(|node| {
-            node.kind() == "await" || (node.kind() == "call" && classify(node, file).is_some())
+            node.kind_name() == "await"
+                || (node.kind_name() == "call" && classify(node, file).is_some())
         });
         if !does_io {
             return;
@@ -126,7 +128,7 @@ fn is_dependency(name: &str, file: &FileContext) -> bool {
         return false;
     }
     crate::parse::walk_tree(file.tree.root_node(), |node| {
-        if found || node.kind() != "call" {
+        if found || node.kind_name() != "call" {
             return;
         }
         let is_depends = file
@@ -136,7 +138,8 @@ fn is_dependency(name: &str, file: &FileContext) -> bool {
             .child_by_field_name("arguments")
             .and_then(|a| a.named_child(0));
         found = is_depends
-            && argument.is_some_and(|a| a.kind() == "identifier" && text(a, file.source) == name);
+            && argument
+                .is_some_and(|a| a.kind_name() == "identifier" && text(a, file.source) == name);
     });
     found
 }
@@ -188,13 +191,13 @@ fn takes_nothing(after_name: &str) -> bool {
 fn is_decorated(function: Node) -> bool {
     function
         .parent()
-        .is_some_and(|p| p.kind() == "decorated_definition")
+        .is_some_and(|p| p.kind_name() == "decorated_definition")
 }
 
 fn returns_a_value(function: Node) -> bool {
     own_body_nodes(function)
         .into_iter()
-        .any(|n| n.kind() == "return_statement" && n.named_child(0).is_some())
+        .any(|n| n.kind_name() == "return_statement" && n.named_child(0).is_some())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::codemod::{
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::lifespan::{add_startup_statement, startup_site};
 use crate::fix::{Edit, Fix};
+use crate::parse::KindName;
 use crate::semantic::project::{app_assignment, has_get_route_decorator, CACHE_INIT};
 use crate::semantic::read_routes::{may_hold_read_route, read_route};
 use crate::settings::CacheBackend;
@@ -116,7 +117,7 @@ impl Codemod for UncachedReadEndpoint {
     }
 
     fn check(&self, node: Node<'_>, cx: &mut Context<'_>) {
-        match node.kind() {
+        match node.kind_name() {
             "decorated_definition" => check_route(node, cx),
             _ => check_app(node, cx),
         }

@@ -7,6 +7,7 @@ use crate::edits::builders::append_argument;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
+use crate::parse::KindName;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style, string_value};
 use crate::semantic::project::get_route_may_list;
@@ -181,7 +182,7 @@ impl Codemod for UnstreamedLargeResponse {
             return;
         }
         for node in own_body_nodes(function) {
-            let load = match node.kind() {
+            let load = match node.kind_name() {
                 "await" => beanie_load(node, file),
                 "call" => sqlalchemy_load(node, function, file),
                 _ => None,
@@ -220,7 +221,7 @@ struct Load<'t> {
 
 /// `await Model.find(...)…to_list()` on a Beanie document, with no limit.
 fn beanie_load<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Load<'t>> {
-    let call = node.named_child(0).filter(|c| c.kind() == "call")?;
+    let call = node.named_child(0).filter(|c| c.kind_name() == "call")?;
     let (query, method, arguments) = method_call(call, file.source)?;
     if method != "to_list" || !named_children(arguments).is_empty() {
         return None;
@@ -277,7 +278,7 @@ fn sqlalchemy_load<'t>(
         Some((inner, "scalars", args)) if named_children(args).is_empty() => (inner, &["execute"]),
         _ => (scalars, &["scalars", "exec"]),
     };
-    let (awaited, executed) = match holder.kind() {
+    let (awaited, executed) = match holder.kind_name() {
         "parenthesized_expression" => (holder.named_child(0)?, None),
         "identifier" => {
             let (assignment, uses) = single_binding(holder, function, file)?;
@@ -293,7 +294,7 @@ fn sqlalchemy_load<'t>(
     };
     let call = awaited
         .named_child(0)
-        .filter(|c| awaited.kind() == "await" && c.kind() == "call")?;
+        .filter(|c| awaited.kind_name() == "await" && c.kind_name() == "call")?;
     let (session, executor, _) = method_call(call, source)?;
     if !executors.contains(&executor) {
         return None;
@@ -344,7 +345,7 @@ fn sqlalchemy_load<'t>(
     } else {
         None
     };
-    if object == holder && holder.kind() == "parenthesized_expression" {
+    if object == holder && holder.kind_name() == "parenthesized_expression" {
         // `(await s.scalars(q)).all()` → `await s.stream_scalars(q)`: the parentheses only
         // served `.all()`.
         lazy.push(Edit::delete(holder.start_byte(), holder.start_byte() + 1));
@@ -373,21 +374,21 @@ enum Returned<'t> {
 
 fn returned(node: Node) -> Option<Returned> {
     let parent = node.parent()?;
-    if parent.kind() == "return_statement" {
+    if parent.kind_name() == "return_statement" {
         return Some(Returned::Whole(node));
     }
     let comprehension = parent.parent()?;
     let first_for = named_children(comprehension)
         .into_iter()
-        .find(|c| c.kind() == "for_in_clause");
-    let returned = parent.kind() == "for_in_clause"
+        .find(|c| c.kind_name() == "for_in_clause");
+    let returned = parent.kind_name() == "for_in_clause"
         && parent.child_by_field_name("right") == Some(node)
-        && parent.child(0).is_some_and(|c| c.kind() == "for")
-        && comprehension.kind() == "list_comprehension"
+        && parent.child(0).is_some_and(|c| c.kind_name() == "for")
+        && comprehension.kind_name() == "list_comprehension"
         && first_for == Some(parent)
         && comprehension
             .parent()
-            .is_some_and(|p| p.kind() == "return_statement");
+            .is_some_and(|p| p.kind_name() == "return_statement");
     returned.then_some(Returned::Each {
         comprehension,
         for_clause: parent,
@@ -402,12 +403,12 @@ fn stream_fix(load: &Load, function: Node, file: &FileContext) -> Result<Fix, St
     }
     let (consumer, binding) = match load.list.parent() {
         Some(assignment)
-            if assignment.kind() == "assignment"
+            if assignment.kind_name() == "assignment"
                 && assignment.child_by_field_name("right") == Some(load.list) =>
         {
             let target = assignment
                 .child_by_field_name("left")
-                .filter(|l| l.kind() == "identifier")
+                .filter(|l| l.kind_name() == "identifier")
                 .ok_or("the list is unpacked into several names")?;
             let name = text(target, source);
             if assignment.child_by_field_name("type").is_some() {
@@ -451,9 +452,9 @@ fn stream_fix(load: &Load, function: Node, file: &FileContext) -> Result<Fix, St
     {
         if let Some(block) = ancestors_below(function, node)
             .into_iter()
-            .find(|a| matches!(a.kind(), "try_statement" | "with_statement"))
+            .find(|a| matches!(a.kind_name(), "try_statement" | "with_statement"))
         {
-            let kind = if block.kind() == "try_statement" {
+            let kind = if block.kind_name() == "try_statement" {
                 "try"
             } else {
                 "with"
@@ -477,7 +478,7 @@ fn stream_fix(load: &Load, function: Node, file: &FileContext) -> Result<Fix, St
     };
     let route_call = decorator
         .named_child(0)
-        .filter(|c| c.kind() == "call")
+        .filter(|c| c.kind_name() == "call")
         .ok_or("the route decorator is not a call")?;
     let route_args = CallArgs::of(route_call, source);
     let encoding = encoding(&route_args, function, file)?;
@@ -624,11 +625,11 @@ fn list_item_type<'t>(
     file: &FileContext<'t>,
 ) -> Option<Node<'t>> {
     // A return annotation is a `type` node around the expression; `list[X]` there is a `generic_type`.
-    let model = match model.kind() {
+    let model = match model.kind_name() {
         "type" => model.named_child(0)?,
         _ => model,
     };
-    let (base, items) = match model.kind() {
+    let (base, items) = match model.kind_name() {
         "subscript" => {
             let mut cursor = model.walk();
             let items: Vec<Node> = model
@@ -639,7 +640,7 @@ fn list_item_type<'t>(
         "generic_type" => {
             let parameters = model
                 .named_child(1)
-                .filter(|p| p.kind() == "type_parameter")?;
+                .filter(|p| p.kind_name() == "type_parameter")?;
             (model.named_child(0)?, named_children(parameters))
         }
         _ => return None,
@@ -658,8 +659,8 @@ fn list_item_type<'t>(
     let body = function.child_by_field_name("body")?;
     let mut plain = true;
     walk_tree(*item, |n| {
-        plain &= n.kind() != "string"
-            && !(n.kind() == "identifier" && file.is_local_name(body, text(n, file.source)));
+        plain &= n.kind_name() != "string"
+            && !(n.kind_name() == "identifier" && file.is_local_name(body, text(n, file.source)));
     });
     (is_list && plain).then_some(*item)
 }
@@ -668,7 +669,7 @@ fn list_item_type<'t>(
 fn session_stays_open(session: Node, function: Node, file: &FileContext) -> Result<(), String> {
     let source = file.source;
     let name = text(session, source);
-    let parameter = (session.kind() == "identifier")
+    let parameter = (session.kind_name() == "identifier")
         .then(|| parameter_named(function, name, source))
         .flatten()
         .ok_or_else(|| {
@@ -676,13 +677,13 @@ fn session_stays_open(session: Node, function: Node, file: &FileContext) -> Resu
         })?;
     let mut declarations = vec![parameter];
     // `session: SessionDep` with `SessionDep = Annotated[AsyncSession, Depends(...)]` here.
-    if let Some(alias) = annotation(parameter).filter(|a| a.kind() == "identifier") {
+    if let Some(alias) = annotation(parameter).filter(|a| a.kind_name() == "identifier") {
         declarations.extend(module_assignment(text(alias, source), file));
     }
     let mut function_scoped = false;
     for declaration in declarations {
         walk_tree(declaration, |node| {
-            if node.kind() != "call"
+            if node.kind_name() != "call"
                 || !file
                     .callee(node)
                     .is_some_and(|q| DEPENDS.contains(&q.as_str()))
@@ -711,11 +712,11 @@ fn parameter_named<'t>(function: Node<'t>, name: &str, source: &str) -> Option<N
 
 /// The name a parameter binds.
 fn parameter_name(parameter: Node) -> Option<Node> {
-    match parameter.kind() {
+    match parameter.kind_name() {
         "identifier" => Some(parameter),
         "typed_parameter" => parameter
             .named_child(0)
-            .filter(|n| n.kind() == "identifier"),
+            .filter(|n| n.kind_name() == "identifier"),
         "default_parameter" | "typed_default_parameter" => parameter.child_by_field_name("name"),
         _ => None,
     }
@@ -731,10 +732,10 @@ fn module_assignment<'t>(name: &str, file: &FileContext<'t>) -> Option<Node<'t>>
     named_children(file.tree.root_node())
         .into_iter()
         .find(|statement| {
-            statement.kind() == "expression_statement"
+            statement.kind_name() == "expression_statement"
                 && statement
                     .named_child(0)
-                    .filter(|a| a.kind() == "assignment")
+                    .filter(|a| a.kind_name() == "assignment")
                     .and_then(|a| a.child_by_field_name("left"))
                     .is_some_and(|l| text(l, file.source) == name)
         })
@@ -756,11 +757,11 @@ fn response_parameter<'t>(function: Node<'t>, file: &FileContext<'t>) -> Option<
 fn route_decorators<'t>(function: Node<'t>, file: &FileContext<'t>) -> Vec<Node<'t>> {
     function
         .parent()
-        .filter(|p| p.kind() == "decorated_definition")
+        .filter(|p| p.kind_name() == "decorated_definition")
         .map(named_children)
         .unwrap_or_default()
         .into_iter()
-        .filter(|d| d.kind() == "decorator" && file.fastapi().is_route_decorator(*d))
+        .filter(|d| d.kind_name() == "decorator" && file.fastapi().is_route_decorator(*d))
         .collect()
 }
 
@@ -780,12 +781,14 @@ fn single_binding<'t>(
     let mut bindings = Vec::new();
     let mut uses = Vec::new();
     walk_tree(function.child_by_field_name("body")?, |node| {
-        if node.kind() != "identifier" || text(node, source) != name {
+        if node.kind_name() != "identifier" || text(node, source) != name {
             return;
         }
         let parent = node.parent();
         let field_of = |kind: &str, field: &str| {
-            parent.is_some_and(|p| p.kind() == kind && p.child_by_field_name(field) == Some(node))
+            parent.is_some_and(|p| {
+                p.kind_name() == kind && p.child_by_field_name(field) == Some(node)
+            })
         };
         if field_of("attribute", "attribute") || field_of("keyword_argument", "name") {
             return;
@@ -801,7 +804,7 @@ fn single_binding<'t>(
     };
     assignment
         .parent()
-        .is_some_and(|p| p.kind() == "expression_statement")
+        .is_some_and(|p| p.kind_name() == "expression_statement")
         .then_some((*assignment, uses))
 }
 
@@ -817,26 +820,27 @@ fn unbounded_select<'t>(
         let (methods, root) = method_chain(expr, file.source);
         (!methods.iter().any(|m| BOUNDS.contains(m))).then_some(root)
     };
-    if statement.kind() != "identifier" {
-        return unbounded_root(statement).filter(|root| root.kind() == "call" && is_select(*root));
+    if statement.kind_name() != "identifier" {
+        return unbounded_root(statement)
+            .filter(|root| root.kind_name() == "call" && is_select(*root));
     }
     let name = text(statement, file.source);
     let mut select = None;
     let mut refinable = true;
     for node in own_body_nodes(function) {
-        let assigns_name = node.kind() == "assignment"
+        let assigns_name = node.kind_name() == "assignment"
             && node
                 .child_by_field_name("left")
-                .is_some_and(|l| l.kind() == "identifier" && text(l, file.source) == name);
+                .is_some_and(|l| l.kind_name() == "identifier" && text(l, file.source) == name);
         if !assigns_name {
             continue;
         }
         let root = node.child_by_field_name("right").and_then(&unbounded_root);
         match root {
-            Some(root) if root.kind() == "call" && is_select(root) => {
+            Some(root) if root.kind_name() == "call" && is_select(root) => {
                 select.get_or_insert(root);
             }
-            Some(root) if root.kind() == "identifier" && text(root, file.source) == name => {}
+            Some(root) if root.kind_name() == "identifier" && text(root, file.source) == name => {}
             _ => refinable = false,
         }
     }

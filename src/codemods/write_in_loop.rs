@@ -7,6 +7,7 @@ use crate::codemod::{
 };
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
+use crate::parse::KindName;
 use crate::semantic::queries::{is_document, method_call, unparenthesize};
 use crate::semantic::scope::fresh_local;
 use crate::source::indentation_at;
@@ -177,7 +178,7 @@ enum WriteKind<'t> {
 fn first_write<'t>(loop_node: Node<'t>, body: Node<'t>, file: &FileContext) -> Option<Write<'t>> {
     let mut awaits = Vec::new();
     walk_tree(body, |node| {
-        if node.kind() == "await" && nearest_loop(node) == Some(loop_node) {
+        if node.kind_name() == "await" && nearest_loop(node) == Some(loop_node) {
             awaits.push(node);
         }
     });
@@ -190,7 +191,7 @@ fn first_write<'t>(loop_node: Node<'t>, body: Node<'t>, file: &FileContext) -> O
 fn nearest_loop(node: Node) -> Option<Node> {
     let mut current = node.parent();
     while let Some(n) = current {
-        match n.kind() {
+        match n.kind_name() {
             "for_statement" => return Some(n),
             "function_definition" | "lambda" | "class_definition" => return None,
             _ => current = n.parent(),
@@ -201,7 +202,7 @@ fn nearest_loop(node: Node) -> Option<Node> {
 
 fn write_of<'t>(awaited: Node<'t>, body: Node<'t>, file: &FileContext) -> Option<Write<'t>> {
     let source = file.source;
-    let call = awaited.named_child(0).filter(|c| c.kind() == "call")?;
+    let call = awaited.named_child(0).filter(|c| c.kind_name() == "call")?;
     let (receiver, method, _) = method_call(call, source)?;
     let receiver = unparenthesize(receiver);
     match method {
@@ -269,19 +270,19 @@ fn constructed_document<'t>(
         let expr = unparenthesize(expr);
         let class = expr
             .child_by_field_name("function")
-            .filter(|_| expr.kind() == "call")?;
+            .filter(|_| expr.kind_name() == "call")?;
         is_document(class, file).then_some(class)
     };
-    match receiver.kind() {
+    match receiver.kind_name() {
         "call" => constructor(receiver),
         "identifier" => {
             let name = text(receiver, file.source);
             named_children(body).into_iter().find_map(|statement| {
                 let assignment = statement.named_child(0).filter(|a| {
-                    statement.kind() == "expression_statement" && a.kind() == "assignment"
+                    statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
                 })?;
                 let left = assignment.child_by_field_name("left")?;
-                (left.kind() == "identifier" && text(left, file.source) == name)
+                (left.kind_name() == "identifier" && text(left, file.source) == name)
                     .then(|| constructor(assignment.child_by_field_name("right")?))
                     .flatten()
             })
@@ -301,7 +302,7 @@ fn single_object_body<'t>(
     let more =
         || "the loop does more than build one object and write it; batch it by hand".to_string();
     let is_statement_of = |statement: Node, expr: Node| {
-        statement.kind() == "expression_statement"
+        statement.kind_name() == "expression_statement"
             && statement.named_child_count() == 1
             && statement.named_child(0) == Some(expr)
     };
@@ -328,11 +329,11 @@ fn single_object_body<'t>(
     // `name = value` and the write takes `name`: the list is built from `value`.
     let assignment = assigned
         .named_child(0)
-        .filter(|a| assigned.kind() == "expression_statement" && a.kind() == "assignment")
+        .filter(|a| assigned.kind_name() == "expression_statement" && a.kind_name() == "assignment")
         .ok_or_else(more)?;
     let name = assignment
         .child_by_field_name("left")
-        .filter(|l| l.kind() == "identifier")
+        .filter(|l| l.kind_name() == "identifier")
         .ok_or_else(more)?;
     let uses_of_name_in_writes = writes
         .iter()
@@ -349,10 +350,10 @@ fn identifiers_named<'t>(node: Node<'t>, name: &str, source: &str) -> Vec<Node<'
     let mut found = Vec::new();
     walk_tree(node, |n| {
         let is_field = n.parent().is_some_and(|p| {
-            (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(n))
-                || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
+            (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(n))
+                || (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
         });
-        if n.kind() == "identifier" && !is_field && text(n, source) == name {
+        if n.kind_name() == "identifier" && !is_field && text(n, source) == name {
             found.push(n);
         }
     });
@@ -371,7 +372,7 @@ fn bulk_fix(write: &Write, loop_node: Node, body: Node, file: &FileContext) -> R
         return Err("the loop has an `else` clause; batch it by hand".into());
     }
     let mut has_comment = false;
-    walk_tree(body, |n| has_comment |= n.kind() == "comment");
+    walk_tree(body, |n| has_comment |= n.kind_name() == "comment");
     if has_comment {
         return Err("a comment inside the loop would be lost; batch it by hand".into());
     }
@@ -388,7 +389,7 @@ fn bulk_fix(write: &Write, loop_node: Node, body: Node, file: &FileContext) -> R
     let mut bound = std::collections::HashSet::new();
     crate::semantic::imports::collect_target_names(target, source, &mut bound);
     if let Some(first) = statements.first().and_then(|s| s.named_child(0)) {
-        if first.kind() == "assignment" && statements.len() > 1 {
+        if first.kind_name() == "assignment" && statements.len() > 1 {
             if let Some(left) = first.child_by_field_name("left") {
                 bound.insert(text(left, source).to_string());
             }
@@ -396,7 +397,7 @@ fn bulk_fix(write: &Write, loop_node: Node, body: Node, file: &FileContext) -> R
     }
     let mut read_after = None;
     walk_tree(function, |n| {
-        if n.kind() == "identifier"
+        if n.kind_name() == "identifier"
             && n.start_byte() >= loop_node.end_byte()
             && bound.contains(text(n, source))
         {
@@ -471,7 +472,7 @@ fn dedented(node: Node, unit: &str, source: &str) -> String {
     let written = text(node, source);
     let mut multiline_string = false;
     walk_tree(node, |n| {
-        multiline_string |= n.kind() == "string" && text(n, source).contains('\n');
+        multiline_string |= n.kind_name() == "string" && text(n, source).contains('\n');
     });
     if multiline_string {
         return written.to_string();
@@ -491,7 +492,7 @@ fn conditional_in(node: Node, body: Node) -> bool {
             return false;
         }
         if matches!(
-            n.kind(),
+            n.kind_name(),
             "if_statement" | "while_statement" | "match_statement" | "conditional_expression"
         ) {
             return true;
@@ -508,7 +509,7 @@ fn enclosing_try(node: Node, loop_node: Node) -> bool {
         if n == loop_node {
             return false;
         }
-        if n.kind() == "try_statement" {
+        if n.kind_name() == "try_statement" {
             return true;
         }
         current = n.parent();

@@ -2,6 +2,7 @@
 //! renaming keyword arguments, removing an import clause. Each keeps the surrounding text as is.
 
 use crate::fix::Edit;
+use crate::parse::KindName;
 use crate::syntax::{ancestors_below, named_children};
 use tree_sitter::Node;
 
@@ -10,7 +11,7 @@ pub fn await_needs_parens(expr: Node) -> bool {
     let Some(parent) = expr.parent() else {
         return false;
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "attribute" => parent.child_by_field_name("object") == Some(expr),
         "subscript" => parent.child_by_field_name("value") == Some(expr),
         "call" => parent.child_by_field_name("function") == Some(expr),
@@ -23,8 +24,8 @@ pub fn await_needs_parens(expr: Node) -> bool {
 pub fn await_blocker(node: Node, function: Node) -> Option<&'static str> {
     ancestors_below(function, node)
         .into_iter()
-        .take_while(|a| !matches!(a.kind(), "function_definition" | "lambda"))
-        .any(|a| a.kind() == "generator_expression")
+        .take_while(|a| !matches!(a.kind_name(), "function_definition" | "lambda"))
+        .any(|a| a.kind_name() == "generator_expression")
         .then_some("it sits in a generator expression, which `await` would make an async generator: use a list comprehension first")
 }
 
@@ -55,7 +56,7 @@ pub fn call_in_thread(call: Node, source: &str, to_thread: &str) -> Option<Vec<E
     let function = call.child_by_field_name("function")?;
     let arguments = call
         .child_by_field_name("arguments")
-        .filter(|a| a.kind() == "argument_list")?;
+        .filter(|a| a.kind_name() == "argument_list")?;
     let parens = await_needs_parens(call);
     let prefix = if parens { "(await " } else { "await " };
     let mut edits = vec![Edit::insert(
@@ -86,10 +87,10 @@ pub fn call_in_thread(call: Node, source: &str, to_thread: &str) -> Option<Vec<E
 pub fn append_argument(call: Node, text: &str) -> Option<Edit> {
     let arguments = call
         .child_by_field_name("arguments")
-        .filter(|a| a.kind() == "argument_list")?;
+        .filter(|a| a.kind_name() == "argument_list")?;
     let last = named_children(arguments)
         .into_iter()
-        .rfind(|c| c.kind() != "comment");
+        .rfind(|c| c.kind_name() != "comment");
     Some(match last {
         Some(last) => Edit::insert(last.end_byte(), format!(", {text}")),
         None => Edit::insert(arguments.start_byte() + 1, text.to_string()),
@@ -100,10 +101,10 @@ pub fn append_argument(call: Node, text: &str) -> Option<Edit> {
 pub fn prepend_argument(call: Node, text: &str) -> Option<Edit> {
     let arguments = call
         .child_by_field_name("arguments")
-        .filter(|a| a.kind() == "argument_list")?;
+        .filter(|a| a.kind_name() == "argument_list")?;
     let first = named_children(arguments)
         .into_iter()
-        .find(|c| c.kind() != "comment");
+        .find(|c| c.kind_name() != "comment");
     Some(match first {
         Some(first) => Edit::insert(first.start_byte(), format!("{text}, ")),
         None => Edit::insert(arguments.start_byte() + 1, text.to_string()),
@@ -135,7 +136,7 @@ pub fn remove_argument(argument: Node, source: &str) -> Option<Edit> {
     let previous = siblings[..index]
         .iter()
         .rev()
-        .find(|s| (s.is_named() && s.kind() != "comment") || s.kind() == "(");
+        .find(|s| (s.is_named() && s.kind_name() != "comment") || s.kind_name() == "(");
     let edit = match previous {
         // Not the first argument: from the end of the one before.
         Some(previous) if previous.is_named() => {
@@ -143,7 +144,9 @@ pub fn remove_argument(argument: Node, source: &str) -> Option<Edit> {
         }
         // The first: through the comma and blanks after it, up to the next argument or `)`.
         _ => {
-            let next = siblings[index + 1..].iter().find(|s| s.kind() != ",")?;
+            let next = siblings[index + 1..]
+                .iter()
+                .find(|s| s.kind_name() != ",")?;
             Edit::delete(argument.start_byte(), next.start_byte())
         }
     };
@@ -221,10 +224,10 @@ pub fn delete_import_statement(source: &str, statement: Node) -> Edit {
 pub fn delete_statement(source: &str, statement: Node) -> Edit {
     let parent = statement.parent();
     let only_child = parent.is_some_and(|p| {
-        p.kind() == "block"
+        p.kind_name() == "block"
             && named_children(p)
                 .iter()
-                .filter(|c| c.kind() != "comment")
+                .filter(|c| c.kind_name() != "comment")
                 .count()
                 == 1
     });
@@ -278,7 +281,7 @@ mod tests {
     fn first<'t>(tree: &'t tree_sitter::Tree, kind: &str) -> Node<'t> {
         let mut found = None;
         walk_tree(tree.root_node(), |n| {
-            if found.is_none() && n.kind() == kind {
+            if found.is_none() && n.kind_name() == kind {
                 found = Some(n);
             }
         });
@@ -323,7 +326,7 @@ mod tests {
         let tree = parse(source).unwrap();
         let mut calls = Vec::new();
         walk_tree(tree.root_node(), |n| {
-            if n.kind() == "call" {
+            if n.kind_name() == "call" {
                 calls.push(n)
             }
         });
@@ -341,7 +344,7 @@ mod tests {
         let tree = parse(source).unwrap();
         let statements: Vec<Node> = named_children(tree.root_node())
             .into_iter()
-            .filter(|s| s.kind() != "comment")
+            .filter(|s| s.kind_name() != "comment")
             .collect();
         let clause = |s: Node, i: usize| {
             let mut c = s.walk();

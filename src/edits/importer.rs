@@ -5,6 +5,7 @@
 use crate::codemod::FileContext;
 use crate::fix::Edit;
 use crate::parse::walk_tree;
+use crate::parse::KindName;
 use crate::semantic::import_sections::{section_of, written_module, LeadingImport, Section};
 use crate::source::{line_end_at, line_start_at};
 use crate::syntax::{named_children, text};
@@ -244,7 +245,9 @@ pub fn existing_definition(file: &FileContext, base: &str, marker: &str) -> Opti
         .find_map(|statement| {
             let assigned = statement
                 .named_child(0)
-                .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
+                .filter(|a| {
+                    statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+                })
                 .and_then(|a| a.child_by_field_name("left"))?;
             let name = file.text(assigned);
             (name.starts_with(base) && file.text(statement).contains(marker))
@@ -281,7 +284,7 @@ fn identifier_used(file: &FileContext, name: &str) -> bool {
     }
     let mut used = file.unparsed.uses(name) > 0;
     walk_tree(file.tree.root_node(), |node| {
-        used |= node.kind() == "identifier" && text(node, file.source) == name;
+        used |= node.kind_name() == "identifier" && text(node, file.source) == name;
     });
     used
 }
@@ -291,7 +294,7 @@ fn after_leading_comments(file: &FileContext) -> usize {
     let mut cursor = root.walk();
     let mut at = 0;
     for child in root.named_children(&mut cursor) {
-        if child.kind() != "comment" {
+        if child.kind_name() != "comment" {
             break;
         }
         // The start of the next line (a comment node may end with the `\r` of a CRLF).

@@ -8,6 +8,7 @@ use crate::codemod::FileContext;
 use crate::edits::builders::append_argument;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::Edit;
+use crate::parse::KindName;
 use crate::source::{indentation_at, line_end_at, line_start_at};
 use crate::syntax::{named_children, text, CallArgs};
 use tree_sitter::Node;
@@ -43,7 +44,7 @@ pub fn startup_site<'t>(
     }
     if let Some(lifespan) = arguments.keyword("lifespan") {
         let name = Some(lifespan)
-            .filter(|l| l.kind() == "identifier")
+            .filter(|l| l.kind_name() == "identifier")
             .map(|l| text(l, source))
             .ok_or("the app's lifespan is not a plain name")?;
         return lifespan_yield(module, name, source).map(StartupSite::BeforeYield).ok_or(
@@ -58,12 +59,14 @@ pub fn startup_site<'t>(
     }
     let mut handler = None;
     crate::parse::walk_statements(module, |node| {
-        if handler.is_none() && node.kind() == "decorated_definition" {
+        if handler.is_none() && node.kind_name() == "decorated_definition" {
             handler = startup_handler_body(node, app_name, source);
         }
     });
     if let Some(body) = handler {
-        let has_statements = named_children(body).iter().any(|s| s.kind() != "comment");
+        let has_statements = named_children(body)
+            .iter()
+            .any(|s| s.kind_name() != "comment");
         return if has_statements {
             Ok(StartupSite::EndOfHandler(body))
         } else {
@@ -94,7 +97,7 @@ pub fn add_startup_statement(
         StartupSite::EndOfHandler(body) => {
             let statements: Vec<Node> = named_children(body)
                 .into_iter()
-                .filter(|s| s.kind() != "comment")
+                .filter(|s| s.kind_name() != "comment")
                 .collect();
             let (Some(first), Some(last)) = (statements.first(), statements.last()) else {
                 unreachable!("startup_site only gives handlers with statements");
@@ -131,22 +134,24 @@ pub fn add_startup_statement(
 /// The first `yield` statement of the module-level `@asynccontextmanager` function `name`.
 fn lifespan_yield<'t>(module: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
     let decorated = named_children(module).into_iter().find(|s| {
-        s.kind() == "decorated_definition"
+        s.kind_name() == "decorated_definition"
             && s.child_by_field_name("definition")
                 .and_then(|d| d.child_by_field_name("name"))
                 .is_some_and(|n| text(n, source) == name)
     })?;
     let is_context_manager = named_children(decorated)
         .iter()
-        .any(|d| d.kind() == "decorator" && text(*d, source).contains("asynccontextmanager"));
+        .any(|d| d.kind_name() == "decorator" && text(*d, source).contains("asynccontextmanager"));
     let function = decorated.child_by_field_name("definition")?;
     if !is_context_manager || !crate::syntax::is_async_def(function) {
         return None;
     }
     let mut found = None;
     crate::parse::walk_statements(function.child_by_field_name("body")?, |node| {
-        let is_yield = node.kind() == "expression_statement"
-            && node.named_child(0).is_some_and(|e| e.kind() == "yield");
+        let is_yield = node.kind_name() == "expression_statement"
+            && node
+                .named_child(0)
+                .is_some_and(|e| e.kind_name() == "yield");
         if found.is_none() && is_yield && !in_nested_function(node, function) {
             found = Some(node);
         }
@@ -158,7 +163,7 @@ fn lifespan_yield<'t>(module: Node<'t>, name: &str, source: &str) -> Option<Node
 fn in_nested_function(node: Node, function: Node) -> bool {
     crate::syntax::ancestors_below(function, node)
         .iter()
-        .any(|a| matches!(a.kind(), "function_definition" | "lambda"))
+        .any(|a| matches!(a.kind_name(), "function_definition" | "lambda"))
 }
 
 /// The body of `@<app_name>.on_event("startup")` on this decorated function, if it is that.

@@ -6,6 +6,7 @@
 use crate::codemod::FileContext;
 use crate::edits::importer::unique_name;
 use crate::fix::Edit;
+use crate::parse::KindName;
 use crate::source::{indentation_at, line_start_at};
 use crate::syntax::text;
 use tree_sitter::Node;
@@ -52,7 +53,7 @@ impl<'t> ClientSite<'t> {
         let mut parts = vec![alias.trim_matches('_')];
         let mut definition = Some(self.function);
         while let Some(node) = definition {
-            if matches!(node.kind(), "class_definition" | "function_definition") {
+            if matches!(node.kind_name(), "class_definition" | "function_definition") {
                 parts.extend(
                     node.child_by_field_name("name")
                         .map(|n| file.text(n).trim_matches('_')),
@@ -84,7 +85,7 @@ impl<'t> ClientSite<'t> {
         let last_argument = arguments.and_then(|a| {
             crate::syntax::named_children(a)
                 .into_iter()
-                .rfind(|c| c.kind() != "comment")
+                .rfind(|c| c.kind_name() != "comment")
         });
         let (insert_at, extra) = match (extra_argument, last_argument, arguments) {
             (Some(extra), Some(last), _) => (last.end_byte(), format!(", {extra}")),
@@ -93,7 +94,7 @@ impl<'t> ClientSite<'t> {
         };
         let mut strings = Vec::new();
         crate::parse::walk_tree(call, |n| {
-            if n.kind() == "string" && text(n, source).contains('\n') {
+            if n.kind_name() == "string" && text(n, source).contains('\n') {
                 strings.push((n.start_byte(), n.end_byte()));
             }
         });
@@ -132,7 +133,7 @@ impl<'t> ClientSite<'t> {
 fn existing_client(file: &FileContext, base: &str, constructor: &str) -> Option<String> {
     crate::syntax::named_children(file.tree.root_node())
         .into_iter()
-        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind_name() == "assignment"))
         .find_map(|assignment| {
             let name = file.text(assignment.child_by_field_name("left")?);
             let value = file.text(assignment.child_by_field_name("right")?);
@@ -167,25 +168,25 @@ pub fn hoist_with_block(
 ) -> Result<(Vec<Edit>, String), String> {
     let source = file.source;
     let call = site.call;
-    let as_pattern = call.parent().filter(|p| p.kind() == "as_pattern");
+    let as_pattern = call.parent().filter(|p| p.kind_name() == "as_pattern");
     let alias = as_pattern
         .and_then(|p| p.child_by_field_name("alias"))
         .and_then(|a| a.named_child(0).or(Some(a)))
-        .filter(|a| a.kind() == "identifier")
+        .filter(|a| a.kind_name() == "identifier")
         .ok_or("the client is not bound with `as name`")?;
     let with_clause = as_pattern
         .and_then(|p| p.parent())
         .and_then(|item| item.parent())
-        .filter(|c| c.kind() == "with_clause" && c.named_child_count() == 1)
+        .filter(|c| c.kind_name() == "with_clause" && c.named_child_count() == 1)
         .ok_or("the `with` opens more than the client")?;
     let statement = with_clause
         .parent()
-        .filter(|s| s.kind() == "with_statement")
+        .filter(|s| s.kind_name() == "with_statement")
         .ok_or("not a `with` statement")?;
     let body = statement.child_by_field_name("body").ok_or("no body")?;
     let colon = crate::syntax::children(statement)
         .into_iter()
-        .find(|c| c.kind() == ":")
+        .find(|c| c.kind_name() == ":")
         .ok_or("no colon")?;
     let name = text(alias, source);
     let line_end = source[colon.end_byte()..]
@@ -222,13 +223,13 @@ pub fn hoist_with_block(
 fn first_runtime_name<'s>(node: Node, top: Node, file: &'s FileContext) -> Option<&'s str> {
     let mut found = None;
     crate::parse::walk_tree(node, |n| {
-        if found.is_some() || n.kind() != "identifier" {
+        if found.is_some() || n.kind_name() != "identifier" {
             return;
         }
         let parent = n.parent();
         let is_label = parent.is_some_and(|p| {
-            (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
-                || (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(n))
+            (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
+                || (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(n))
         });
         let name = file.text(n);
         if !is_label
@@ -246,7 +247,7 @@ fn bound_before(file: &FileContext, top: Node, name: &str) -> bool {
     let assigned = crate::syntax::named_children(file.tree.root_node())
         .into_iter()
         .take_while(|s| s.start_byte() < top.start_byte())
-        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind_name() == "assignment"))
         .filter_map(|a| a.child_by_field_name("left"))
         .any(|target| file.text(target) == name);
     assigned
@@ -260,7 +261,7 @@ fn bound_before(file: &FileContext, top: Node, name: &str) -> bool {
 fn opened_clients(function: Node, name: &str, source: &str) -> usize {
     let mut count = 0;
     crate::parse::walk_tree(function, |n| {
-        if n.kind() == "with_item" && text(n, source).ends_with(&format!(" as {name}")) {
+        if n.kind_name() == "with_item" && text(n, source).ends_with(&format!(" as {name}")) {
             count += 1;
         }
     });
@@ -271,7 +272,7 @@ fn opened_clients(function: Node, name: &str, source: &str) -> usize {
 fn rebinds(body: Node, name: &str, source: &str) -> bool {
     let mut found = false;
     crate::parse::walk_tree(body, |n| {
-        found |= match n.kind() {
+        found |= match n.kind_name() {
             "assignment" | "augmented_assignment" | "for_statement" | "as_pattern" => n
                 .child_by_field_name("left")
                 .or_else(|| n.child_by_field_name("alias"))
@@ -304,13 +305,13 @@ pub fn dedent_block(statement: Node, body: Node, source: &str) -> Vec<Edit> {
     };
     let mut strings = Vec::new();
     crate::parse::walk_tree(body, |n| {
-        if n.kind() == "string" && text(n, source).contains('\n') {
+        if n.kind_name() == "string" && text(n, source).contains('\n') {
             strings.push((n.start_byte(), n.end_byte()));
         }
     });
     let after_header = crate::syntax::children(statement)
         .into_iter()
-        .rfind(|c| c.kind() == ":" && c.end_byte() <= body.start_byte())
+        .rfind(|c| c.kind_name() == ":" && c.end_byte() <= body.start_byte())
         .and_then(|colon| {
             source[colon.end_byte()..]
                 .find('\n')

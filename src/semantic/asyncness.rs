@@ -2,6 +2,7 @@
 //! PO105 (which drops it) and the blocking-call codemods (which leave such handlers to PO105).
 
 use crate::codemod::FileContext;
+use crate::parse::KindName;
 use crate::semantic::blocking::classify;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
@@ -17,7 +18,7 @@ pub fn own_body_nodes(function: Node) -> Vec<Node> {
         nodes.push(node);
         for child in named_children(node).into_iter().rev() {
             if !matches!(
-                child.kind(),
+                child.kind_name(),
                 "function_definition" | "lambda" | "class_definition" | "decorated_definition"
             ) {
                 stack.push(child);
@@ -31,10 +32,10 @@ pub fn own_body_nodes(function: Node) -> Vec<Node> {
 pub fn suspends(function: Node) -> bool {
     own_body_nodes(function)
         .into_iter()
-        .any(|node| match node.kind() {
+        .any(|node| match node.kind_name() {
             "await" | "yield" => true,
             "for_statement" | "with_statement" | "for_in_clause" => {
-                node.child(0).is_some_and(|c| c.kind() == "async")
+                node.child(0).is_some_and(|c| c.kind_name() == "async")
             }
             _ => false,
         })
@@ -44,7 +45,7 @@ pub fn suspends(function: Node) -> bool {
 pub fn first_blocking_call<'t>(function: Node<'t>, file: &FileContext) -> Option<Node<'t>> {
     own_body_nodes(function)
         .into_iter()
-        .filter(|n| n.kind() == "call" && file.scopes.function_of(*n) == Some(function))
+        .filter(|n| n.kind_name() == "call" && file.scopes.function_of(*n) == Some(function))
         .find(|call| classify(*call, file).is_some())
 }
 
@@ -55,11 +56,11 @@ pub fn drop_async_blocker(function: Node, file: &FileContext) -> Option<String> 
         .map(|n| text(n, file.source))?;
     if let Some(decorated) = function
         .parent()
-        .filter(|p| p.kind() == "decorated_definition")
+        .filter(|p| p.kind_name() == "decorated_definition")
     {
         let other = named_children(decorated)
             .into_iter()
-            .filter(|d| d.kind() == "decorator" && !file.fastapi().is_route_decorator(*d))
+            .filter(|d| d.kind_name() == "decorator" && !file.fastapi().is_route_decorator(*d))
             .count();
         if other > 0 {
             return Some(
@@ -69,7 +70,7 @@ pub fn drop_async_blocker(function: Node, file: &FileContext) -> Option<String> 
         }
     }
     for node in own_body_nodes(function) {
-        match node.kind() {
+        match node.kind_name() {
             "global_statement" | "nonlocal_statement" => {
                 return Some(
                     "it rebinds shared state, which is safe only on the event loop's single thread"
@@ -111,7 +112,7 @@ pub fn handled_by_drop_async(function: Node, file: &FileContext) -> bool {
 fn references(file: &FileContext, name: &str) -> usize {
     let mut count = file.unparsed.uses(name);
     crate::parse::walk_tree(file.tree.root_node(), |node| {
-        if node.kind() == "identifier"
+        if node.kind_name() == "identifier"
             && text(node, file.source) == name
             && !file.fastapi().is_registration(node)
         {

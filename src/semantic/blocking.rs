@@ -2,6 +2,7 @@
 //! resolved through imports and local bindings, never by their text alone.
 
 use crate::codemod::{FileContext, Gate, Mention};
+use crate::parse::KindName;
 use crate::source::contains_literal;
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
@@ -150,7 +151,7 @@ pub fn classify<'t>(call: Node<'t>, file: &FileContext<'t>) -> Option<BlockingCa
             return Some(found);
         }
     }
-    match function.kind() {
+    match function.kind_name() {
         "identifier" if text(function, file.source) == "open" => {
             let shadowed = file.imports.is_bound("open") || file.is_local_name(call, "open");
             (!shadowed).then_some(BlockingCall::Open)
@@ -162,7 +163,7 @@ pub fn classify<'t>(call: Node<'t>, file: &FileContext<'t>) -> Option<BlockingCa
                 return Some(BlockingCall::PathMethod);
             }
             let verb = HTTP_VERBS.iter().find(|v| **v == method)?;
-            if object.kind() != "identifier" {
+            if object.kind_name() != "identifier" {
                 return None;
             }
             let (library, session) = session_binding(object, file)?;
@@ -220,7 +221,7 @@ pub enum ClientKind {
 
 /// Whether a call constructs an HTTP client object, and which.
 pub fn client_constructor(call: Node, file: &FileContext) -> Option<ClientKind> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     // Cheap look at the callee's last name before resolving it.
@@ -335,7 +336,7 @@ fn each_binding<'t>(
         for statement in named_children(scope) {
             for assignment in named_children(statement)
                 .into_iter()
-                .filter(|c| c.kind() == "assignment")
+                .filter(|c| c.kind_name() == "assignment")
             {
                 assigned(assignment, &mut bind);
             }
@@ -345,7 +346,7 @@ fn each_binding<'t>(
     let mut stack = vec![scope];
     while let Some(node) = stack.pop() {
         for child in named_children(node) {
-            match child.kind() {
+            match child.kind_name() {
                 "function_definition" | "class_definition" | "lambda" => continue,
                 "assignment" => assigned(child, &mut bind),
                 "with_statement" => {
@@ -353,7 +354,7 @@ fn each_binding<'t>(
                         let Some(value) = item.child_by_field_name("value") else {
                             continue;
                         };
-                        if value.kind() != "as_pattern" {
+                        if value.kind_name() != "as_pattern" {
                             continue;
                         }
                         let constructor = value.named_child(0);
@@ -374,9 +375,9 @@ fn each_binding<'t>(
 pub fn with_items(with_statement: Node) -> Vec<Node> {
     named_children(with_statement)
         .into_iter()
-        .filter(|c| c.kind() == "with_clause")
+        .filter(|c| c.kind_name() == "with_clause")
         .flat_map(named_children)
-        .filter(|c| c.kind() == "with_item")
+        .filter(|c| c.kind_name() == "with_item")
         .collect()
 }
 
@@ -386,7 +387,7 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
     if depth > 8 {
         return false;
     }
-    match expr.kind() {
+    match expr.kind_name() {
         "call" => {
             file.callee(expr).is_some_and(|q| {
                 matches!(
@@ -398,7 +399,7 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
                 )
             }) || expr
                 .child_by_field_name("function")
-                .filter(|f| f.kind() == "attribute")
+                .filter(|f| f.kind_name() == "attribute")
                 .and_then(|f| {
                     Some((
                         f.child_by_field_name("object")?,
@@ -426,7 +427,7 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
                 for statement in statements {
                     for assignment in named_children(statement)
                         .into_iter()
-                        .filter(|a| a.kind() == "assignment")
+                        .filter(|a| a.kind_name() == "assignment")
                     {
                         if assignment.start_byte() < expr.start_byte()
                             && assignment
@@ -445,7 +446,7 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
                 .map(crate::semantic::asyncness::own_body_nodes)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|n| n.kind() == "expression_statement")
+                .filter(|n| n.kind_name() == "expression_statement")
                 .collect();
             let assigned = assigned_in(function_statements)
                 .or_else(|| assigned_in(named_children(file.tree.root_node())));

@@ -1,6 +1,7 @@
 //! FastAPI facts of one file: which functions are route handlers (and for which method), by
 //! decorator or by `add_api_route`.
 
+use crate::parse::KindName;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{app_object_names, method_call_on_name, ProjectIndex};
 use crate::syntax::{named_children, text};
@@ -52,17 +53,17 @@ impl FastApiFacts {
                     .is_some_and(|q| project.is_app_object(q))
         };
         // Route decorators and `add_api_route(...)` calls are statements: no need to visit expressions.
-        crate::parse::walk_statements(tree.root_node(), |node| match node.kind() {
+        crate::parse::walk_statements(tree.root_node(), |node| match node.kind_name() {
             "decorated_definition" => {
                 let Some(function) = node.child_by_field_name("definition") else {
                     return;
                 };
-                if function.kind() != "function_definition" {
+                if function.kind_name() != "function_definition" {
                     return;
                 }
                 for decorator in named_children(node)
                     .into_iter()
-                    .filter(|d| d.kind() == "decorator")
+                    .filter(|d| d.kind_name() == "decorator")
                 {
                     if let Some(route) = route_of_decorator(decorator, source, &is_app) {
                         facts.routes.insert(function.start_byte(), route);
@@ -71,7 +72,7 @@ impl FastApiFacts {
                 }
             }
             "expression_statement" => {
-                let call = node.named_child(0).filter(|c| c.kind() == "call");
+                let call = node.named_child(0).filter(|c| c.kind_name() == "call");
                 if let Some(registration) =
                     call.and_then(|call| registration_of_call(call, source, &is_app))
                 {
@@ -82,12 +83,12 @@ impl FastApiFacts {
         });
         // Handlers registered by `add_api_route` are the module-level functions of that name.
         for statement in named_children(tree.root_node()) {
-            let function = match statement.kind() {
+            let function = match statement.kind_name() {
                 "decorated_definition" => statement.child_by_field_name("definition"),
                 "function_definition" => Some(statement),
                 _ => None,
             };
-            let Some(function) = function.filter(|f| f.kind() == "function_definition") else {
+            let Some(function) = function.filter(|f| f.kind_name() == "function_definition") else {
                 continue;
             };
             let Some(name) = function.child_by_field_name("name") else {
@@ -128,7 +129,9 @@ fn route_of_decorator(
     source: &str,
     is_app: &dyn Fn(&str) -> bool,
 ) -> Option<Route> {
-    let call = decorator.named_child(0).filter(|c| c.kind() == "call")?;
+    let call = decorator
+        .named_child(0)
+        .filter(|c| c.kind_name() == "call")?;
     let (owner, method) = method_call_on_name(call, source)?;
     if !(ROUTE_METHODS.contains(&method) && is_app(owner)) {
         return None;
@@ -146,7 +149,7 @@ fn route_of_decorator(
 
 /// The value of a plain string literal (no f-string, no implicit concatenation, no escapes).
 pub fn string_value(node: Node, source: &str) -> Option<String> {
-    if node.kind() != "string" {
+    if node.kind_name() != "string" {
         return None;
     }
     let parts = named_children(node);
@@ -154,10 +157,10 @@ pub fn string_value(node: Node, source: &str) -> Option<String> {
         return (parts.len() == 2).then(String::new);
     };
     let prefix = text(*start, source).trim_end_matches(['"', '\'']);
-    let plain = content.kind() == "string_content"
+    let plain = content.kind_name() == "string_content"
         && named_children(*content).is_empty()
         && !prefix.to_ascii_lowercase().contains('f')
-        && end.kind() == "string_end";
+        && end.kind_name() == "string_end";
     plain.then(|| text(*content, source).to_string())
 }
 
@@ -179,13 +182,13 @@ const EXPORT_WORDS: &[&str] = &[
 /// The call a module-level `name = <call>(...)` binds `name` to (`APIRouter(prefix="/x")`).
 pub fn module_level_call<'t>(root: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
     named_children(root).into_iter().find_map(|statement| {
-        let assignment = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+        let assignment = statement.named_child(0).filter(|a| {
+            statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+        })?;
         let target = assignment.child_by_field_name("left")?;
         let value = assignment
             .child_by_field_name("right")
-            .filter(|v| v.kind() == "call")?;
+            .filter(|v| v.kind_name() == "call")?;
         (text(target, source) == name).then_some(value)
     })
 }
@@ -222,7 +225,7 @@ fn registration_of_call(
     let handler = args
         .keyword("endpoint")
         .or_else(|| args.positional.get(1).copied())
-        .filter(|h| h.kind() == "identifier")?;
+        .filter(|h| h.kind_name() == "identifier")?;
     Some((
         text(handler, source).to_string(),
         (handler.start_byte(), handler.end_byte()),
@@ -254,7 +257,7 @@ mod tests {
     fn string_values_are_plain_literals_only() {
         let source = "a('/x/{id}', f'/y/{z}', '/a' '/b', r'/raw', '')\n";
         let tree = crate::parse::parse(source).unwrap();
-        let call = crate::parse::find_node(tree.root_node(), |n| n.kind() == "call").unwrap();
+        let call = crate::parse::find_node(tree.root_node(), |n| n.kind_name() == "call").unwrap();
         let args = crate::syntax::CallArgs::of(call, source);
         let values: Vec<Option<String>> = args
             .positional

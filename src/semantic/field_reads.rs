@@ -4,6 +4,7 @@
 //! Beanie projections each model needs) and PO203 (which rewrites the queries) see the same
 //! queries; whether the class is a model and the attributes its fields is for the caller.
 
+use crate::parse::KindName;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::qualified_static;
 use crate::semantic::queries::{method_chain, unparenthesize, BEANIE_FINDS, SELECT_FUNCTIONS};
@@ -61,7 +62,7 @@ pub fn field_reads<'t>(
     let loads: Vec<(Node<'t>, LoadQuery<'t>, Node<'t>)> = own_nodes(body)
         .into_iter()
         .filter_map(|node| {
-            let (query, model) = match node.kind() {
+            let (query, model) = match node.kind_name() {
                 "assignment" => node
                     .child_by_field_name("right")
                     .filter(|_| node.child_by_field_name("type").is_none())
@@ -81,7 +82,7 @@ pub fn field_reads<'t>(
     }
     let mut occurrences: HashMap<&str, Vec<Node<'t>>> = HashMap::new();
     crate::parse::walk_tree(function, |node| {
-        if node.kind() == "identifier" && !names_a_member(node) {
+        if node.kind_name() == "identifier" && !names_a_member(node) {
             occurrences
                 .entry(text(node, source))
                 .or_default()
@@ -90,11 +91,11 @@ pub fn field_reads<'t>(
     });
     let mut found = Vec::new();
     for (node, query, model) in loads {
-        let iterations = match node.kind() {
+        let iterations = match node.kind_name() {
             "assignment" => {
                 let Some(name) = node
                     .child_by_field_name("left")
-                    .filter(|l| l.kind() == "identifier")
+                    .filter(|l| l.kind_name() == "identifier")
                 else {
                     continue;
                 };
@@ -120,7 +121,7 @@ pub fn field_reads<'t>(
 fn names_a_member(identifier: Node) -> bool {
     identifier
         .parent()
-        .is_some_and(|parent| match parent.kind() {
+        .is_some_and(|parent| match parent.kind_name() {
             "attribute" => parent.child_by_field_name("attribute") == Some(identifier),
             "keyword_argument" => parent.child_by_field_name("name") == Some(identifier),
             _ => false,
@@ -135,7 +136,7 @@ fn own_nodes(body: Node) -> Vec<Node> {
     while let Some(node) = stack.pop() {
         nodes.push(node);
         if matches!(
-            node.kind(),
+            node.kind_name(),
             "function_definition" | "lambda" | "class_definition"
         ) {
             continue;
@@ -149,7 +150,9 @@ fn own_nodes(body: Node) -> Vec<Node> {
 
 fn is_async_for(iteration: Node) -> bool {
     let mut cursor = iteration.walk();
-    let is_async = iteration.children(&mut cursor).any(|c| c.kind() == "async");
+    let is_async = iteration
+        .children(&mut cursor)
+        .any(|c| c.kind_name() == "async");
     is_async
 }
 
@@ -164,7 +167,7 @@ fn load_query<'t>(
     imports: &ImportMap,
 ) -> Option<(LoadQuery<'t>, Node<'t>)> {
     let expr = unparenthesize(expr);
-    let awaited = (expr.kind() == "await")
+    let awaited = (expr.kind_name() == "await")
         .then(|| expr.named_child(0).map(unparenthesize))
         .flatten();
     let beanie_chain = match (awaited, iterated_async) {
@@ -193,7 +196,7 @@ fn no_argument_method<'t>(call: Node<'t>, method: &str, source: &str) -> Option<
 fn beanie_model<'t>(chain: Node<'t>, source: &str) -> Option<Node<'t>> {
     let (methods, root) = method_chain(chain, source);
     let (first, steps) = methods.split_last()?;
-    if root.kind() != "identifier"
+    if root.kind_name() != "identifier"
         || !BEANIE_FINDS.contains(first)
         || !steps.iter().all(|s| BEANIE_STEPS.contains(s))
     {
@@ -225,7 +228,7 @@ fn sql_load<'t>(
 ) -> Option<(LoadQuery<'t>, Node<'t>)> {
     let peel_await = |node: Node<'t>| {
         let node = unparenthesize(node);
-        match node.kind() {
+        match node.kind_name() {
             "await" => node.named_child(0).map(unparenthesize),
             _ => Some(node),
         }
@@ -246,14 +249,14 @@ fn sql_load<'t>(
         "execute" => method == "execute",
         _ => method == "scalars" || method == "exec",
     };
-    if !runs_objects || session.kind() == "call" {
+    if !runs_objects || session.kind_name() == "call" {
         return None;
     }
     let [statement] = named_children(arguments)[..] else {
         return None;
     };
     let (steps, select) = method_chain(statement, source);
-    if !steps.iter().all(|s| SELECT_STEPS.contains(s)) || select.kind() != "call" {
+    if !steps.iter().all(|s| SELECT_STEPS.contains(s)) || select.kind_name() != "call" {
         return None;
     }
     let is_select = select
@@ -262,7 +265,7 @@ fn sql_load<'t>(
         .is_some_and(|q| SELECT_FUNCTIONS.contains(&q.as_str()));
     let args = CallArgs::of(select, source);
     match args.positional[..] {
-        [model] if is_select && args.keywords.is_empty() && model.kind() == "identifier" => {
+        [model] if is_select && args.keywords.is_empty() && model.kind_name() == "identifier" => {
             Some((LoadQuery::Sql { select, session }, model))
         }
         _ => None,
@@ -282,7 +285,7 @@ fn stored_list_iterations<'t>(
             continue;
         }
         let parent = use_.parent()?;
-        match parent.kind() {
+        match parent.kind_name() {
             "for_statement" | "for_in_clause"
                 if parent.child_by_field_name("right") == Some(use_) =>
             {
@@ -303,7 +306,7 @@ fn is_len_argument(arguments: Node, source: &str) -> bool {
     arguments.named_child_count() == 1
         && arguments.parent().is_some_and(|call| {
             call.child_by_field_name("function")
-                .is_some_and(|f| f.kind() == "identifier" && text(f, source) == "len")
+                .is_some_and(|f| f.kind_name() == "identifier" && text(f, source) == "len")
         })
 }
 
@@ -320,8 +323,8 @@ fn attributes_read(
     for iteration in iterations {
         let target = iteration
             .child_by_field_name("left")
-            .filter(|t| t.kind() == "identifier")?;
-        let scope = match iteration.kind() {
+            .filter(|t| t.kind_name() == "identifier")?;
+        let scope = match iteration.kind_name() {
             "for_statement" => iteration.child_by_field_name("body")?,
             _ => iteration.parent()?,
         };
@@ -349,11 +352,11 @@ fn attributes_read(
 /// `name` in `u.name` when `use_` is the `u` of an attribute read: not called, not assigned or
 /// deleted.
 fn read_attribute<'s>(use_: Node, source: &'s str) -> Option<&'s str> {
-    let attribute = use_
-        .parent()
-        .filter(|a| a.kind() == "attribute" && a.child_by_field_name("object") == Some(use_))?;
+    let attribute = use_.parent().filter(|a| {
+        a.kind_name() == "attribute" && a.child_by_field_name("object") == Some(use_)
+    })?;
     let outer = attribute.parent()?;
-    let written = match outer.kind() {
+    let written = match outer.kind_name() {
         "call" => outer.child_by_field_name("function") == Some(attribute),
         "assignment" | "augmented_assignment" => {
             outer.child_by_field_name("left") == Some(attribute)
@@ -388,7 +391,7 @@ pub fn projected_reads(
     let mut found = Vec::new();
     // Functions are statements: no need to walk the expressions.
     crate::parse::walk_statements(tree.root_node(), |function| {
-        if function.kind() != "function_definition" {
+        if function.kind_name() != "function_definition" {
             return;
         }
         for reads in field_reads(function, source, imports) {
@@ -424,7 +427,7 @@ mod tests {
         let imports = ImportMap::build(&tree, source, &module);
         let mut found = Vec::new();
         crate::parse::walk_tree(tree.root_node(), |function| {
-            if function.kind() == "function_definition" {
+            if function.kind_name() == "function_definition" {
                 for r in field_reads(function, source, &imports) {
                     found.push((
                         text(r.model, source).to_string(),

@@ -2,6 +2,7 @@
 //! first party): where an import perfopt adds belongs, so that `import asyncio` joins the standard
 //! library imports and `import httpx` the third-party ones, as isort and Ruff's `I001` expect.
 
+use crate::parse::KindName;
 use crate::syntax::text;
 use tree_sitter::Node;
 
@@ -40,10 +41,10 @@ pub fn section_of(module: &str) -> Section {
 
 /// The module an import statement names, and whether it is a `from` import.
 pub fn imported_module<'s>(statement: Node, source: &'s str) -> Option<(&'s str, bool)> {
-    match statement.kind() {
+    match statement.kind_name() {
         "import_statement" => {
             let name = statement.child_by_field_name("name")?;
-            let name = match name.kind() {
+            let name = match name.kind_name() {
                 "aliased_import" => name.child_by_field_name("name")?,
                 _ => name,
             };

@@ -2,6 +2,7 @@
 //! match `import requests as rq; rq.get` and `from time import sleep; sleep` by meaning, never by text.
 
 use crate::parse::walk_statements;
+use crate::parse::KindName;
 use crate::semantic::import_sections::{imported_module, section_of, LeadingImport, Section};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
@@ -52,7 +53,7 @@ impl ImportMap {
         let mut map = ImportMap::default();
         let root = tree.root_node();
         let top_level: Vec<usize> = named_children(root).iter().map(|n| n.id()).collect();
-        walk_statements(root, |node| match node.kind() {
+        walk_statements(root, |node| match node.kind_name() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 map.add_statement(node, source, module, top_level.contains(&node.id()));
             }
@@ -81,12 +82,12 @@ impl ImportMap {
         let from_module = node
             .child_by_field_name("module_name")
             .map(|m| resolve_module(m, source, module));
-        if node.kind() == "future_import_statement" {
+        if node.kind_name() == "future_import_statement" {
             return;
         }
         let mut cursor = node.walk();
         for clause in node.children_by_field_name("name", &mut cursor) {
-            let (name_node, alias) = match clause.kind() {
+            let (name_node, alias) = match clause.kind_name() {
                 "aliased_import" => (
                     clause.child_by_field_name("name"),
                     clause
@@ -117,7 +118,7 @@ impl ImportMap {
                 statement,
                 clause: (clause.start_byte(), clause.end_byte()),
                 top_level,
-                dotted: dotted.filter(|_| clause.kind() != "aliased_import"),
+                dotted: dotted.filter(|_| clause.kind_name() != "aliased_import"),
             });
         }
     }
@@ -222,14 +223,14 @@ pub fn is_within(qualified: &str, module: &str) -> bool {
 }
 
 fn resolve_module(node: Node, source: &str, module: &[String]) -> Option<String> {
-    if node.kind() != "relative_import" {
+    if node.kind_name() != "relative_import" {
         return Some(text(node, source).to_string());
     }
     let mut dots = 0;
     let mut rest = None;
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        match child.kind() {
+        match child.kind_name() {
             "import_prefix" => dots += text(child, source).len(),
             "dotted_name" => rest = Some(text(child, source)),
             _ => {}
@@ -250,7 +251,7 @@ fn resolve_module(node: Node, source: &str, module: &[String]) -> Option<String>
 }
 
 fn collect_module_bindings(statement: Node, source: &str, out: &mut HashSet<String>) {
-    match statement.kind() {
+    match statement.kind_name() {
         "function_definition" | "class_definition" => {
             if let Some(name) = statement.child_by_field_name("name") {
                 out.insert(text(name, source).to_string());
@@ -264,7 +265,7 @@ fn collect_module_bindings(statement: Node, source: &str, out: &mut HashSet<Stri
         "expression_statement" => {
             let mut cursor = statement.walk();
             for child in statement.named_children(&mut cursor) {
-                if matches!(child.kind(), "assignment" | "augmented_assignment") {
+                if matches!(child.kind_name(), "assignment" | "augmented_assignment") {
                     if let Some(left) = child.child_by_field_name("left") {
                         collect_target_names(left, source, out);
                     }
@@ -279,7 +280,7 @@ fn collect_module_bindings(statement: Node, source: &str, out: &mut HashSet<Stri
 pub fn collect_target_names(target: Node, source: &str, out: &mut HashSet<String>) {
     let mut stack = vec![target];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 out.insert(text(node, source).to_string());
             }
@@ -308,7 +309,7 @@ fn leading_import_block_end(root: Node, before: usize) -> Option<usize> {
         if statement.start_byte() >= before {
             break;
         }
-        match statement.kind() {
+        match statement.kind_name() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 end = Some(statement.end_byte())
             }
@@ -338,7 +339,7 @@ fn leading_imports(
     let statements: Vec<Node> = named_children(root)
         .into_iter()
         .take_while(|s| s.end_byte() <= end)
-        .filter(|s| s.kind() != "comment" && !is_docstring(*s))
+        .filter(|s| s.kind_name() != "comment" && !is_docstring(*s))
         .collect();
     // Each statement with its own section first; its group's section replaces it below.
     let mut groups: Vec<Vec<LeadingImport>> = Vec::new();
@@ -398,7 +399,7 @@ pub fn is_docstring(statement: Node) -> bool {
     statement.named_child_count() == 1
         && statement
             .named_child(0)
-            .is_some_and(|c| c.kind() == "string")
+            .is_some_and(|c| c.kind_name() == "string")
 }
 
 #[cfg(test)]

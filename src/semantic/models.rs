@@ -3,6 +3,7 @@
 //! or a mapped SQLAlchemy/SQLModel class in any file, with the name and type of its key.
 
 use crate::codemod::{contains_word, import_lines};
+use crate::parse::KindName;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{qualified_static, same_object};
 use crate::source::{contains, find_all};
@@ -145,11 +146,11 @@ pub fn class_facts(
     let local = |name: &str| format!("{}.{name}", module.join("."));
     let mut classes = Vec::new();
     for statement in named_children(tree.root_node()) {
-        let class = match statement.kind() {
+        let class = match statement.kind_name() {
             "decorated_definition" => statement.child_by_field_name("definition"),
             _ => Some(statement),
         };
-        let Some(class) = class.filter(|c| c.kind() == "class_definition") else {
+        let Some(class) = class.filter(|c| c.kind_name() == "class_definition") else {
             continue;
         };
         let (Some(name), Some(arguments)) = (
@@ -173,7 +174,7 @@ pub fn class_facts(
             body_names: Vec::new(),
         };
         for base in named_children(arguments) {
-            match base.kind() {
+            match base.kind_name() {
                 "keyword_argument" => {
                     let keyword = base.child_by_field_name("name").map(|n| text(n, source));
                     let value = base.child_by_field_name("value").map(|v| text(v, source));
@@ -213,7 +214,7 @@ fn suppressed_on_line(node: Node, source: &str) -> Vec<String> {
 fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFacts) {
     for statement in named_children(body) {
         if let Some(settings) = statement.child_by_field_name("body").filter(|_| {
-            statement.kind() == "class_definition"
+            statement.kind_name() == "class_definition"
                 && statement
                     .child_by_field_name("name")
                     .is_some_and(|n| text(n, source) == "Settings")
@@ -223,7 +224,7 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         }
         if let Some(nested) = statement
             .child_by_field_name("name")
-            .filter(|_| statement.kind() == "class_definition")
+            .filter(|_| statement.kind_name() == "class_definition")
         {
             match text(nested, source) {
                 // Pydantic turns a `class Config:` into `model_config`.
@@ -232,15 +233,14 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
             }
             continue;
         }
-        let Some(assignment) = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
+        let Some(assignment) = statement.named_child(0).filter(|a| {
+            statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+        }) else {
             continue;
         };
         let Some(target) = assignment
             .child_by_field_name("left")
-            .filter(|l| l.kind() == "identifier")
+            .filter(|l| l.kind_name() == "identifier")
         else {
             continue;
         };
@@ -257,7 +257,7 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
                 .extend(value.map_or_else(Vec::new, |v| table_index_columns(v, source)));
             continue;
         }
-        if annotation.is_some() || value.is_some_and(|v| v.kind() == "call") {
+        if annotation.is_some() || value.is_some_and(|v| v.kind_name() == "call") {
             facts.fields.push(name.to_string());
         } else if !name.starts_with("__") {
             facts.body_names.push(name.to_string());
@@ -273,7 +273,7 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
         if annotation.is_some_and(|a| is_single_link(text(a, source))) {
             facts.links.push(name.to_string());
         }
-        let Some(column) = value.filter(|r| r.kind() == "call") else {
+        let Some(column) = value.filter(|r| r.kind_name() == "call") else {
             continue;
         };
         if let Some(lazy) = relationship_loader(column, source, imports) {
@@ -338,7 +338,7 @@ fn relationship_loader(column: Node, source: &str, imports: &ImportMap) -> Optio
         args.keyword("lazy")
     } else if callee.starts_with("sqlmodel.") && callee.ends_with(".Relationship") {
         args.keyword("sa_relationship_kwargs")
-            .filter(|d| d.kind() == "dictionary")
+            .filter(|d| d.kind_name() == "dictionary")
             .and_then(|d| {
                 named_children(d).into_iter().find_map(|pair| {
                     let key = pair.child_by_field_name("key")?;
@@ -362,13 +362,13 @@ fn settings_index_keys(settings: Node, source: &str) -> Vec<String> {
     for statement in named_children(settings) {
         let Some(list) = statement
             .named_child(0)
-            .filter(|a| a.kind() == "assignment")
+            .filter(|a| a.kind_name() == "assignment")
             .filter(|a| {
                 a.child_by_field_name("left")
                     .is_some_and(|l| text(l, source) == "indexes")
             })
             .and_then(|a| a.child_by_field_name("right"))
-            .filter(|l| matches!(l.kind(), "list" | "tuple"))
+            .filter(|l| matches!(l.kind_name(), "list" | "tuple"))
         else {
             continue;
         };
@@ -385,11 +385,11 @@ fn settings_index_keys(settings: Node, source: &str) -> Vec<String> {
 /// in `__table_args__`, named by a string or as `Model.email`/`email`.
 fn table_index_columns(args: Node, source: &str) -> Vec<String> {
     let mut columns = Vec::new();
-    let entries = match args.kind() {
+    let entries = match args.kind_name() {
         "tuple" | "list" => named_children(args),
         _ => vec![args],
     };
-    for entry in entries.into_iter().filter(|e| e.kind() == "call") {
+    for entry in entries.into_iter().filter(|e| e.kind_name() == "call") {
         let Some(function) = entry.child_by_field_name("function") else {
             continue;
         };
@@ -407,7 +407,7 @@ fn table_index_columns(args: Node, source: &str) -> Vec<String> {
         else {
             continue;
         };
-        let name = match column.kind() {
+        let name = match column.kind_name() {
             "string" => string_value(column, source),
             "identifier" | "attribute" => {
                 let dotted = text(column, source);
@@ -422,7 +422,7 @@ fn table_index_columns(args: Node, source: &str) -> Vec<String> {
 
 /// The first string literal in `node`, in source order.
 fn first_string(node: Node, source: &str) -> Option<String> {
-    if node.kind() == "string" {
+    if node.kind_name() == "string" {
         return string_value(node, source);
     }
     named_children(node)
@@ -433,10 +433,10 @@ fn first_string(node: Node, source: &str) -> Option<String> {
 /// The value of a plain string literal (`"email"`, `'email'`); `None` for f-strings and
 /// concatenations.
 pub fn string_value(node: Node, source: &str) -> Option<String> {
-    if node.kind() != "string"
+    if node.kind_name() != "string"
         || named_children(node)
             .iter()
-            .any(|c| c.kind() == "interpolation")
+            .any(|c| c.kind_name() == "interpolation")
     {
         return None;
     }

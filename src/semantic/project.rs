@@ -5,6 +5,7 @@
 use crate::codemod::contains_word;
 use crate::edits::lifespan::{may_be_startup_code, startup_site};
 use crate::outline::{defined_name, Kind, Outline};
+use crate::parse::KindName;
 use crate::semantic::field_reads::{projected_reads, ProjectedRead};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::semantic::mentions::text_imports;
@@ -595,11 +596,11 @@ pub fn module_path(relative: &Path) -> Vec<String> {
 pub fn app_object_names(tree: &Tree, source: &str, imports: &ImportMap) -> Vec<String> {
     let mut names = Vec::new();
     for statement in named_children(tree.root_node()) {
-        if statement.kind() != "expression_statement" {
+        if statement.kind_name() != "expression_statement" {
             continue;
         }
         for assignment in named_children(statement) {
-            if assignment.kind() != "assignment" {
+            if assignment.kind_name() != "assignment" {
                 continue;
             }
             let (Some(left), Some(right)) = (
@@ -608,7 +609,7 @@ pub fn app_object_names(tree: &Tree, source: &str, imports: &ImportMap) -> Vec<S
             ) else {
                 continue;
             };
-            if left.kind() != "identifier" || right.kind() != "call" {
+            if left.kind_name() != "identifier" || right.kind_name() != "call" {
                 continue;
             }
             let callee = right.child_by_field_name("function");
@@ -677,7 +678,7 @@ fn read_route_owners(
 ) -> Vec<String> {
     let mut owners = Vec::new();
     crate::parse::walk_statements(tree.root_node(), |node| {
-        if node.kind() == "decorated_definition" {
+        if node.kind_name() == "decorated_definition" {
             if let Some(route) = read_route(node, source, imports, module) {
                 owners.push(route.owner);
             }
@@ -698,7 +699,7 @@ fn router_inclusions(
     crate::parse::walk_statements(tree.root_node(), |node| {
         let Some(call) = node
             .named_child(0)
-            .filter(|c| node.kind() == "expression_statement" && c.kind() == "call")
+            .filter(|c| node.kind_name() == "expression_statement" && c.kind_name() == "call")
         else {
             return;
         };
@@ -713,7 +714,7 @@ fn router_inclusions(
             return;
         };
         let child = qualified_static(child, source, imports)
-            .or_else(|| (child.kind() == "identifier").then(|| local(text(child, source))));
+            .or_else(|| (child.kind_name() == "identifier").then(|| local(text(child, source))));
         if let Some(child) = child {
             let parent = imports
                 .resolve(parent)
@@ -754,15 +755,15 @@ pub fn app_assignment<'t, 's>(
     source: &'s str,
     imports: &ImportMap,
 ) -> Option<(&'s str, tree_sitter::Node<'t>)> {
-    let assignment = statement
-        .named_child(0)
-        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+    let assignment = statement.named_child(0).filter(|a| {
+        statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+    })?;
     let target = assignment
         .child_by_field_name("left")
-        .filter(|t| t.kind() == "identifier")?;
+        .filter(|t| t.kind_name() == "identifier")?;
     let call = assignment
         .child_by_field_name("right")
-        .filter(|c| c.kind() == "call")?;
+        .filter(|c| c.kind_name() == "call")?;
     let callee = qualified_static(call.child_by_field_name("function")?, source, imports)?;
     matches!(
         callee.as_str(),
@@ -778,10 +779,10 @@ pub fn method_call_on_name<'s>(
 ) -> Option<(&'s str, &'s str)> {
     let callee = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
+        .filter(|f| f.kind_name() == "attribute")?;
     let object = callee
         .child_by_field_name("object")
-        .filter(|o| o.kind() == "identifier")?;
+        .filter(|o| o.kind_name() == "identifier")?;
     Some((
         text(object, source),
         text(callee.child_by_field_name("attribute")?, source),
@@ -794,7 +795,7 @@ pub fn qualified_static(
     source: &str,
     imports: &ImportMap,
 ) -> Option<String> {
-    match node.kind() {
+    match node.kind_name() {
         "identifier" => imports.resolve(text(node, source)).map(str::to_string),
         "attribute" => {
             let object = node.child_by_field_name("object")?;
@@ -846,12 +847,12 @@ pub fn compressed_objects(
 ) -> Vec<String> {
     let mut found = Vec::new();
     crate::parse::walk_tree(tree.root_node(), |node| {
-        if node.kind() != "call" {
+        if node.kind_name() != "call" {
             return;
         }
         let Some(callee) = node
             .child_by_field_name("function")
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_name() == "attribute")
         else {
             return;
         };
@@ -860,7 +861,7 @@ pub fn compressed_objects(
             .map(|m| text(m, source));
         let object = callee
             .child_by_field_name("object")
-            .filter(|o| o.kind() == "identifier");
+            .filter(|o| o.kind_name() == "identifier");
         let middleware = node
             .child_by_field_name("arguments")
             .and_then(|a| a.named_child(0));

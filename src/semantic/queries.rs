@@ -3,6 +3,7 @@
 //! model index. Shared by the database codemods (PO204, PO205, PO206, PO305).
 
 use crate::codemod::FileContext;
+use crate::parse::KindName;
 use crate::semantic::models::{Orm, OrmModel};
 use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
@@ -27,7 +28,7 @@ pub fn is_select(call: Node, file: &FileContext) -> bool {
 }
 
 pub fn unparenthesize(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_name() == "parenthesized_expression" {
         match node.named_child(0) {
             Some(inner) if node.named_child_count() == 1 => node = inner,
             _ => break,
@@ -44,13 +45,13 @@ pub fn chain<'t, 's>(
 ) -> (Node<'t>, Vec<(&'s str, Node<'t>)>) {
     let mut steps = Vec::new();
     let mut current = unparenthesize(expr);
-    while current.kind() == "call" {
+    while current.kind_name() == "call" {
         if is_select(current, file) {
             break;
         }
         let Some(function) = current
             .child_by_field_name("function")
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_name() == "attribute")
         else {
             break;
         };
@@ -71,12 +72,12 @@ pub fn method_call<'t, 's>(
     call: Node<'t>,
     source: &'s str,
 ) -> Option<(Node<'t>, &'s str, Node<'t>)> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let function = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
+        .filter(|f| f.kind_name() == "attribute")?;
     Some((
         function.child_by_field_name("object")?,
         text(function.child_by_field_name("attribute")?, source),
@@ -106,7 +107,7 @@ pub fn selected_entity<'t>(
     let [model] = args.positional.as_slice() else {
         return None;
     };
-    if !args.keywords.is_empty() || !matches!(model.kind(), "identifier" | "attribute") {
+    if !args.keywords.is_empty() || !matches!(model.kind_name(), "identifier" | "attribute") {
         return None;
     }
     let resolved = resolve_model(*model, file);
@@ -130,14 +131,14 @@ pub fn resolve_model(model: Node, file: &FileContext) -> Option<OrmModel> {
 /// module), whether or not it is a model.
 pub fn class_name(model: Node, file: &FileContext) -> Option<String> {
     file.qualified_name(model).or_else(|| {
-        (model.kind() == "identifier" && !file.is_local_name(model, text(model, file.source)))
+        (model.kind_name() == "identifier" && !file.is_local_name(model, text(model, file.source)))
             .then(|| format!("{}.{}", file.module.join("."), text(model, file.source)))
     })
 }
 
 /// Whether `model` names a Beanie document class of the project (imported, or defined here).
 pub fn is_document(model: Node, file: &FileContext) -> bool {
-    let qualified = match model.kind() {
+    let qualified = match model.kind_name() {
         "identifier" if file.is_local_name(model, text(model, file.source)) => return false,
         "identifier" => file.imports.resolve(text(model, file.source)).map_or_else(
             || format!("{}.{}", file.module.join("."), text(model, file.source)),
@@ -238,7 +239,7 @@ pub fn queried_fields(
         });
         // Dictionary filters and sort strings name fields of the class the chain starts from.
         let (methods, root) = method_chain(call, source);
-        if root.kind() != "identifier"
+        if root.kind_name() != "identifier"
             || !methods
                 .iter()
                 .any(|m| BEANIE_FINDS.contains(m) || *m == "find_one")
@@ -249,7 +250,7 @@ pub fn queried_fields(
         let names: Vec<String> = match used_as {
             FieldUse::Filter => positional
                 .first()
-                .filter(|d| d.kind() == "dictionary" && methods.len() == 1)
+                .filter(|d| d.kind_name() == "dictionary" && methods.len() == 1)
                 .map(|d| dictionary_keys(*d, source))
                 .unwrap_or_default(),
             FieldUse::Sort => positional
@@ -269,22 +270,22 @@ pub fn queried_fields(
 /// `(Class, field)` of an attribute `Class.field` used as a filter or sort operand: compared,
 /// negated, passed to a function (`In(...)`, `desc(...)`) or given a column method.
 fn field_operand<'t>(node: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
-    if node.kind() != "attribute" {
+    if node.kind_name() != "attribute" {
         return None;
     }
     let class = node
         .child_by_field_name("object")
-        .filter(|o| o.kind() == "identifier")?;
+        .filter(|o| o.kind_name() == "identifier")?;
     let field = node.child_by_field_name("attribute")?;
     let parent = node.parent()?;
-    let operand = match parent.kind() {
+    let operand = match parent.kind_name() {
         "comparison_operator" | "unary_operator" | "argument_list" | "list" | "tuple" => true,
         "attribute" => {
             parent.child_by_field_name("object") == Some(node)
                 && parent
                     .child_by_field_name("attribute")
                     .is_some_and(|m| COLUMN_METHODS.contains(&text(m, source)))
-                && parent.parent().is_some_and(|c| c.kind() == "call")
+                && parent.parent().is_some_and(|c| c.kind_name() == "call")
         }
         _ => false,
     };
@@ -296,7 +297,7 @@ fn field_operand<'t>(node: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>
 fn dictionary_keys(dictionary: Node, source: &str) -> Vec<String> {
     crate::syntax::named_children(dictionary)
         .into_iter()
-        .filter(|pair| pair.kind() == "pair")
+        .filter(|pair| pair.kind_name() == "pair")
         .filter_map(|pair| pair.child_by_field_name("key"))
         .filter_map(|key| crate::semantic::models::string_value(key, source))
         .filter(|key| !key.starts_with('$') && !key.contains('.') && !key.is_empty())
@@ -306,7 +307,7 @@ fn dictionary_keys(dictionary: Node, source: &str) -> Vec<String> {
 /// Field names of a Beanie sort argument: `"-created_at"`, `"+name"`, `("created_at", -1)` or a
 /// list of those.
 fn sort_keys(argument: Node, source: &str) -> Vec<String> {
-    match argument.kind() {
+    match argument.kind_name() {
         "string" => crate::semantic::models::string_value(argument, source)
             .map(|key| key.trim_start_matches(['-', '+']).to_string())
             .filter(|key| !key.is_empty() && !key.contains('.'))

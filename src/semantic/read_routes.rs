@@ -2,6 +2,7 @@
 //! function as the codemod, so it knows which apps must call `FastAPICache.init` before a run
 //! adds the first `@cache`.
 
+use crate::parse::KindName;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::has_get_route_decorator;
 use crate::semantic::scope::local_bindings;
@@ -163,15 +164,15 @@ pub fn read_route<'t>(
 ) -> Option<ReadRoute<'t>> {
     let function = decorated
         .child_by_field_name("definition")
-        .filter(|f| f.kind() == "function_definition")?;
+        .filter(|f| f.kind_name() == "function_definition")?;
     let mut route = None;
     let mut cached = false;
     for decorator in named_children(decorated)
         .into_iter()
-        .filter(|d| d.kind() == "decorator")
+        .filter(|d| d.kind_name() == "decorator")
     {
         let expression = decorator.named_child(0)?;
-        let callee = if expression.kind() == "call" {
+        let callee = if expression.kind_name() == "call" {
             expression.child_by_field_name("function")?
         } else {
             expression
@@ -179,7 +180,7 @@ pub fn read_route<'t>(
         if let Some((object, method)) = method_on_name(callee, source) {
             if ROUTE_METHODS.contains(&method) {
                 // `@app.get` without a call registers no route a cache could wrap.
-                if method != "get" || route.is_some() || expression.kind() != "call" {
+                if method != "get" || route.is_some() || expression.kind_name() != "call" {
                     return None;
                 }
                 route = Some((decorator, expression, object));
@@ -357,7 +358,7 @@ const RESPONSE_CLASSES: &[&str] = &[
 fn only_reads(body: Node, source: &str, locals: &std::collections::HashSet<String>) -> bool {
     let mut calls = false;
     let mut writes = false;
-    crate::parse::walk_tree(body, |node| match node.kind() {
+    crate::parse::walk_tree(body, |node| match node.kind_name() {
         "call" => {
             calls = true;
             let mut callee = node
@@ -381,7 +382,7 @@ fn only_reads(body: Node, source: &str, locals: &std::collections::HashSet<Strin
         "assignment" | "augmented_assignment" => {
             let target = node.child_by_field_name("left");
             writes |= target.is_some_and(|t| {
-                matches!(t.kind(), "attribute" | "subscript")
+                matches!(t.kind_name(), "attribute" | "subscript")
                     && !root_name(t, source).is_some_and(|name| locals.contains(name))
             });
         }
@@ -394,7 +395,7 @@ fn only_reads(body: Node, source: &str, locals: &std::collections::HashSet<Strin
 fn root_name<'s>(node: Node, source: &'s str) -> Option<&'s str> {
     let mut current = node;
     loop {
-        match current.kind() {
+        match current.kind_name() {
             "identifier" => return Some(text(current, source)),
             "attribute" | "subscript" => {
                 current = current
@@ -432,12 +433,12 @@ fn split_camel_case(word: &str) -> Vec<&str> {
 
 /// `(object, method)` of `object.method` on a plain name.
 fn method_on_name<'s>(callee: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
-    if callee.kind() != "attribute" {
+    if callee.kind_name() != "attribute" {
         return None;
     }
     let object = callee
         .child_by_field_name("object")
-        .filter(|o| o.kind() == "identifier")?;
+        .filter(|o| o.kind_name() == "identifier")?;
     Some((
         text(object, source),
         text(callee.child_by_field_name("attribute")?, source),

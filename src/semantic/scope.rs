@@ -1,6 +1,7 @@
 //! Where code runs: the function whose body executes a node (and whether it is `async def`), and
 //! the names a function binds locally, which shadow imports.
 
+use crate::parse::KindName;
 use crate::semantic::imports::collect_target_names;
 use crate::syntax::{is_async_def, named_children, text};
 use std::collections::HashSet;
@@ -30,7 +31,7 @@ impl<'t> ScopeIndex<'t> {
         let mut bodies = Vec::new();
         let mut collect = |node: Node<'t>| {
             if matches!(
-                node.kind(),
+                node.kind_name(),
                 "function_definition" | "lambda" | "class_definition"
             ) {
                 if let Some(body) = node.child_by_field_name("body") {
@@ -43,7 +44,7 @@ impl<'t> ScopeIndex<'t> {
         for at in crate::source::find_all(source, "lambda") {
             let lambda = root
                 .descendant_for_byte_range(at, at + "lambda".len())
-                .filter(|token| !token.is_named() && token.kind() == "lambda")
+                .filter(|token| !token.is_named() && token.kind_name() == "lambda")
                 .and_then(|token| token.parent());
             if let Some(lambda) = lambda {
                 collect(lambda);
@@ -63,7 +64,7 @@ impl<'t> ScopeIndex<'t> {
             .rev()
             .find(|(s, e, owner)| *s <= start && end <= *e && *owner != node);
         match innermost {
-            Some((_, _, owner)) if owner.kind() == "function_definition" => {
+            Some((_, _, owner)) if owner.kind_name() == "function_definition" => {
                 ExecScope::Function(*owner)
             }
             Some(_) => ExecScope::Deferred,
@@ -79,7 +80,7 @@ impl<'t> ScopeIndex<'t> {
             let nested = found
                 .last()
                 .is_some_and(|last| owner.start_byte() < last.end_byte());
-            if owner.kind() == "function_definition" && is_async_def(*owner) && !nested {
+            if owner.kind_name() == "function_definition" && is_async_def(*owner) && !nested {
                 found.push(*owner);
             }
         }
@@ -106,12 +107,12 @@ pub fn local_bindings(function: Node, source: &str) -> HashSet<String> {
     let mut names = HashSet::new();
     if let Some(params) = function.child_by_field_name("parameters") {
         for param in named_children(params) {
-            let name = match param.kind() {
+            let name = match param.kind_name() {
                 "identifier" => Some(param),
                 "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
                     named_children(param)
                         .into_iter()
-                        .find(|c| c.kind() == "identifier")
+                        .find(|c| c.kind_name() == "identifier")
                 }
                 "default_parameter" | "typed_default_parameter" => {
                     param.child_by_field_name("name")
@@ -136,7 +137,7 @@ fn collect_body_bindings(body: Node, source: &str, names: &mut HashSet<String>) 
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
         for child in named_children(node) {
-            let target = match child.kind() {
+            let target = match child.kind_name() {
                 "function_definition" | "class_definition" => {
                     if let Some(name) = child.child_by_field_name("name") {
                         names.insert(text(name, source).to_string());
@@ -171,7 +172,7 @@ fn collect_body_bindings(body: Node, source: &str, names: &mut HashSet<String>) 
 pub fn fresh_local(function: Node, source: &str, base: &str) -> String {
     let mut taken = HashSet::new();
     crate::parse::walk_tree(function, |n| {
-        if n.kind() == "identifier" {
+        if n.kind_name() == "identifier" {
             taken.insert(text(n, source));
         }
     });
@@ -190,7 +191,7 @@ mod tests {
         let tree = parse(source).unwrap();
         let mut found = String::new();
         walk_tree(tree.root_node(), |node| {
-            if node.kind() == "call" && text(node.child(0).unwrap(), source) == callee {
+            if node.kind_name() == "call" && text(node.child(0).unwrap(), source) == callee {
                 found = match ScopeIndex::build(tree.root_node(), source).scope_of(node) {
                     ExecScope::Module => "module".into(),
                     ExecScope::Deferred => "deferred".into(),
