@@ -30,10 +30,7 @@ static META: CodemodMeta = CodemodMeta {
         literals: &[],
         shape: Some(awaits_into_a_list),
     }],
-    // In a `for` loop or a comprehension.
-    mentions: &[Mention::shape(|text| {
-        contains_word(text, "for") && awaits_into_a_list(text)
-    })],
+    mentions: &[Mention::shape(awaits_into_a_list_per_item)],
     scope: Scope::AsyncFunctions,
     docs: r#"## What it does
 Finds, in an `async def`, the two shapes that await one call per item and collect the results
@@ -335,26 +332,51 @@ fn limiter(file: &FileContext, additions: &mut ModuleAdditions, asyncio: &str) -
 /// Whether some `await` is the first thing in a list display (`[await …`) or an `append(` call
 /// (`.append(await …`), whitespace, line breaks and comments aside: the text of both shapes.
 fn awaits_into_a_list(source: &str) -> bool {
+    list_awaits(source).next().is_some()
+}
+
+/// [`awaits_into_a_list`] in a comprehension (its `for` after the `await`) or in a `for` loop (its
+/// `for` before).
+fn awaits_into_a_list_per_item(text: &str) -> bool {
+    list_awaits(text).any(|(at, opening)| match opening {
+        ListOpening::Display => contains_word(&text[at..], "for"),
+        ListOpening::Append => contains_word(&text[..at], "for"),
+    })
+}
+
+/// Where a list display or an `append(` call opens.
+enum ListOpening {
+    Display,
+    Append,
+}
+
+/// The `await`s that are the first thing in a list display or an `append(` call, with what
+/// they go into.
+fn list_awaits(source: &str) -> impl Iterator<Item = (usize, ListOpening)> + '_ {
     // `append(`, with blanks or line continuations before the parenthesis too.
     let opens = |text: &str| {
-        text.ends_with('[')
-            || text.strip_suffix('(').is_some_and(|callee| {
+        if text.ends_with('[') {
+            return Some(ListOpening::Display);
+        }
+        text.strip_suffix('(')
+            .filter(|callee| {
                 callee
                     .trim_end_matches(|c: char| c.is_whitespace() || c == '\\')
                     .ends_with("append")
             })
+            .map(|_| ListOpening::Append)
     };
-    crate::source::find_all(source, "await").any(|at| {
+    crate::source::find_all(source, "await").filter_map(move |at| {
         let mut before = source[..at].trim_end();
-        if opens(before) {
-            return true;
+        if let Some(opening) = opens(before) {
+            return Some((at, opening));
         }
         // Drop trailing comments (`[  # note` on the line before).
         loop {
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);
             match before[line_start..].find('#') {
                 Some(hash) => before = before[..line_start + hash].trim_end(),
-                None => return opens(before),
+                None => return opens(before).map(|opening| (at, opening)),
             }
         }
     })
@@ -362,7 +384,7 @@ fn awaits_into_a_list(source: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::awaits_into_a_list;
+    use super::{awaits_into_a_list, awaits_into_a_list_per_item};
 
     #[test]
     fn the_gate_sees_both_shapes_across_lines_and_comments() {
@@ -373,5 +395,20 @@ mod tests {
         assert!(!awaits_into_a_list("y = await f(x)\nz = [1]"));
         assert!(awaits_into_a_list("out.append    (await f(x))"));
         assert!(awaits_into_a_list("out.append \\\n (await f(x))"));
+    }
+
+    #[test]
+    fn a_statement_is_held_only_where_the_await_can_be_per_item() {
+        assert!(awaits_into_a_list_per_item(
+            "for x in xs:\n    out.append(await f(x))"
+        ));
+        assert!(awaits_into_a_list_per_item("[await f(x) for x in xs]"));
+        // The loop after the `append`, the comprehension's `for` before the display.
+        assert!(!awaits_into_a_list_per_item(
+            "out.append(await f(x))\nfor x in xs:\n    pass"
+        ));
+        assert!(!awaits_into_a_list_per_item(
+            "for x in xs:\n    pass\nys = [await f(x)]"
+        ));
     }
 }
