@@ -63,6 +63,15 @@ impl<'o> Relevance<'o> {
             .filter(|b| project.is_app_object(&b.qualified))
             .map(|b| b.line)
             .collect();
+        // A target is reached only through a binding of the same top-level name (see
+        // `mentioned_path`): the bindings by that name, in order.
+        let mut bindings_by_root: HashMap<&str, Vec<&TextBinding>> = HashMap::new();
+        for binding in &bindings {
+            bindings_by_root
+                .entry(root_name(&binding.qualified))
+                .or_default()
+                .push(binding);
+        }
         let mut patterns = Patterns::default();
         patterns.id(&["async"]);
         let mut wanted: Vec<Wanted> = codemods
@@ -109,7 +118,8 @@ impl<'o> Relevance<'o> {
                         }
                     }
                     for target in mention.imports {
-                        for binding in &bindings {
+                        let reaching = bindings_by_root.get(root_name(target));
+                        for binding in reaching.into_iter().flatten() {
                             if let Some(path) =
                                 mentioned_path(&binding.local, &binding.qualified, target)
                             {
@@ -234,6 +244,11 @@ fn mentioned_model_path<'a>(
                 .is_some_and(|after| after.is_empty() || after.starts_with('.'))
         }))
         .find_map(|target| mentioned_path(local, qualified, target))
+}
+
+/// `app` of `app.models.User`.
+fn root_name(qualified: &str) -> &str {
+    qualified.split('.').next().unwrap_or(qualified)
 }
 
 /// The path a statement must mention to reach `target` through the import binding `local` →

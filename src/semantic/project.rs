@@ -25,6 +25,8 @@ use tree_sitter::Tree;
 pub struct ProjectIndex {
     /// Module path (`["app", "main"]`) → names bound there to `FastAPI()` or `APIRouter()`.
     app_objects: HashMap<Vec<String>, Vec<String>>,
+    /// The names in `app_objects`: most imported names are none of them.
+    app_object_names: HashSet<String>,
     /// Names that appear as `await name(` / `await x.name(` anywhere in the project.
     awaited: HashSet<String>,
     /// Qualified names of apps given a compression middleware (`app.main.app`).
@@ -372,6 +374,9 @@ impl ProjectIndex {
             }
             if !fact.app_objects.is_empty() {
                 index
+                    .app_object_names
+                    .extend(fact.app_objects.iter().cloned());
+                index
                     .app_objects
                     .insert(fact.module.clone(), fact.app_objects.clone());
             }
@@ -561,6 +566,9 @@ impl ProjectIndex {
         let Some((module, name)) = qualified.rsplit_once('.') else {
             return false;
         };
+        if !self.app_object_names.contains(name) {
+            return false;
+        }
         // The module is the path the app's file has, or the end of it.
         let parts = module.split('.').count();
         self.app_objects.iter().any(|(path, names)| {
