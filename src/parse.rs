@@ -36,7 +36,8 @@ impl KindName for Node<'_> {
         KIND_NAMES
             .get(usize::from(self.kind_id()))
             .copied()
-            .unwrap_or_else(|| self.kind_name())
+            // An ERROR node's id (65535) is no index of the table.
+            .unwrap_or_else(|| self.kind())
     }
 }
 
@@ -229,6 +230,16 @@ mod tests {
         let clean = "type Point = tuple[float, float]\ndef f[T](x: T) -> T:\n    match x:\n        case _: pass\ntry:\n    pass\nexcept* ValueError:\n    pass\n";
         assert_eq!(syntax_error_count(&parse(clean).unwrap()), 0);
         assert!(syntax_error_count(&parse("def f(:\n").unwrap()) > 0);
+    }
+
+    #[test]
+    fn kind_names_are_the_grammars_error_nodes_included() {
+        let tree = parse("x = [y async for y in z]\n) = (\n").unwrap();
+        let mut names = Vec::new();
+        walk_tree(tree.root_node(), |node| names.push((node.kind_name(), node.kind())));
+        assert!(names.iter().all(|(name, kind)| name == kind), "{names:?}");
+        assert!(names.iter().any(|(name, _)| *name == "ERROR"), "{names:?}");
+        assert!(names.iter().any(|(name, _)| *name == "list_comprehension"));
     }
 
     #[test]
