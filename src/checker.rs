@@ -5,7 +5,7 @@ use crate::codemod::{Codemod, Context, FileContext, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
 use crate::edits::lifespan::may_be_startup_code;
-use crate::outline::{code_tokens, defined_name, Kind, Outline, Statement};
+use crate::outline::{code_tokens, defined_name, starts_with_word, Kind, Outline, Statement};
 use crate::parse::KindName;
 use crate::parse::{parse_ranges, walk_within};
 use crate::semantic::mentions::Relevance;
@@ -167,7 +167,7 @@ pub fn relevant_parts<'s>(
             _ => Keep::Drop,
         }
     });
-    let holding = Holding::of(holding_by);
+    let mut holding = Holding::of(holding_by);
     if holding.any.is_empty() {
         return Relevant::Nothing;
     }
@@ -177,7 +177,8 @@ pub fn relevant_parts<'s>(
             || holds_at[statement.first]
             || relevance.imports_resolved_names(statement)
     };
-    // A module-level class keeps its last member, so that it ends where it does in the file.
+    // A module-level class keeps its last member, so that it ends where it does in the file: a
+    // method that holds nothing, only as its header and last line (then no codemod sees it).
     let last_members: HashSet<usize> = outline
         .statements(0..outline.lines.len())
         .into_iter()
@@ -185,9 +186,19 @@ pub fn relevant_parts<'s>(
         .filter_map(|s| Some(outline.statements(outline.body(s)).last()?.first))
         .collect();
     let mut elided = Vec::new();
+    let mut tails = Vec::new();
     let ranges = crate::skeleton::included(&outline, |statement, kind, module_level| {
         let holds = holds_at[statement.first];
         let keep = match kind {
+            Kind::Def
+                if last_members.contains(&statement.first)
+                    && !holds
+                    && !relevance.imports_resolved_names(statement)
+                    && last_line_stands_alone(&outline, statement) =>
+            {
+                tails.push(outline.bytes(statement));
+                Keep::Tail
+            }
             _ if last_members.contains(&statement.first) => Keep::Whole,
             Kind::Other if outline.opens_block(statement) => Keep::Members,
             Kind::Other => Keep::Whole,
@@ -206,11 +217,22 @@ pub fn relevant_parts<'s>(
         }
         keep
     });
+    holding.leave_out(&tails);
     Relevant::Some {
         ranges: with_leading_comments(&outline, ranges),
         elided,
         holding,
     }
+}
+
+/// Whether the last line of a `def`'s body is another line than its header, and parses as a
+/// statement on its own: not a clause of a compound statement (`else: pass`).
+fn last_line_stands_alone(outline: &Outline, statement: Statement) -> bool {
+    let last = statement.end - 1;
+    last > statement.header
+        && !["else", "elif", "except", "finally", "case"]
+            .iter()
+            .any(|clause| starts_with_word(outline.code(last), clause))
 }
 
 /// Where each candidate codemod can find something (see [`Relevance::holders`]): a node is shown
@@ -228,6 +250,37 @@ impl Holding {
         let by_codemod = by_codemod.into_iter().map(merged).collect();
         Holding { by_codemod, any }
     }
+
+    /// Leaves the bytes `out` (sorted, apart) out of every codemod's statements.
+    fn leave_out(&mut self, out: &[Range<usize>]) {
+        if out.is_empty() {
+            return;
+        }
+        for ranges in self.by_codemod.iter_mut().chain([&mut self.any]) {
+            *ranges = without(ranges, out);
+        }
+    }
+}
+
+/// `ranges` (sorted, apart) without the bytes of `out` (sorted, apart).
+fn without(ranges: &[Range<usize>], out: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut kept = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        let mut start = range.start;
+        for cut in out
+            .iter()
+            .filter(|cut| cut.start < range.end && range.start < cut.end)
+        {
+            if start < cut.start {
+                kept.push(start..cut.start);
+            }
+            start = start.max(cut.end);
+        }
+        if start < range.end {
+            kept.push(start..range.end);
+        }
+    }
+    kept
 }
 
 /// `ranges` sorted, the overlapping ones merged.
@@ -488,7 +541,7 @@ mod tests {
 
     #[test]
     fn parts_keep_what_fixes_read_and_name_what_they_leave_out() {
-        let source = "# header\nimport requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\nclass Item(Base):\n    name: str\n\n    def helper(self):\n        return 1\n\n    def last(self):\n        return 2\n\n\nclass Base:\n    id: int\n\n\ndef unrelated():\n    return 3\n\n\n@app.on_event(\"startup\")\ndef started():\n    pass\n\n\n@app.get(\"/items\")\nasync def items() -> list[Item]:\n    return requests.get(\"http://x\").json()\n";
+        let source = "# header\nimport requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\nclass Item(Base):\n    name: str\n\n    def helper(self):\n        return 1\n\n    async def fetch(self):\n        return requests.get(\"http://x\")\n\n    def last(self):\n        two = 2\n        return two\n\n\nclass Base:\n    id: int\n\n\ndef unrelated():\n    return 3\n\n\n@app.on_event(\"startup\")\ndef started():\n    pass\n\n\n@app.get(\"/items\")\nasync def items() -> list[Item]:\n    return requests.get(\"http://x\").json()\n";
         let enabled: BTreeSet<&'static str> = ALL.iter().map(|c| c.meta().code).collect();
         let options = CheckOptions {
             enabled: &enabled,
@@ -497,7 +550,11 @@ mod tests {
             module: &["app".to_string()],
         };
         let codemods = candidate_codemods(source, &enabled);
-        let Relevant::Some { ranges, elided, .. } = relevant_parts(source, &codemods, &options)
+        let Relevant::Some {
+            ranges,
+            elided,
+            holding,
+        } = relevant_parts(source, &codemods, &options)
         else {
             panic!("the route can hold a finding");
         };
@@ -505,16 +562,25 @@ mod tests {
         for part in [
             "# header",
             "class Item(Base):\n    name: str",
-            "def last",
+            // The class's last member, as its header and last line: no codemod sees it.
+            "    def last(self):\n        return two\n",
             "class Base:\n    id: int",
             "def started",
             "async def items",
+            "async def fetch",
         ] {
             assert!(kept.contains(part), "{part} is kept:\n{kept}");
         }
-        for part in ["def helper", "def unrelated"] {
+        for part in ["def helper", "def unrelated", "two = 2"] {
             assert!(!kept.contains(part), "{part} is left out:\n{kept}");
         }
+        let last = source.find("    def last").unwrap()..source.find("\n\n\nclass Base").unwrap();
+        assert!(holding
+            .by_codemod
+            .iter()
+            .chain([&holding.any])
+            .flatten()
+            .all(|range| range.end <= last.start || last.end <= range.start));
         let elided: Vec<&str> = elided
             .iter()
             .map(|(name, bytes)| &source[bytes.clone()][..name.len() + 4])

@@ -397,7 +397,7 @@ pub fn skip_blanks(text: &str) -> &str {
     text.trim_start_matches(|c: char| c.is_whitespace() || c == '\\')
 }
 
-fn starts_with_word(text: &str, word: &str) -> bool {
+pub fn starts_with_word(text: &str, word: &str) -> bool {
     text.strip_prefix(word)
         .is_some_and(|rest| !rest.starts_with(is_identifier_char))
 }

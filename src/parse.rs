@@ -236,7 +236,9 @@ mod tests {
     fn kind_names_are_the_grammars_error_nodes_included() {
         let tree = parse("x = [y async for y in z]\n) = (\n").unwrap();
         let mut names = Vec::new();
-        walk_tree(tree.root_node(), |node| names.push((node.kind_name(), node.kind())));
+        walk_tree(tree.root_node(), |node| {
+            names.push((node.kind_name(), node.kind()))
+        });
         assert!(names.iter().all(|(name, kind)| name == kind), "{names:?}");
         assert!(names.iter().any(|(name, _)| *name == "ERROR"), "{names:?}");
         assert!(names.iter().any(|(name, _)| *name == "list_comprehension"));

@@ -15,6 +15,9 @@ pub enum Keep {
     Members,
     /// A `def` or `class` line and a one-token body, without decorators: the name stays defined.
     Stub,
+    /// A `def` line and the last line of its body, without decorators: the statement ends where
+    /// it does in the file (the caller sees that the last line can stand alone).
+    Tail,
     Drop,
 }
 
@@ -78,6 +81,14 @@ fn add_block(
             Keep::Stub => {
                 let header = outline.lines[statement.header];
                 add_stub(outline, statement, header.start..header.end, out)
+            }
+            Keep::Tail => {
+                let (header, last) = (
+                    outline.lines[statement.header],
+                    outline.lines[statement.end - 1],
+                );
+                out.push(header.start..header.end);
+                out.push(last.start..last.end);
             }
             Keep::Whole | Keep::Members => out.push(outline.bytes(statement)),
         }
@@ -160,6 +171,20 @@ mod tests {
         assert_eq!(
             text,
             "import x\ndef f(a,\n      b):\n        pass\nclass K(B):\n        y\n\nz = 2\n"
+        );
+    }
+
+    #[test]
+    fn a_tail_keeps_the_header_and_the_last_line() {
+        let source = "class K:\n    @property\n    def f(self):\n        if x:\n            return g(\n                1)\n        # note\n\nz = 2\n";
+        let text = kept(source, |_, kind, _| match kind {
+            Kind::Class => Keep::Members,
+            Kind::Def => Keep::Tail,
+            Kind::Other => Keep::Whole,
+        });
+        assert_eq!(
+            text,
+            "class K:\n    def f(self):\n            return g(\n                1)\n        # note\n\nz = 2\n"
         );
     }
 
