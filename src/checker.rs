@@ -1,7 +1,7 @@
 //! Runs the enabled codemods over one parsed file in a single tree walk (each codemod is called
 //! only for the node kinds it declares), then applies suppression comments and per-file ignores.
 
-use crate::codemod::{Codemod, Context, FileContext, Scope};
+use crate::codemod::{Codemod, Context, FileContext, Prescan, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
 use crate::edits::lifespan::may_be_startup_code;
@@ -12,7 +12,7 @@ use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;
 use crate::settings::CodemodOptions;
 use crate::skeleton::Keep;
-use crate::source::{contains_literal, find_all, LineIndex};
+use crate::source::{find_all, LineIndex};
 use crate::syntax::{enclosing_statement, text};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
@@ -37,31 +37,23 @@ pub fn candidate_codemods(
     source: &str,
     enabled: &BTreeSet<&'static str>,
 ) -> Vec<&'static dyn Codemod> {
+    candidates_in(&Prescan::new(source), enabled)
+}
+
+/// [`candidate_codemods`], for a file whose text tests are shared with the project index.
+pub fn candidates_in(
+    scan: &Prescan,
+    enabled: &BTreeSet<&'static str>,
+) -> Vec<&'static dyn Codemod> {
     let gated = gated();
-    let mut import_lines = None;
-    // Many codemods look for the same literals (`async`): each is looked for once.
-    let mut found: Vec<(&str, bool)> = Vec::new();
-    let mut contains = |literal: &'static str| match found.iter().find(|(l, _)| *l == literal) {
-        Some(&(_, found)) => found,
-        None => {
-            let contained = contains_literal(source, literal);
-            found.push((literal, contained));
-            contained
-        }
-    };
     ALL.iter()
         .copied()
         .filter(|c| enabled.contains(c.meta().code))
         .filter(|c| {
             let meta = c.meta();
             !gated
-                || meta.requires.iter().all(|literal| contains(literal)) && {
-                    let imports =
-                        import_lines.get_or_insert_with(|| crate::codemod::import_lines(source));
-                    meta.gates
-                        .iter()
-                        .any(|gate| gate.passes_with(source, imports, &mut contains))
-                }
+                || meta.requires.iter().all(|literal| scan.contains(literal))
+                    && meta.gates.iter().any(|gate| gate.passes(scan))
         })
         .collect()
 }

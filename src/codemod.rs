@@ -93,27 +93,74 @@ impl Gate {
         }
     }
 
-    pub fn passes(&self, source: &str, import_lines: &str) -> bool {
-        self.passes_with(source, import_lines, &mut |literal| {
-            contains_literal(source, literal)
-        })
-    }
-
-    /// [`Gate::passes`], where `contains` tells whether the source has a literal (see
-    /// [`contains_literal`]).
-    pub fn passes_with(
-        &self,
-        source: &str,
-        import_lines: &str,
-        contains: &mut impl FnMut(&'static str) -> bool,
-    ) -> bool {
+    /// Whether the scanned file passes the gate.
+    pub fn passes(&self, scan: &Prescan) -> bool {
         (self.imports.is_empty()
             || self
                 .imports
                 .iter()
-                .any(|module| contains_word(import_lines, module)))
-            && (self.literals.is_empty() || self.literals.iter().any(|literal| contains(literal)))
-            && self.shape.is_none_or(|shape| shape(source))
+                .any(|module| contains_word(scan.import_lines(), module)))
+            && (self.literals.is_empty() || self.literals.iter().any(|l| scan.contains(l)))
+            && self.shape.is_none_or(|shape| scan.accepts(shape))
+    }
+}
+
+/// A test on a text.
+pub type TextTest = fn(&str) -> bool;
+
+/// A file's text, and the answers of the text tests run on it before parsing, each found once:
+/// the codemods' gates and the project index's needs ask the same questions (`async`, its import
+/// lines, whether it may declare models) of the same text.
+pub struct Prescan<'t> {
+    pub text: &'t str,
+    import_lines: OnceCell<String>,
+    literals: RefCell<Vec<(&'static str, bool)>>,
+    shapes: RefCell<Vec<(TextTest, bool)>>,
+}
+
+impl<'t> Prescan<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Prescan {
+            text,
+            import_lines: OnceCell::new(),
+            literals: RefCell::default(),
+            shapes: RefCell::default(),
+        }
+    }
+
+    /// Whether the text contains `literal` (see [`contains_literal`]).
+    pub fn contains(&self, literal: &'static str) -> bool {
+        let known = self
+            .literals
+            .borrow()
+            .iter()
+            .find(|(l, _)| *l == literal)
+            .map(|&(_, found)| found);
+        known.unwrap_or_else(|| {
+            let found = contains_literal(self.text, literal);
+            self.literals.borrow_mut().push((literal, found));
+            found
+        })
+    }
+
+    /// See [`import_lines`].
+    pub fn import_lines(&self) -> &str {
+        self.import_lines.get_or_init(|| import_lines(self.text))
+    }
+
+    /// Whether `shape` accepts the text.
+    pub fn accepts(&self, shape: TextTest) -> bool {
+        let known = self
+            .shapes
+            .borrow()
+            .iter()
+            .find(|(s, _)| std::ptr::fn_addr_eq(*s, shape))
+            .map(|&(_, accepted)| accepted);
+        known.unwrap_or_else(|| {
+            let accepted = shape(self.text);
+            self.shapes.borrow_mut().push((shape, accepted));
+            accepted
+        })
     }
 }
 
@@ -463,15 +510,25 @@ mod tests {
     #[test]
     fn gates_look_for_whole_module_names_on_import_lines() {
         let gate = Gate::imports_and(&["time"], &["sleep"]);
-        let source = "from datetime import datetime\nx = 'time.sleep'\n";
-        assert!(!gate.passes(source, &import_lines(source)));
-        let source = "import os\n    from time import sleep as pause\n";
-        assert!(gate.passes(source, &import_lines(source)));
-        assert!(
-            !gate.passes("import time\nx = time.time()\n", "import time"),
-            "both must hold"
-        );
+        let passes = |source: &str| gate.passes(&Prescan::new(source));
+        assert!(!passes("from datetime import datetime\nx = 'time.sleep'\n"));
+        assert!(passes("import os\n    from time import sleep as pause\n"));
+        assert!(!passes("import time\nx = time.time()\n"), "both must hold");
         let builtin = Gate::imports_and(&[], &["open("]);
-        assert!(builtin.passes("with open(p) as f: pass\n", ""));
+        assert!(builtin.passes(&Prescan::new("with open(p) as f: pass\n")));
+    }
+
+    #[test]
+    fn a_prescan_answers_each_question_once() {
+        let scan = Prescan::new("import time\ntime.sleep(1)\n");
+        assert!(scan.contains("sleep(") && !scan.contains("async"));
+        assert!(scan.contains("sleep(") && !scan.contains("async"));
+        assert_eq!(scan.literals.borrow().len(), 2);
+        fn short(text: &str) -> bool {
+            text.len() < 100
+        }
+        assert!(scan.accepts(short) && scan.accepts(short));
+        assert_eq!(scan.shapes.borrow().len(), 1);
+        assert_eq!(scan.import_lines(), "import time");
     }
 }

@@ -3,9 +3,10 @@
 
 use crate::cache::{Cache, CacheId, Stamp};
 use crate::checker::{
-    candidate_codemods, check_in_parts, check_parsed_text, check_with, CheckOptions, Parts,
+    candidate_codemods, candidates_in, check_in_parts, check_parsed_text, check_with, CheckOptions,
+    Parts,
 };
-use crate::codemod::Codemod;
+use crate::codemod::{Codemod, Prescan};
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 use crate::fixer::fix_parsed;
@@ -303,8 +304,9 @@ pub fn load(
                 }
                 None => {
                     let enabled = enabled_for(&file.path, settings);
-                    file.codemods = candidate_codemods(&file.text, &enabled);
-                    let mut facts = FileFacts::collect(&file.text, module_of(&file.path, settings));
+                    let scan = Prescan::new(&file.text);
+                    file.codemods = candidates_in(&scan, &enabled);
+                    let mut facts = FileFacts::collect_in(&scan, module_of(&file.path, settings));
                     // What `per-file-ignores` turns off here is suppressed on every class too
                     // (the cache is per configuration, so the facts can keep it).
                     let ignored = settings.enabled.difference(&enabled);

@@ -692,11 +692,13 @@ mod tests {
 
     #[test]
     fn the_gates_need_an_import_of_the_library() {
-        let source = "import httpx\nclient = Redis(host='x')\n";
-        let lines = crate::codemod::import_lines(source);
-        assert!(!META.gates.iter().any(|g| g.passes(source, &lines)));
-        let source = "from redis import asyncio as aioredis\ncache = aioredis.from_url(URL)\n";
-        let lines = crate::codemod::import_lines(source);
-        assert!(META.gates.iter().any(|g| g.passes(source, &lines)));
+        let passes = |source| {
+            let scan = crate::codemod::Prescan::new(source);
+            META.gates.iter().any(|g| g.passes(&scan))
+        };
+        assert!(!passes("import httpx\nclient = Redis(host='x')\n"));
+        assert!(passes(
+            "from redis import asyncio as aioredis\ncache = aioredis.from_url(URL)\n"
+        ));
     }
 }

@@ -3,15 +3,13 @@
 //! statement that mentions nothing a codemod looks for cannot hold its finding, so the parser
 //! may skip it (see `skeleton`).
 
-use crate::codemod::{Codemod, Scope};
+use crate::codemod::{Codemod, Scope, TextTest};
 use crate::outline::{code_tokens, Kind, Outline, Statement};
 use crate::semantic::imports::is_within;
 use crate::semantic::project::ProjectIndex;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-
-type TextTest = fn(&str) -> bool;
 
 /// What one codemod looks for in this file.
 struct Wanted {

@@ -2,7 +2,7 @@
 //! cross files (which names are FastAPI apps and routers, which functions are awaited, which apps
 //! get a compression middleware, which classes are Beanie documents). Read-only afterwards.
 
-use crate::codemod::contains_word;
+use crate::codemod::{contains_word, Prescan};
 use crate::edits::lifespan::{may_be_startup_code, startup_site};
 use crate::outline::{defined_name, Kind, Outline};
 use crate::parse::KindName;
@@ -15,7 +15,7 @@ use crate::semantic::models::{
 use crate::semantic::queries::{queried_fields, QueriedField};
 use crate::semantic::read_routes::{may_hold_read_route, read_route};
 use crate::skeleton::{included, Keep};
-use crate::source::{contains, contains_literal, find_all};
+use crate::source::{contains_literal, find_all};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -85,11 +85,17 @@ impl FileFacts {
     /// The facts of one file; it is parsed only when its text can hold the parsed facts, and
     /// then only in part (see [`fact_parts`]).
     pub fn collect(source: &str, module: Vec<String>) -> Self {
-        Self::collect_from(source, module, true)
+        Self::collect_from(&Prescan::new(source), module, true)
+    }
+
+    /// [`FileFacts::collect`], for a file whose text tests are shared with the codemods' gates.
+    pub fn collect_in(scan: &Prescan, module: Vec<String>) -> Self {
+        Self::collect_from(scan, module, true)
     }
 
     /// [`FileFacts::collect`], parsing the file in part when `in_parts` and its outline allow.
-    fn collect_from(source: &str, module: Vec<String>, in_parts: bool) -> Self {
+    fn collect_from(scan: &Prescan, module: Vec<String>, in_parts: bool) -> Self {
+        let source = scan.text;
         let mut facts = FileFacts {
             awaited: awaited_names(source),
             default_response_class: source.contains("default_response_class"),
@@ -97,12 +103,12 @@ impl FileFacts {
         };
         // Judged from the text, then from its code alone (docstrings show routes and apps too),
         // but under `PERFOPT_PARSE_ALL`.
-        let needs = Some(FactNeeds::of(source))
+        let needs = Some(FactNeeds::of(scan))
             .filter(FactNeeds::any)
             .map(|needs| match crate::checker::gated() {
                 true => {
                     let code = crate::outline::code_only(source);
-                    (FactNeeds::of(&code), code)
+                    (FactNeeds::of(&Prescan::new(&code)), code)
                 }
                 false => (needs, source.to_string()),
             })
@@ -169,20 +175,20 @@ struct FactNeeds {
 }
 
 impl FactNeeds {
-    /// Which facts `text` may hold.
-    fn of(text: &str) -> Self {
+    /// Which facts the scanned text may hold.
+    fn of(scan: &Prescan) -> Self {
         FactNeeds {
             // Only a file that calls a constructor can define an app or router, and only one
             // that calls `add_middleware` with a compression middleware can compress one.
-            apps: contains_literal(text, "FastAPI(") || contains_literal(text, "APIRouter("),
-            compression: contains(text, "add_middleware")
-                && COMPRESSION_MIDDLEWARE.iter().any(|m| contains(text, m)),
-            routes: has_get_route_decorator(text),
-            includes: contains_literal(text, ".include_router("),
+            apps: scan.contains("FastAPI(") || scan.contains("APIRouter("),
+            compression: scan.contains("add_middleware")
+                && COMPRESSION_MIDDLEWARE.iter().any(|m| scan.contains(m)),
+            routes: scan.accepts(has_get_route_decorator),
+            includes: scan.contains(".include_router("),
             // A Beanie document's class line names `Document` (its base, or a base named after
             // it).
-            models: may_declare_models(text),
-            queries: may_query_models(text),
+            models: scan.accepts(may_declare_models),
+            queries: may_query_models(scan),
         }
     }
 
@@ -326,15 +332,14 @@ const QUERY_CALLS: &[&str] = &[
 /// Whether a file may query a model: one of `QUERY_CALLS`, in a file that imports an ORM or calls
 /// one on a capitalised name (`Product.find(`). Most files with `.sort(` or `.filter(` are not
 /// parsed for it.
-fn may_query_models(source: &str) -> bool {
+fn may_query_models(scan: &Prescan) -> bool {
     let imports_orm = || {
-        let lines = crate::codemod::import_lines(source);
         ["beanie", "sqlalchemy", "sqlmodel", "motor"]
             .iter()
-            .any(|orm| contains_word(&lines, orm))
+            .any(|orm| contains_word(scan.import_lines(), orm))
     };
     // SQL queries need `select(` from the ORM; Beanie queries start from a document class.
-    (contains_literal(source, "select(") && imports_orm()) || called_on_a_class(source, QUERY_CALLS)
+    (scan.contains("select(") && imports_orm()) || called_on_a_class(scan.text, QUERY_CALLS)
 }
 
 /// Whether one of `calls` (`.find(`) is made on a capitalised name (`Product.find(`), as a
@@ -945,7 +950,11 @@ mod tests {
                 let json = |facts: FileFacts| serde_json::to_string(&facts).unwrap();
                 assert_eq!(
                     json(FileFacts::collect(text, module("app.routes"))),
-                    json(FileFacts::collect_from(text, module("app.routes"), false)),
+                    json(FileFacts::collect_from(
+                        &Prescan::new(text),
+                        module("app.routes"),
+                        false
+                    )),
                     "{}",
                     path.display()
                 );
