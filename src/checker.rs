@@ -1,11 +1,11 @@
 //! Runs the enabled codemods over one parsed file in a single tree walk (each codemod is called
 //! only for the node kinds it declares), then applies suppression comments and per-file ignores.
 
-use crate::codemod::{Codemod, Context, FileContext, Prescan, Scope};
+use crate::codemod::{is_whole_word, Codemod, Context, FileContext, Prescan, Scope};
 use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
 use crate::edits::lifespan::may_be_startup_code;
-use crate::outline::{code_tokens, defined_name, starts_with_word, Kind, Outline, Statement};
+use crate::outline::{defined_name, starts_with_word, Kind, Outline, Statement};
 use crate::parse::KindName;
 use crate::parse::{parse_ranges, walk_within};
 use crate::semantic::mentions::Relevance;
@@ -163,7 +163,7 @@ pub fn relevant_parts<'s>(
     if holding.any.is_empty() {
         return Relevant::Nothing;
     }
-    let named = named_classes(&outline, &holding.any);
+    let named = named_classes(&outline, &code, &holding.any);
     let kept_class = |statement: Statement| {
         named.contains(&statement.first)
             || holds_at[statement.first]
@@ -289,42 +289,49 @@ fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 }
 
 /// The module-level classes (by first line) named in the `holding` texts, and the classes the
-/// named ones derive from.
-fn named_classes(outline: &Outline, holding: &[Range<usize>]) -> HashSet<usize> {
+/// named ones derive from. Names are looked for in `code` (see
+/// [`code_only`](crate::outline::code_only)), each once.
+fn named_classes(outline: &Outline, code: &str, holding: &[Range<usize>]) -> HashSet<usize> {
     let classes: Vec<(&str, Statement)> = outline
         .statements(0..outline.lines.len())
         .into_iter()
         .filter(|s| outline.kind(*s) == Kind::Class)
         .filter_map(|s| Some((defined_name(outline.code(s.header))?, s)))
         .collect();
-    let mut names: HashSet<&str> = HashSet::new();
-    if classes.is_empty() {
-        return HashSet::new();
-    }
-    for range in holding {
-        names.extend(
-            code_tokens(&outline.source[range.clone()])
-                .into_iter()
-                .map(|(_, t)| t),
-        );
-    }
     let mut named = HashSet::new();
+    if classes.is_empty() {
+        return named;
+    }
+    // Where each class is named, as a whole word.
+    let mentions: Vec<Vec<usize>> = classes
+        .iter()
+        .map(|(name, _)| {
+            find_all(code, name)
+                .filter(|&at| is_whole_word(code, at..at + name.len()))
+                .collect()
+        })
+        .collect();
+    let mut naming = holding.to_vec();
     loop {
-        let before = named.len();
-        for (name, class) in &classes {
-            if names.contains(name) && named.insert(class.first) {
-                let header = outline.header_bytes(*class);
-                names.extend(
-                    code_tokens(&outline.source[header])
-                        .into_iter()
-                        .map(|(_, t)| t),
-                );
+        let mut headers = Vec::new();
+        for ((_, class), at) in classes.iter().zip(&mentions) {
+            if !named.contains(&class.first) && at.iter().any(|&at| holds_offset(&naming, at)) {
+                named.insert(class.first);
+                headers.push(outline.header_bytes(*class));
             }
         }
-        if named.len() == before {
+        if headers.is_empty() {
             return named;
         }
+        naming.extend(headers);
+        naming = merged(naming);
     }
+}
+
+/// Whether one of `ranges` (sorted, apart) holds the byte at `at`.
+fn holds_offset(ranges: &[Range<usize>], at: usize) -> bool {
+    let first = ranges.partition_point(|range| range.end <= at);
+    ranges.get(first).is_some_and(|range| range.start <= at)
 }
 
 /// `ranges` with the comments and blank lines before the first statement.

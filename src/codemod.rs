@@ -289,12 +289,14 @@ impl Mention {
 /// `word` appears with no identifier character on either side (`time` in `import time`, not in
 /// `from datetime import`).
 pub fn contains_word(text: &str, word: &str) -> bool {
+    crate::source::find_all(text, word).any(|at| is_whole_word(text, at..at + word.len()))
+}
+
+/// Whether `text[word]` has no identifier character on either side.
+pub fn is_whole_word(text: &str, word: Range<usize>) -> bool {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    crate::source::find_all(text, word).any(|at| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + word.len()..].chars().next();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
+    !text[..word.start].chars().next_back().is_some_and(is_ident)
+        && !text[word.end..].chars().next().is_some_and(is_ident)
 }
 
 pub trait Codemod: Sync {
