@@ -400,18 +400,19 @@ fn check_parsed(
         options.enabled,
     );
     // The codemods that want each node kind, by kind id (cheaper than the kind's name).
-    let language = tree.language();
-    let by_kind: Vec<Vec<(usize, &dyn Codemod)>> = (0..language.node_kind_count())
-        .map(|id| {
-            let kind = language.node_kind_for_id(id as u16);
-            codemods
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|(_, c)| kind.is_some_and(|kind| c.node_kinds().contains(&kind)))
-                .collect()
-        })
-        .collect();
+    let mut by_kind: Vec<Vec<(usize, &dyn Codemod)>> = vec![Vec::new(); crate::parse::kind_count()];
+    for (i, &codemod) in codemods.iter().enumerate() {
+        for &id in codemod
+            .node_kinds()
+            .iter()
+            .flat_map(|kind| crate::parse::kind_ids(kind))
+        {
+            let wanting = &mut by_kind[usize::from(id)];
+            if wanting.last().is_none_or(|&(last, _)| last != i) {
+                wanting.push((i, codemod));
+            }
+        }
+    }
     let within = holding.map(|holding| holding.any.as_slice());
     let mut cx = Context::new(&file, codemods[0].meta());
     let mut visit = |node: tree_sitter::Node| {

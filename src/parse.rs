@@ -25,6 +25,26 @@ static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock:
         .collect()
 });
 
+/// The kind ids of each node kind name: a name can have several (an alias shares its name).
+static KIND_IDS: std::sync::LazyLock<std::collections::HashMap<&'static str, Vec<u16>>> =
+    std::sync::LazyLock::new(|| {
+        let mut ids: std::collections::HashMap<&'static str, Vec<u16>> = Default::default();
+        for (id, name) in KIND_NAMES.iter().enumerate() {
+            ids.entry(name).or_default().push(id as u16);
+        }
+        ids
+    });
+
+/// How many node kinds the grammar has: every kind id is below it, but an ERROR node's.
+pub fn kind_count() -> usize {
+    KIND_NAMES.len()
+}
+
+/// The ids of the node kind `name`.
+pub fn kind_ids(name: &str) -> &'static [u16] {
+    KIND_IDS.get(name).map_or(&[], Vec::as_slice)
+}
+
 /// A node's kind, looked up by id: `Node::kind` measures and validates the grammar's C string at
 /// each call, which the codemods' many kind tests made 2% of a cold `check`.
 pub trait KindName {
