@@ -11,7 +11,7 @@ use crate::forge;
 use crate::git;
 use crate::plan::{self, PlannedFile};
 use crate::report::{self, display_path, unified_diff};
-use crate::semantic::project::ProjectIndex;
+use crate::semantic::project::{FileFacts, ProjectIndex};
 use crate::settings::{Overrides, Settings};
 use crate::workspace::{self, FileError, FileOutcome, Mode, SourceFile};
 use anyhow::{bail, Context as _, Result};
@@ -28,6 +28,9 @@ struct Run {
     errors: Vec<FileError>,
     settings: Settings,
     project: ProjectIndex,
+    /// What the project index was built from: held so that it is freed with the rest of the
+    /// run, or not at all (see `check`).
+    _facts: Vec<Arc<FileFacts>>,
 }
 
 /// `trust_stamps`: files the cache knows by their stamps are read only when needed, which
@@ -71,6 +74,7 @@ fn run(selection: &Selection, mode: &Mode, trust_stamps: bool) -> Result<Run> {
         errors,
         settings,
         project,
+        _facts: facts,
     })
 }
 
@@ -128,7 +132,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     }
     print_errors(&run.errors);
     let findings = run.outcomes.iter().any(|o| !o.diagnostics.is_empty());
-    Ok(exit_code(&run.errors, findings))
+    let code = exit_code(&run.errors, findings);
+    // Freeing what every file left (its text, facts and outcome) took 1% of a cold check, just
+    // before the process exits and frees it all at once.
+    std::mem::forget(run);
+    Ok(code)
 }
 
 pub fn fix(args: &FixArgs) -> Result<i32> {
