@@ -339,7 +339,7 @@ impl Settings {
     pub fn exclusion(&self) -> impl Fn(&Path) -> bool + Send + Sync + 'static {
         let (exclude, root) = (self.exclude.clone(), self.root.clone());
         move |path: &Path| {
-            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let absolute = crate::workspace::absolute(path);
             let relative = absolute.strip_prefix(&root).unwrap_or(path);
             exclude.is_match(relative)
                 || path.file_name().is_some_and(|name| exclude.is_match(name))
@@ -351,7 +351,7 @@ impl Settings {
         if self.per_file_ignores.is_empty() {
             return false;
         }
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = crate::workspace::absolute(path);
         let relative = absolute.strip_prefix(&self.root).unwrap_or(path);
         self.per_file_ignores.iter().any(|(matcher, codes)| {
             (matcher.is_match(relative) || path.file_name().is_some_and(|n| matcher.is_match(n)))
