@@ -193,7 +193,12 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<SourceFile, FileError> 
         ));
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.read_to_end(&mut bytes).map_err(cannot_read)?;
+    // Through `take`: `File::read_to_end` would ask the size and position again (two system
+    // calls a file).
+    (&mut file)
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
     let mut text = String::from_utf8(bytes).map_err(|e| {
         error(
             path,
