@@ -19,7 +19,8 @@ fn new_parser() -> Parser {
 
 /// The names of tree-sitter-python's node kinds, by kind id.
 static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    let language: &'static tree_sitter::Language =
+        Box::leak(Box::new(tree_sitter_python::LANGUAGE.into()));
     (0..language.node_kind_count())
         .map(|id| language.node_kind_for_id(id as u16).unwrap_or(""))
         .collect()
@@ -57,7 +58,7 @@ impl KindName for Node<'_> {
             .get(usize::from(self.kind_id()))
             .copied()
             // An ERROR node's id (65535) is no index of the table.
-            .unwrap_or_else(|| self.kind())
+            .unwrap_or("ERROR")
     }
 }
 
