@@ -19,6 +19,7 @@ fn new_parser() -> Parser {
 
 /// The names of tree-sitter-python's node kinds, by kind id.
 static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    // The names borrow the language, which lives as long as the process.
     let language: &'static tree_sitter::Language =
         Box::leak(Box::new(tree_sitter_python::LANGUAGE.into()));
     (0..language.node_kind_count())
