@@ -1700,7 +1700,9 @@ mod tests {
         let tree = crate::parse::parse(source).unwrap();
         let function = tree.root_node().named_child(0).unwrap();
         let body = function.child_by_field_name("body").unwrap();
-        let last = body.named_child(body.named_child_count() as u32 - 1).unwrap();
+        let last = body
+            .named_child(body.named_child_count() as u32 - 1)
+            .unwrap();
         only_assignment(name, last, function, source)
             .map(|value| source[value.byte_range()].to_string())
     }
