@@ -7,7 +7,7 @@ use crate::codemod::{Codemod, Scope, TextTest};
 use crate::outline::{code_tokens, Kind, Outline, Statement};
 use crate::semantic::imports::is_within;
 use crate::semantic::project::ProjectIndex;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -287,8 +287,10 @@ impl Patterns {
         let mut words: Vec<&str> = self.list.iter().flatten().map(String::as_str).collect();
         words.sort_unstable();
         words.dedup();
+        // A contiguous NFA is built faster than a DFA, which a search of one file does not repay.
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&words)
             .expect("a few short words make a small automaton");
         let bytes = text.as_bytes();
