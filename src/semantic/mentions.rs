@@ -8,6 +8,7 @@ use crate::outline::{code_tokens, Kind, Outline, Statement};
 use crate::semantic::imports::is_within;
 use crate::semantic::project::ProjectIndex;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -287,12 +288,7 @@ impl Patterns {
         let mut words: Vec<&str> = self.list.iter().flatten().map(String::as_str).collect();
         words.sort_unstable();
         words.dedup();
-        // A contiguous NFA is built faster than a DFA, which a search of one file does not repay.
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&words)
-            .expect("a few short words make a small automaton");
+        let automaton = automaton_of(&words);
         let bytes = text.as_bytes();
         // A non-ASCII neighbour may be a blank to the parser (a byte-order mark): not a name.
         let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -331,6 +327,33 @@ impl Patterns {
         }
         occurrences
     }
+}
+
+/// An automaton that finds `words` (sorted, each once), leftmost-longest. Files with the same
+/// candidate codemods and imports look for the same words: the automata a thread built last are
+/// kept, by their words.
+fn automaton_of(words: &[&str]) -> AhoCorasick {
+    thread_local! {
+        static BUILT: RefCell<HashMap<String, AhoCorasick>> = RefCell::default();
+    }
+    let key = words.join("\n");
+    BUILT.with(|built| {
+        let mut built = built.borrow_mut();
+        if let Some(automaton) = built.get(&key) {
+            return automaton.clone();
+        }
+        // A contiguous NFA is built faster than a DFA, which a search of one file does not repay.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(words)
+            .expect("a few short words make a small automaton");
+        if built.len() >= 256 {
+            built.clear();
+        }
+        built.insert(key, automaton.clone());
+        automaton
+    })
 }
 
 /// Whether the text between two names joins them as an attribute access: one `.`, and around
