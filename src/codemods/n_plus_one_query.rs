@@ -442,14 +442,18 @@ fn only_assignment<'t>(
         else {
             continue;
         };
+        // From the body down (one descent: each `parent()` would walk down from the root).
         let mut ancestors = Vec::new();
-        let mut current = identifier.parent();
-        while let Some(node) = current.filter(|n| n.id() != body.id()) {
-            ancestors.push(node);
-            current = node.parent();
+        let mut current = body;
+        while let Some(child) = current
+            .child_with_descendant(identifier)
+            .filter(|child| *child != identifier)
+        {
+            ancestors.push(child);
+            current = child;
         }
-        // From the body down, until a nested scope.
-        for node in ancestors.into_iter().rev().take_while(|n| {
+        // Until a nested scope.
+        for node in ancestors.into_iter().take_while(|n| {
             !matches!(
                 n.kind_name(),
                 "function_definition" | "lambda" | "class_definition" | "decorated_definition"
