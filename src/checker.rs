@@ -6,7 +6,7 @@ use crate::codemods::ALL;
 use crate::diagnostic::Diagnostic;
 use crate::edits::lifespan::may_be_startup_code;
 use crate::outline::{defined_name, starts_with_word, Kind, Outline, Statement};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::parse::{parse_ranges, walk_within};
 use crate::semantic::mentions::Relevance;
 use crate::semantic::project::ProjectIndex;

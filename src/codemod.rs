@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::fix::Fix;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::blocking::client_names;
 use crate::semantic::fastapi::FastApiFacts;
 use crate::semantic::imports::ImportMap;
@@ -368,7 +368,7 @@ impl<'a> FileContext<'a> {
                 .into_iter()
                 .filter_map(|statement| {
                     let definition = match statement.kind_name() {
-                        "decorated_definition" => statement.child_by_field_name("definition")?,
+                        "decorated_definition" => statement.field("definition")?,
                         _ => statement,
                     };
                     if !matches!(
@@ -377,7 +377,7 @@ impl<'a> FileContext<'a> {
                     ) {
                         return None;
                     }
-                    let name = text(definition.child_by_field_name("name")?, self.source);
+                    let name = text(definition.field("name")?, self.source);
                     Some((name, statement.byte_range()))
                 })
                 .collect();
@@ -436,8 +436,8 @@ impl<'a> FileContext<'a> {
                 (!self.is_local_name(expr, name)).then(|| qualified.to_string())
             }
             "attribute" => {
-                let object = expr.child_by_field_name("object")?;
-                let attribute = expr.child_by_field_name("attribute")?;
+                let object = expr.field("object")?;
+                let attribute = expr.field("attribute")?;
                 Some(format!(
                     "{}.{}",
                     self.qualified_name(object)?,
@@ -450,7 +450,7 @@ impl<'a> FileContext<'a> {
 
     /// The qualified name of a call's callee.
     pub fn callee(&self, call: Node) -> Option<String> {
-        self.qualified_name(call.child_by_field_name("function")?)
+        self.qualified_name(call.field("function")?)
     }
 }
 

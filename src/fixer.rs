@@ -4,7 +4,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::edits::builders::remove_import_clause;
 use crate::fix::{Applicability, Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::parse::{parse, syntax_error_count, walk_tree};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::syntax::text;
@@ -254,8 +254,8 @@ fn is_reference(node: tree_sitter::Node) -> bool {
         return true;
     };
     match parent.kind_name() {
-        "attribute" => parent.child_by_field_name("object") == Some(node),
-        "keyword_argument" => parent.child_by_field_name("name") != Some(node),
+        "attribute" => parent.field("object") == Some(node),
+        "keyword_argument" => parent.field("name") != Some(node),
         "dotted_name" | "aliased_import" | "import_statement" | "import_from_statement" => false,
         _ => true,
     }

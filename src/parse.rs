@@ -17,14 +17,24 @@ fn new_parser() -> Parser {
     parser
 }
 
+/// Tree-sitter-python, for the lifetime of the process: the names below borrow it.
+static LANGUAGE: std::sync::LazyLock<&'static tree_sitter::Language> =
+    std::sync::LazyLock::new(|| Box::leak(Box::new(tree_sitter_python::LANGUAGE.into())));
+
 /// The names of tree-sitter-python's node kinds, by kind id.
 static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-    // The names borrow the language, which lives as long as the process.
-    let language: &'static tree_sitter::Language =
-        Box::leak(Box::new(tree_sitter_python::LANGUAGE.into()));
-    (0..language.node_kind_count())
-        .map(|id| language.node_kind_for_id(id as u16).unwrap_or(""))
+    (0..LANGUAGE.node_kind_count())
+        .map(|id| LANGUAGE.node_kind_for_id(id as u16).unwrap_or(""))
         .collect()
+});
+
+/// Tree-sitter-python's field names with their ids, sorted by name.
+static FIELDS: std::sync::LazyLock<Vec<(&'static str, u16)>> = std::sync::LazyLock::new(|| {
+    let mut fields: Vec<(&'static str, u16)> = (1..=LANGUAGE.field_count() as u16)
+        .filter_map(|id| Some((LANGUAGE.field_name_for_id(id)?, id)))
+        .collect();
+    fields.sort_unstable();
+    fields
 });
 
 /// The kind ids of each node kind name: a name can have several (an alias shares its name).
@@ -47,13 +57,24 @@ pub fn kind_ids(name: &str) -> &'static [u16] {
     KIND_IDS.get(name).map_or(&[], Vec::as_slice)
 }
 
-/// A node's kind, looked up by id: `Node::kind` measures and validates the grammar's C string at
-/// each call, which the codemods' many kind tests made 2% of a cold `check`.
-pub trait KindName {
+/// A node's kind and fields, looked up in tables built once: `Node::kind` measures and
+/// validates the grammar's C string at each call, and `Node::child_by_field_name` compares the
+/// name with each of the grammar's, which the codemods' many tests made 2% and 1% of a cold
+/// `check`.
+pub trait NodeLookups<'t> {
     fn kind_name(&self) -> &'static str;
+    /// The child in the field `name` (see `Node::child_by_field_name`).
+    fn field(&self, name: &str) -> Option<Node<'t>>;
 }
 
-impl KindName for Node<'_> {
+impl<'t> NodeLookups<'t> for Node<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        let at = FIELDS
+            .binary_search_by(|(field, _)| (*field).cmp(name))
+            .ok()?;
+        self.child_by_field_id(FIELDS[at].1)
+    }
+
     fn kind_name(&self) -> &'static str {
         KIND_NAMES
             .get(usize::from(self.kind_id()))
@@ -264,6 +285,21 @@ mod tests {
         assert!(names.iter().all(|(name, kind)| name == kind), "{names:?}");
         assert!(names.iter().any(|(name, _)| *name == "ERROR"), "{names:?}");
         assert!(names.iter().any(|(name, _)| *name == "list_comprehension"));
+    }
+
+    #[test]
+    fn fields_are_the_grammars() {
+        let tree =
+            parse("async def f(a: int = 1) -> None:\n    return [g(x) for x in a]\n").unwrap();
+        let mut checked = 0;
+        walk_tree(tree.root_node(), |node| {
+            for (name, _) in FIELDS.iter() {
+                assert_eq!(node.field(name), node.child_by_field_name(name), "{name}");
+                checked += usize::from(node.field(name).is_some());
+            }
+            assert_eq!(node.field("no_such_field"), None);
+        });
+        assert!(checked > 10);
     }
 
     #[test]

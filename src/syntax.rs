@@ -1,6 +1,6 @@
 //! Small helpers over tree-sitter-python nodes: text, calls and their arguments, statements.
 
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use tree_sitter::Node;
 
 pub fn text<'s>(node: Node, source: &'s str) -> &'s str {
@@ -36,7 +36,7 @@ pub struct CallArgs<'t> {
 impl<'t> CallArgs<'t> {
     pub fn of(call: Node<'t>, source: &str) -> Self {
         let list = call
-            .child_by_field_name("arguments")
+            .field("arguments")
             .filter(|a| a.kind_name() == "argument_list");
         let mut args = CallArgs {
             list,
@@ -52,10 +52,7 @@ impl<'t> CallArgs<'t> {
         for arg in named_children(list) {
             match arg.kind_name() {
                 "keyword_argument" => {
-                    if let (Some(name), Some(value)) = (
-                        arg.child_by_field_name("name"),
-                        arg.child_by_field_name("value"),
-                    ) {
+                    if let (Some(name), Some(value)) = (arg.field("name"), arg.field("value")) {
                         args.keywords
                             .push((text(name, source).to_string(), value, arg));
                     }
@@ -133,14 +130,14 @@ pub fn ancestors_below<'t>(top: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
 
 /// Parameter names of a function.
 pub fn parameter_names(function: Node, source: &str) -> Vec<String> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field("parameters") else {
         return Vec::new();
     };
     named_children(parameters)
         .into_iter()
         .filter_map(|p| match p.kind_name() {
             "identifier" => Some(p),
-            "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+            "default_parameter" | "typed_default_parameter" => p.field("name"),
             "typed_parameter" => p.named_child(0).filter(|n| n.kind_name() == "identifier"),
             _ => None,
         })

@@ -2,6 +2,7 @@
 
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Scope};
 use crate::fix::{Edit, Fix};
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::{drop_async_blocker, first_blocking_call, suspends};
 use crate::semantic::blocking::{BLOCKING_GATES, BLOCKING_MENTIONS};
 use crate::syntax::is_async_def;
@@ -78,11 +79,11 @@ impl Codemod for AsyncEndpointWithoutAwait {
         let Some(blocking) = first_blocking_call(function, file) else {
             return;
         };
-        let Some(name) = function.child_by_field_name("name") else {
+        let Some(name) = function.field("name") else {
             return;
         };
         let callee = blocking
-            .child_by_field_name("function")
+            .field("function")
             .map_or(String::new(), |f| file.text(f).to_string());
         let blocker = drop_async_blocker(function, file);
         let async_keyword = function.child(0).expect("an async def starts with `async`");

@@ -4,7 +4,7 @@ use crate::codemod::{Codemod, CodemodMeta, Context, FileContext, FixAvailability
 use crate::edits::importer::{to_thread_fix, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::handled_by_drop_async;
 use crate::semantic::blocking::with_items;
 use crate::semantic::blocking::{classify, BlockingCall, FILE_IO_GATES, FILE_IO_MENTIONS};
@@ -88,9 +88,7 @@ impl Codemod for BlockingFileIoInAsync {
         let file = cx.file;
         match classify(call, file) {
             Some(BlockingCall::Open) => {
-                let callee = call
-                    .child_by_field_name("function")
-                    .map_or("open", |f| file.text(f));
+                let callee = call.field("function").map_or("open", |f| file.text(f));
                 let defer = handled_by_drop_async(function, file);
                 let diagnostic = cx.report(
                     call,
@@ -104,8 +102,8 @@ impl Codemod for BlockingFileIoInAsync {
             }
             Some(BlockingCall::PathMethod) => {
                 let method = call
-                    .child_by_field_name("function")
-                    .and_then(|f| f.child_by_field_name("attribute"))
+                    .field("function")
+                    .and_then(|f| f.field("attribute"))
                     .map_or("", |m| file.text(m));
                 cx.report(
                     call,
@@ -146,11 +144,11 @@ fn with_block_in_thread(call: Node, function: Node, file: &FileContext) -> Resul
         return Err(SHAPE.into());
     }
     let alias = pattern
-        .child_by_field_name("alias")
+        .field("alias")
         .and_then(|a| a.named_child(0))
         .filter(|a| a.kind_name() == "identifier")
         .ok_or(SHAPE)?;
-    let body = with.child_by_field_name("body").ok_or(SHAPE)?;
+    let body = with.field("body").ok_or(SHAPE)?;
     let statements: Vec<Node> = named_children(body)
         .into_iter()
         .filter(|c| c.kind_name() != "comment")
@@ -186,11 +184,9 @@ fn with_block_in_thread(call: Node, function: Node, file: &FileContext) -> Resul
     });
     let (kind, returned, outer) = match (statement.kind_name(), assignment) {
         (_, Some(assignment)) => {
-            let target = assignment.child_by_field_name("left").ok_or(SHAPE)?;
-            let value = assignment.child_by_field_name("right").ok_or(SHAPE)?;
-            if target.kind_name() != "identifier"
-                || assignment.child_by_field_name("type").is_some()
-            {
+            let target = assignment.field("left").ok_or(SHAPE)?;
+            let value = assignment.field("right").ok_or(SHAPE)?;
+            if target.kind_name() != "identifier" || assignment.field("type").is_some() {
                 return Err(SHAPE.into());
             }
             (

@@ -7,7 +7,7 @@ use crate::edits::builders::{
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::shared_http::ssl_context;
 use crate::fix::{Applicability, Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::{handled_by_drop_async, own_body_nodes};
 use crate::semantic::blocking::{
     classify, session_constructor, with_items, BlockingCall, HttpLibrary, HTTP_GATES, HTTP_MENTIONS,
@@ -147,7 +147,7 @@ impl Codemod for BlockingHttpInAsync {
             return;
         };
         let callee = call
-            .child_by_field_name("function")
+            .field("function")
             .map_or(String::new(), |f| file.text(f).to_string());
         let message = format!("`{callee}` blocks the event loop inside `async def`");
         match kind {
@@ -203,7 +203,7 @@ fn check_session_block(constructor: Node, library: HttpLibrary, cx: &mut Context
     };
     let diagnostic_node = constructor;
     let callee = constructor
-        .child_by_field_name("function")
+        .field("function")
         .map_or(String::new(), |f| file.text(f).to_string());
     let defer = handled_by_drop_async(function, file);
     let fix = if defer {
@@ -235,7 +235,7 @@ fn session_block_fix<'t>(
     }
     let as_pattern = constructor.parent().expect("checked by the caller");
     let alias = as_pattern
-        .child_by_field_name("alias")
+        .field("alias")
         .and_then(|a| a.named_child(0))
         .filter(|a| a.kind_name() == "identifier")
         .ok_or("the session is not bound to a plain name")?;
@@ -248,9 +248,7 @@ fn session_block_fix<'t>(
         .scopes
         .function_of(with_statement)
         .expect("inside an async def");
-    let body = with_statement
-        .child_by_field_name("body")
-        .ok_or("no body")?;
+    let body = with_statement.field("body").ok_or("no body")?;
     let mut additions = ModuleAdditions::new(file);
     let httpx = additions.module(&file.options.http.library);
     let client_args = match library {
@@ -274,11 +272,11 @@ fn session_block_fix<'t>(
         {
             continue;
         }
-        let attribute = node.parent().filter(|p| {
-            p.kind_name() == "attribute" && p.child_by_field_name("object") == Some(node)
-        });
+        let attribute = node
+            .parent()
+            .filter(|p| p.kind_name() == "attribute" && p.field("object") == Some(node));
         let method = attribute
-            .and_then(|a| a.child_by_field_name("attribute"))
+            .and_then(|a| a.field("attribute"))
             .map(|m| file.text(m));
         let call = attribute
             .and_then(|a| a.parent())
@@ -324,7 +322,7 @@ fn session_block_fix<'t>(
 fn has_header_built_around_a_value(headers: Node, source: &str) -> bool {
     headers.kind_name() == "dictionary"
         && named_children(headers).into_iter().any(|pair| {
-            let Some(value) = pair.child_by_field_name("value") else {
+            let Some(value) = pair.field("value") else {
                 return false;
             };
             match value.kind_name() {
@@ -619,22 +617,19 @@ fn is_bytes_or_str(value: Node, file: &FileContext) -> bool {
             .named_child(0)
             .is_some_and(|v| is_bytes_or_str(v, file)),
         "binary_operator" => {
-            let operator = value.child_by_field_name("operator").map(|o| file.text(o));
+            let operator = value.field("operator").map(|o| file.text(o));
             matches!(operator, Some("+" | "%"))
-                && [
-                    value.child_by_field_name("left"),
-                    value.child_by_field_name("right"),
-                ]
-                .into_iter()
-                .flatten()
-                .any(|operand| is_bytes_or_str(operand, file))
+                && [value.field("left"), value.field("right")]
+                    .into_iter()
+                    .flatten()
+                    .any(|operand| is_bytes_or_str(operand, file))
         }
         "call" => {
-            let Some(function) = value.child_by_field_name("function") else {
+            let Some(function) = value.field("function") else {
                 return false;
             };
             let method = function
-                .child_by_field_name("attribute")
+                .field("attribute")
                 .filter(|_| function.kind_name() == "attribute")
                 .map(|a| file.text(a));
             let builtin = (function.kind_name() == "identifier")
@@ -653,7 +648,7 @@ fn has_bool_or_none_value(value: Node, source: &str) -> bool {
     value.kind_name() == "dictionary"
         && named_children(value)
             .iter()
-            .filter_map(|pair| pair.child_by_field_name("value"))
+            .filter_map(|pair| pair.field("value"))
             .any(|v| matches!(text(v, source), "None" | "True" | "False"))
 }
 
@@ -676,8 +671,8 @@ fn response_use_edits<'t>(
         "named_expression" => {
             return Err("the response is bound with `:=`: bind it with `=` first so its uses can be checked".into());
         }
-        "assignment" if parent.child_by_field_name("right") == Some(call) => {
-            let target = parent.child_by_field_name("left").ok_or("no target")?;
+        "assignment" if parent.field("right") == Some(call) => {
+            let target = parent.field("left").ok_or("no target")?;
             if target.kind_name() != "identifier" {
                 *applicability = Applicability::Unsafe;
             } else {
@@ -689,8 +684,7 @@ fn response_use_edits<'t>(
                 let rebound = body.iter().find(|n| {
                     n.kind_name() == "assignment"
                         && n.start_byte() > call.end_byte()
-                        && n.child_by_field_name("left")
-                            .is_some_and(|l| file.text(l) == name)
+                        && n.field("left").is_some_and(|l| file.text(l) == name)
                 });
                 let end = rebound.map_or(usize::MAX, |n| n.start_byte());
                 uses.extend(body.iter().copied().filter(|n| {
@@ -707,8 +701,8 @@ fn response_use_edits<'t>(
     for &value in &uses {
         let parent = value.parent().ok_or("no parent")?;
         let attribute = (parent.kind_name() == "attribute"
-            && parent.child_by_field_name("object") == Some(value))
-        .then(|| parent.child_by_field_name("attribute"))
+            && parent.field("object") == Some(value))
+        .then(|| parent.field("attribute"))
         .flatten();
         match attribute.map(|a| (a, file.text(a))) {
             Some((
@@ -734,7 +728,7 @@ fn response_use_edits<'t>(
                     matches!(
                         g.kind_name(),
                         "if_statement" | "elif_clause" | "while_statement"
-                    ) && g.child_by_field_name("condition") == Some(parent)
+                    ) && g.field("condition") == Some(parent)
                 });
                 match grandparent.filter(|g| g.kind_name() == "not_operator") {
                     Some(not) => edits.push(Edit::replace(
@@ -797,7 +791,7 @@ fn except_clause_edits<'t>(
         let mut node = *call;
         for parent in ancestors_below(function, *call) {
             if parent.kind_name() == "try_statement"
-                && parent.child_by_field_name("body") == Some(node)
+                && parent.field("body") == Some(node)
                 && !tries.contains(&parent)
             {
                 tries.push(parent);
@@ -885,9 +879,7 @@ fn except_clause_edits<'t>(
             }
         }
         if mapped_any {
-            let body = try_statement
-                .child_by_field_name("body")
-                .expect("try has a body");
+            let body = try_statement.field("body").expect("try has a body");
             for node in own_body_nodes(function) {
                 if node.kind_name() == "call"
                     && contains(body, node)

@@ -8,7 +8,7 @@ use crate::edits::importer::ModuleAdditions;
 use crate::edits::shared_client::{hoist_with_block, ClientSite};
 use crate::edits::shared_http::ssl_context;
 use crate::fix::Fix;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::blocking::{client_constructor, ClientKind};
 use crate::settings::ClientShare;
 use crate::syntax::{text, CallArgs};
@@ -113,9 +113,7 @@ impl Codemod for ClientPerRequest {
         if file.scopes.function_of(call).is_none() {
             return;
         }
-        let callee = call
-            .child_by_field_name("function")
-            .map_or("", |f| text(f, file.source));
+        let callee = call.field("function").map_or("", |f| text(f, file.source));
         let is_aiohttp = file
             .callee(call)
             .is_some_and(|q| q == "aiohttp.ClientSession");
@@ -202,7 +200,7 @@ fn shared_client_fix(call: Node, file: &FileContext) -> Result<Fix, String> {
     let (mut edits, shared) = hoist_with_block(&site, Some(&refusing_jar), file)?;
     let name = file.text(
         call.parent()
-            .and_then(|p| p.child_by_field_name("alias"))
+            .and_then(|p| p.field("alias"))
             .ok_or("no alias")?,
     );
     edits.extend(additions.into_edit());
@@ -224,7 +222,7 @@ fn is_per_call_client(call: Node) -> bool {
             .parent()
             .is_some_and(|p| p.kind_name() == "with_item"),
         "with_item" => true,
-        "attribute" => parent.child_by_field_name("object") == Some(call),
+        "attribute" => parent.field("object") == Some(call),
         _ => false,
     }
 }

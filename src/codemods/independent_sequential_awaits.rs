@@ -7,7 +7,7 @@ use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::outline::{code_tokens, is_identifier_char, simple_statements, Line};
 use crate::parse::walk_tree;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::concurrency::shared_resource;
 use crate::source::find_all;
 use crate::syntax::{named_children, text};
@@ -103,14 +103,14 @@ fn awaited_assignment<'t>(statement: Node<'t>) -> Option<AwaitedAssignment<'t>> 
     let assignment = statement.named_child(0).filter(|a| {
         statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
     })?;
-    if assignment.child_by_field_name("type").is_some() {
+    if assignment.field("type").is_some() {
         return None;
     }
     let target = assignment
-        .child_by_field_name("left")
+        .field("left")
         .filter(|t| t.kind_name() == "identifier")?;
     let value = assignment
-        .child_by_field_name("right")
+        .field("right")
         .filter(|v| v.kind_name() == "await")?;
     let call = value.named_child(0).filter(|c| c.kind_name() == "call")?;
     Some(AwaitedAssignment {

@@ -5,7 +5,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::syntax::{is_async_def, text, CallArgs};
 use tree_sitter::Node;
 
@@ -78,7 +78,7 @@ impl Codemod for LruCacheOnAsync {
         let decorated = decorator
             .parent()
             .filter(|p| p.kind_name() == "decorated_definition");
-        let function = decorated.and_then(|d| d.child_by_field_name("definition"));
+        let function = decorated.and_then(|d| d.field("definition"));
         if !function.is_some_and(|f| f.kind_name() == "function_definition" && is_async_def(f)) {
             return;
         }
@@ -86,7 +86,7 @@ impl Codemod for LruCacheOnAsync {
             return;
         };
         let (callee, call) = match expression.kind_name() {
-            "call" => (expression.child_by_field_name("function"), Some(expression)),
+            "call" => (expression.field("function"), Some(expression)),
             _ => (Some(expression), None),
         };
         let Some(qualified) = callee.and_then(|c| file.qualified_name(c)) else {
@@ -117,7 +117,7 @@ impl Codemod for LruCacheOnAsync {
         let replacement = match (call, unbounded) {
             (Some(call), _) => {
                 let arguments = call
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .map_or("()", |a| text(a, file.source));
                 format!("{alru_cache}{arguments}")
             }

@@ -3,7 +3,7 @@
 use crate::codemod::{Codemod, CodemodMeta, Context, FixAvailability, Gate, Mention, Scope};
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::project::{compressed_objects, COMPRESSION_MIDDLEWARE};
 use crate::source::{indentation_at, line_end_at};
 use crate::syntax::{enclosing_statement, text};
@@ -74,10 +74,8 @@ impl Codemod for MissingCompression {
 
     fn check(&self, assignment: Node<'_>, cx: &mut Context<'_>) {
         let file = cx.file;
-        let (Some(target), Some(value)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let (Some(target), Some(value)) = (assignment.field("left"), assignment.field("right"))
+        else {
             return;
         };
         if target.kind_name() != "identifier" || value.kind_name() != "call" {

@@ -6,7 +6,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::models::{may_declare_models, Orm};
 use crate::semantic::project::ProjectIndex;
 use crate::semantic::queries::{FieldUse, QueriedField};
@@ -128,11 +128,9 @@ impl Codemod for MissingIndex {
             "decorated_definition" => p.parent().is_some_and(|m| m.kind_name() == "module"),
             _ => false,
         });
-        let (true, Some(name), Some(body)) = (
-            module_level,
-            class.child_by_field_name("name"),
-            class.child_by_field_name("body"),
-        ) else {
+        let (true, Some(name), Some(body)) =
+            (module_level, class.field("name"), class.field("body"))
+        else {
             return;
         };
         let qualified = format!("{}.{}", file.module.join("."), text(name, file.source));
@@ -192,7 +190,7 @@ impl Codemod for MissingIndex {
                 {
                     continue;
                 }
-                let target = assignment.child_by_field_name("left").unwrap_or(assignment);
+                let target = assignment.field("left").unwrap_or(assignment);
                 let fix = match model.orm {
                     Orm::Beanie => beanie_fix(assignment, file),
                     Orm::Sql => sql_fix(assignment, sqlmodel, file),
@@ -216,11 +214,11 @@ impl Codemod for MissingIndex {
 /// or a SQLAlchemy `relationship(...)`, which a comparison turns into a key or a sub-query.
 fn is_relation(assignment: Node, file: &FileContext) -> bool {
     let annotation = assignment
-        .child_by_field_name("type")
+        .field("type")
         .map_or("", |a| text(a, file.source));
     annotation.contains("Link[")
         || assignment
-            .child_by_field_name("right")
+            .field("right")
             .filter(|v| v.kind_name() == "call")
             .and_then(|v| file.callee(v))
             .is_some_and(|q| q.ends_with(".relationship") || q.ends_with(".Relationship"))
@@ -230,10 +228,10 @@ fn is_relation(assignment: Node, file: &FileContext) -> bool {
 /// before any fix).
 fn declares_index(assignment: Node, source: &str) -> bool {
     let annotated = assignment
-        .child_by_field_name("type")
+        .field("type")
         .is_some_and(|a| text(a, source).contains("Indexed("));
     let flagged = assignment
-        .child_by_field_name("right")
+        .field("right")
         .filter(|v| v.kind_name() == "call")
         .is_some_and(|v| {
             let args = CallArgs::of(v, source);
@@ -247,11 +245,9 @@ fn declares_index(assignment: Node, source: &str) -> bool {
 /// Whether the field holds a boolean: two values select half the collection each, which an
 /// index rarely narrows enough to be worth its cost.
 fn is_boolean(assignment: Node, source: &str) -> bool {
-    let annotation = assignment
-        .child_by_field_name("type")
-        .map_or("", |a| text(a, source));
+    let annotation = assignment.field("type").map_or("", |a| text(a, source));
     let column_type = assignment
-        .child_by_field_name("right")
+        .field("right")
         .filter(|v| v.kind_name() == "call")
         .and_then(|v| CallArgs::of(v, source).positional.first().copied())
         .map_or("", |t| text(t, source));
@@ -290,7 +286,7 @@ fn field_declarations<'t, 's>(body: Node<'t>, source: &'s str) -> BTreeMap<&'s s
             continue;
         };
         if let Some(target) = assignment
-            .child_by_field_name("left")
+            .field("left")
             .filter(|l| l.kind_name() == "identifier")
         {
             declarations.insert(text(target, source), assignment);
@@ -302,7 +298,7 @@ fn field_declarations<'t, 's>(body: Node<'t>, source: &'s str) -> BTreeMap<&'s s
 /// `email: str` → `email: Indexed(str)`, keeping any default.
 fn beanie_fix(assignment: Node, file: &FileContext) -> Result<Fix, String> {
     let annotation = assignment
-        .child_by_field_name("type")
+        .field("type")
         .ok_or("the field has no annotation to index")?;
     let written = text(annotation, file.source);
     if written.contains("Annotated")
@@ -340,9 +336,9 @@ fn beanie_fix(assignment: Node, file: &FileContext) -> Result<Fix, String> {
 /// `= Field(index=True)` (still required, as before).
 fn sql_fix(assignment: Node, sqlmodel: bool, file: &FileContext) -> Result<Fix, String> {
     const MIGRATION: &str = "an existing database needs a migration to create the index";
-    let Some(value) = assignment.child_by_field_name("right") else {
+    let Some(value) = assignment.field("right") else {
         let annotation = assignment
-            .child_by_field_name("type")
+            .field("type")
             .ok_or("the field has no annotation to add a column to")?;
         let mut additions = ModuleAdditions::new(file);
         let column = if text(annotation, file.source).starts_with("Mapped[") {
@@ -383,7 +379,7 @@ fn sql_fix(assignment: Node, sqlmodel: bool, file: &FileContext) -> Result<Fix, 
         return Err("the field passes `sa_column=`; add `index=True` to that column".into());
     }
     let arguments = value
-        .child_by_field_name("arguments")
+        .field("arguments")
         .ok_or("the column call has no arguments")?;
     // Comments are no arguments (and a comma in one is no trailing comma).
     let last = named_children(arguments)

@@ -6,7 +6,7 @@ use crate::codemod::{
 };
 use crate::edits::builders::append_argument;
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::blocking::{client_binding, client_constructor, ClientKind, HTTP_VERBS};
 use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
@@ -105,9 +105,7 @@ impl Codemod for MissingTimeout {
             return;
         }
         let seconds = format_seconds(file.options.timeout.seconds);
-        let callee = call
-            .child_by_field_name("function")
-            .map_or("", |f| text(f, file.source));
+        let callee = call.field("function").map_or("", |f| text(f, file.source));
         let explicit = args.keyword("timeout").or_else(|| {
             (kind == Outbound::Urlopen)
                 .then(|| args.positional.get(2).copied())
@@ -157,7 +155,7 @@ impl Outbound {
 }
 
 fn outbound_kind(call: Node, file: &FileContext) -> Option<Outbound> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     if let Some(kind) = client_constructor(call, file) {
         // A requests Session takes no timeout; its calls are checked one by one.
         return (kind != ClientKind::RequestsSession).then_some(Outbound::Httpx);
@@ -177,9 +175,9 @@ fn outbound_kind(call: Node, file: &FileContext) -> Option<Outbound> {
     }
     match function.kind_name() {
         "attribute" => {
-            let method = text(function.child_by_field_name("attribute")?, file.source);
+            let method = text(function.field("attribute")?, file.source);
             let object = function
-                .child_by_field_name("object")
+                .field("object")
                 .filter(|o| o.kind_name() == "identifier")?;
             if !(HTTP_VERBS.contains(&method) || method == "stream") {
                 return None;

@@ -9,7 +9,7 @@ use crate::codemod::{
 use crate::edits::builders::append_argument;
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::concurrency::shared_resource;
 use crate::semantic::models::{KeyType, Orm};
 use crate::semantic::project::called_on_a_class;
@@ -246,9 +246,9 @@ impl<'t> Loop<'t> {
         let (target, iterable, per_item, filtered, is_async) =
             if node.kind_name() == "for_statement" {
                 (
-                    node.child_by_field_name("left")?,
-                    node.child_by_field_name("right")?,
-                    vec![node.child_by_field_name("body")?],
+                    node.field("left")?,
+                    node.field("right")?,
+                    vec![node.field("body")?],
                     false,
                     node.child(0).is_some_and(|c| c.kind_name() == "async"),
                 )
@@ -268,8 +268,8 @@ impl<'t> Loop<'t> {
                     .filter(|c| c.kind_name() != "for_in_clause" && c.kind_name() != "comment")
                     .collect();
                 (
-                    clause.child_by_field_name("left")?,
-                    clause.child_by_field_name("right")?,
+                    clause.field("left")?,
+                    clause.field("right")?,
                     per_item.clone(),
                     per_item.iter().any(|c| c.kind_name() == "if_clause"),
                     clause.child(0).is_some_and(|c| c.kind_name() == "async"),
@@ -286,11 +286,11 @@ impl<'t> Loop<'t> {
         for part in &per_item {
             crate::parse::walk_tree(*part, |n| {
                 let assigned = match n.kind_name() {
-                    "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
-                    "named_expression" => n.child_by_field_name("name"),
-                    "for_statement" | "for_in_clause" => n.child_by_field_name("left"),
+                    "assignment" | "augmented_assignment" => n.field("left"),
+                    "named_expression" => n.field("name"),
+                    "for_statement" | "for_in_clause" => n.field("left"),
                     // `async with factory() as session:` binds a new session per item.
-                    "as_pattern" => n.child_by_field_name("alias"),
+                    "as_pattern" => n.field("alias"),
                     _ => None,
                 };
                 for name in assigned.map(|a| bound_names(a, source)).unwrap_or_default() {
@@ -313,7 +313,7 @@ impl<'t> Loop<'t> {
             if current.kind_name() != "for_in_clause" {
                 for clause in named_children(parent) {
                     if clause.kind_name() == "for_in_clause" && clause != current {
-                        crate::parse::walk_tree(clause.child_by_field_name("left")?, |i| {
+                        crate::parse::walk_tree(clause.field("left")?, |i| {
                             if i.kind_name() == "identifier" {
                                 bound_around.push(text(i, source));
                             }
@@ -430,7 +430,7 @@ fn only_assignment<'t>(
     }
     // The statements and clauses of the function's own body (nested scopes aside) that bind
     // `name`, found from where the name is written rather than by walking every node.
-    let body = function.child_by_field_name("body")?;
+    let body = function.field("body")?;
     let mut binders: Vec<(Node, Node)> = Vec::new();
     for at in crate::source::find_all(&source[body.byte_range()], name) {
         let start = body.start_byte() + at;
@@ -460,11 +460,11 @@ fn only_assignment<'t>(
             )
         }) {
             let bound = match node.kind_name() {
-                "assignment" | "augmented_assignment" => node.child_by_field_name("left"),
-                "named_expression" => node.child_by_field_name("name"),
-                "for_statement" | "for_in_clause" | "with_item" | "as_pattern" => node
-                    .child_by_field_name("left")
-                    .or_else(|| node.child_by_field_name("alias")),
+                "assignment" | "augmented_assignment" => node.field("left"),
+                "named_expression" => node.field("name"),
+                "for_statement" | "for_in_clause" | "with_item" | "as_pattern" => {
+                    node.field("left").or_else(|| node.field("alias"))
+                }
                 _ => None,
             };
             let binds = bound.filter(|b| {
@@ -484,8 +484,8 @@ fn only_assignment<'t>(
         .iter()
         .rev()
         .filter(|(n, bound)| n.kind_name() == "assignment" && bound.kind_name() == "identifier")
-        .find_map(|(n, _)| n.child_by_field_name("right"));
-    let params = function.child_by_field_name("parameters")?;
+        .find_map(|(n, _)| n.field("right"));
+    let params = function.field("parameters")?;
     let mut is_param = false;
     crate::parse::walk_tree(params, |i| {
         is_param |= i.kind_name() == "identifier" && text(i, source) == name;
@@ -725,7 +725,7 @@ fn nearest_loop(node: Node) -> Option<Node> {
     let mut current = node.parent();
     while let Some(n) = current {
         match n.kind_name() {
-            "for_statement" if !evaluated_once(n.child_by_field_name("right")) => return Some(n),
+            "for_statement" if !evaluated_once(n.field("right")) => return Some(n),
             "while_statement" => return Some(n),
             "list_comprehension"
             | "dictionary_comprehension"
@@ -734,7 +734,7 @@ fn nearest_loop(node: Node) -> Option<Node> {
                 let first_clause = named_children(n)
                     .into_iter()
                     .find(|c| c.kind_name() == "for_in_clause");
-                if !evaluated_once(first_clause.and_then(|c| c.child_by_field_name("right"))) {
+                if !evaluated_once(first_clause.and_then(|c| c.field("right"))) {
                     return Some(n);
                 }
             }
@@ -769,8 +769,8 @@ fn awaited_query<'t>(
     match method {
         // `await o.customer.fetch()`.
         "fetch" if args.positional.is_empty() && args.keywords.is_empty() => {
-            let object = receiver.child_by_field_name("object")?;
-            let link = text(receiver.child_by_field_name("attribute")?, source);
+            let object = receiver.field("object")?;
+            let link = text(receiver.field("attribute")?, source);
             let model = match parent?.query {
                 ParentQuery::Beanie { find, model }
                     if parent?.direct
@@ -885,9 +885,9 @@ fn field_comparison<'t>(
     let field_of = |side: Node| {
         (side.kind_name() == "attribute"
             && side
-                .child_by_field_name("object")
+                .field("object")
                 .is_some_and(|o| text(o, source) == text(model, source)))
-        .then(|| side.child_by_field_name("attribute"))
+        .then(|| side.field("attribute"))
         .flatten()
         .map(|a| text(a, source).to_string())
     };
@@ -961,8 +961,8 @@ fn sql_rows_query<'t>(
     while let Some(parent) = outer.parent() {
         let climbs = match parent.kind_name() {
             "parenthesized_expression" => true,
-            "attribute" => parent.child_by_field_name("object") == Some(outer),
-            "call" => parent.child_by_field_name("function") == Some(outer),
+            "attribute" => parent.field("object") == Some(outer),
+            "call" => parent.field("function") == Some(outer),
             _ => false,
         };
         if !climbs {
@@ -1009,14 +1009,14 @@ fn awaitable_attr<'t>(
     let attribute = awaited
         .named_child(0)
         .filter(|a| a.kind_name() == "attribute")?;
-    let attrs = attribute.child_by_field_name("object")?;
-    let relationship = text(attribute.child_by_field_name("attribute")?, source);
+    let attrs = attribute.field("object")?;
+    let relationship = text(attribute.field("attribute")?, source);
     if attrs.kind_name() != "attribute"
-        || text(attrs.child_by_field_name("attribute")?, source) != "awaitable_attrs"
+        || text(attrs.field("attribute")?, source) != "awaitable_attrs"
     {
         return None;
     }
-    let object = attrs.child_by_field_name("object")?;
+    let object = attrs.field("object")?;
     (is_loop_item(object, lp, source) && lazy_relationship_of(parent?, relationship, file))
         .then_some(PerItem {
             node: awaited,
@@ -1037,12 +1037,12 @@ fn lazy_relationship<'t>(
     file: &FileContext<'t>,
 ) -> Option<PerItem<'t>> {
     let source = file.source;
-    let object = attribute.child_by_field_name("object")?;
-    let relationship = text(attribute.child_by_field_name("attribute")?, source);
+    let object = attribute.field("object")?;
+    let relationship = text(attribute.field("attribute")?, source);
     let context = attribute.parent()?;
     // Assigned, or reached through `awaitable_attrs`, it is no lazy read.
     let written = matches!(context.kind_name(), "assignment" | "augmented_assignment")
-        && context.child_by_field_name("left") == Some(attribute);
+        && context.field("left") == Some(attribute);
     if written || context.kind_name() == "await" {
         return None;
     }
@@ -1124,8 +1124,8 @@ fn read_names_outside<'t>(node: Node<'t>, skipped: Option<Node>, source: &'t str
     let mut names = Vec::new();
     crate::parse::walk_tree(node, |n| {
         let is_field = n.parent().is_some_and(|p| {
-            (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(n))
-                || (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
+            (p.kind_name() == "attribute" && p.field("attribute") == Some(n))
+                || (p.kind_name() == "keyword_argument" && p.field("name") == Some(n))
         });
         if n.kind_name() == "identifier" && !is_field && !skipped.is_some_and(|s| contains(s, n)) {
             names.push(text(n, source));
@@ -1351,23 +1351,20 @@ fn changed_document<'t>(query: &PerItem, lp: &Loop<'t>, source: &'t str) -> Opti
         .parent()
         .filter(|p| p.kind_name() == "assignment")?;
     let name = assignment
-        .child_by_field_name("left")
+        .field("left")
         .filter(|l| l.kind_name() == "identifier")
         .map(|l| text(l, source))?;
     let mut changed = false;
     for part in &lp.per_item {
         crate::parse::walk_tree(*part, |n| {
             let Some(mut target) = matches!(n.kind_name(), "assignment" | "augmented_assignment")
-                .then(|| n.child_by_field_name("left"))
+                .then(|| n.field("left"))
                 .flatten()
                 .filter(|l| matches!(l.kind_name(), "attribute" | "subscript"))
             else {
                 return;
             };
-            while let Some(object) = target
-                .child_by_field_name("object")
-                .or_else(|| target.child_by_field_name("value"))
-            {
+            while let Some(object) = target.field("object").or_else(|| target.field("value")) {
                 target = object;
             }
             changed |= text(target, source) == name;
@@ -1698,12 +1695,13 @@ fn link_fix(
 #[cfg(test)]
 mod tests {
     use super::{assigns_by_text, only_assignment, plural, snake};
+    use crate::parse::NodeLookups;
 
     /// The value `only_assignment` finds for `name` before the function's last statement.
     fn only_value(source: &str, name: &str) -> Option<String> {
         let tree = crate::parse::parse(source).unwrap();
         let function = tree.root_node().named_child(0).unwrap();
-        let body = function.child_by_field_name("body").unwrap();
+        let body = function.field("body").unwrap();
         let last = body
             .named_child(body.named_child_count() as u32 - 1)
             .unwrap();

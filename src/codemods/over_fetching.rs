@@ -8,7 +8,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::outline::{Kind, Outline};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::field_reads::{field_reads, model_name, LoadQuery};
 use crate::semantic::imports::ImportBinding;
 use crate::semantic::models::{may_declare_models, ClassFacts, Orm};
@@ -569,15 +569,15 @@ fn session_reused(
         };
         let passed = match parent.kind_name() {
             "argument_list" => true,
-            "keyword_argument" => parent.child_by_field_name("value") == Some(node),
+            "keyword_argument" => parent.field("value") == Some(node),
             _ => false,
         };
         let call_naming_model = (parent.kind_name() == "attribute"
-            && parent.child_by_field_name("object") == Some(node))
+            && parent.field("object") == Some(node))
         .then(|| parent.parent())
         .flatten()
         .filter(|call| call.kind_name() == "call")
-        .and_then(|call| call.child_by_field_name("arguments"))
+        .and_then(|call| call.field("arguments"))
         .is_some_and(|arguments| names_model(arguments, model, file.source));
         if passed || call_naming_model {
             let call = std::iter::successors(Some(parent), |n| n.parent())
@@ -645,10 +645,7 @@ fn define_projections(class: Node, cx: &mut Context) {
         "decorated_definition" => p.parent().is_some_and(|m| m.kind_name() == "module"),
         _ => false,
     });
-    let Some(name) = class
-        .child_by_field_name("name")
-        .filter(|_| at_module_level)
-    else {
+    let Some(name) = class.field("name").filter(|_| at_module_level) else {
         return;
     };
     let qualified = format!("{}.{}", file.module.join("."), text(name, file.source));
@@ -700,11 +697,11 @@ fn module_classes<'t>(file: &FileContext<'t>) -> BTreeMap<&'t str, Node<'t>> {
     let mut classes = BTreeMap::new();
     for statement in named_children(file.tree.root_node()) {
         let class = match statement.kind_name() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field("definition"),
             _ => Some(statement),
         };
         if let Some(class) = class.filter(|c| c.kind_name() == "class_definition") {
-            if let Some(name) = class.child_by_field_name("name") {
+            if let Some(name) = class.field("name") {
                 classes.insert(text(name, file.source), class);
             }
         }
@@ -790,9 +787,7 @@ fn field_declaration(
         .and_then(|c| c.qualified.rsplit('.').next())
         .and_then(|name| defined.get(name))
         .ok_or_else(|| format!("`{field}` is not declared in this file"))?;
-    let body = declaring
-        .child_by_field_name("body")
-        .ok_or("no class body")?;
+    let body = declaring.field("body").ok_or("no class body")?;
     let assignment = named_children(body)
         .into_iter()
         .filter(|s| s.kind_name() == "expression_statement")
@@ -800,24 +795,24 @@ fn field_declaration(
         .filter(|a| a.kind_name() == "assignment")
         .rev()
         .find(|a| {
-            a.child_by_field_name("left")
+            a.field("left")
                 .is_some_and(|l| text(l, file.source) == field)
         })
         .ok_or_else(|| format!("`{field}` is not declared in this file"))?;
     let annotation = assignment
-        .child_by_field_name("type")
+        .field("type")
         .ok_or_else(|| format!("`{field}` has no annotation"))?;
     let written = annotation
         .named_child(0)
         .filter(|call| call.kind_name() == "call")
         .filter(|call| {
-            call.child_by_field_name("function")
+            call.field("function")
                 .is_some_and(|f| text(f, file.source).rsplit('.').next() == Some("Indexed"))
         })
         .and_then(|call| CallArgs::of(call, file.source).positional.first().copied())
         .unwrap_or(annotation);
     let value = assignment
-        .child_by_field_name("right")
+        .field("right")
         .map(|v| format!(" = {}", text(v, file.source)))
         .unwrap_or_default();
     Ok(format!("{field}: {}{value}", text(written, file.source)))

@@ -8,7 +8,7 @@ use crate::edits::builders::{delete_statement, remove_argument};
 use crate::edits::importer::ModuleAdditions;
 use crate::edits::shared_client::{dedent_block, hoist_with_block, is_close_of, ClientSite};
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::source::line_start_at;
 use crate::syntax::{named_children, text, CallArgs};
@@ -227,9 +227,7 @@ impl Codemod for PoolSettings {
             .scopes
             .function_of(call)
             .filter(|function| runs_per_request(*function, file));
-        let written = call
-            .child_by_field_name("function")
-            .map_or("", |f| file.text(f));
+        let written = call.field("function").map_or("", |f| file.text(f));
         if let Some(function) = per_request {
             if is_client {
                 cx.report(
@@ -263,7 +261,7 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
     if file.fastapi().route(function).is_some() || is_dependency_class_call(function, file) {
         return true;
     }
-    let Some(name) = function.child_by_field_name("name") else {
+    let Some(name) = function.field("name") else {
         return false;
     };
     let is_decorated = function
@@ -273,7 +271,7 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
     // A lifespan runs once: passed as `lifespan=`, wrapped as `asynccontextmanager(name)`, or
     // taking the app (a dependency cannot take a parameter `app`).
     let takes_app = function
-        .child_by_field_name("parameters")
+        .field("parameters")
         .and_then(|p| p.named_child(0))
         .is_some_and(|first| {
             let text = file.text(first);
@@ -294,7 +292,7 @@ fn runs_per_request(function: Node, file: &FileContext) -> bool {
 /// `__call__` of a module-level class whose instance is given to `Depends(...)` in this module.
 fn is_dependency_class_call(function: Node, file: &FileContext) -> bool {
     let is_call = function
-        .child_by_field_name("name")
+        .field("name")
         .is_some_and(|n| file.text(n) == "__call__");
     let class = function
         .parent()
@@ -302,7 +300,7 @@ fn is_dependency_class_call(function: Node, file: &FileContext) -> bool {
         .filter(|c| {
             c.kind_name() == "class_definition" && c.parent() == Some(file.tree.root_node())
         })
-        .and_then(|c| c.child_by_field_name("name"));
+        .and_then(|c| c.field("name"));
     let (true, Some(class)) = (is_call, class) else {
         return false;
     };
@@ -315,12 +313,12 @@ fn is_dependency_class_call(function: Node, file: &FileContext) -> bool {
         .into_iter()
         .filter_map(|s| s.named_child(0).filter(|a| a.kind_name() == "assignment"))
         .filter(|a| {
-            a.child_by_field_name("right")
+            a.field("right")
                 .filter(|r| r.kind_name() == "call")
-                .and_then(|r| r.child_by_field_name("function"))
+                .and_then(|r| r.field("function"))
                 .is_some_and(|f| file.text(f) == class)
         })
-        .filter_map(|a| a.child_by_field_name("left"))
+        .filter_map(|a| a.field("left"))
         .any(|instance| {
             crate::source::contains(file.source, &format!("Depends({})", file.text(instance)))
         })
@@ -351,7 +349,7 @@ fn shared_client_fix(call: Node, function: Node, file: &FileContext) -> Result<F
         let (edits, shared) = hoist_with_block(&site, None, file)?;
         let alias = call
             .parent()
-            .and_then(|p| p.child_by_field_name("alias"))
+            .and_then(|p| p.field("alias"))
             .map_or("client", |a| file.text(a));
         (edits, alias, shared)
     } else {
@@ -374,15 +372,13 @@ fn hoist_assignment<'s>(
     let assignment = site
         .call
         .parent()
-        .filter(|a| {
-            a.kind_name() == "assignment" && a.child_by_field_name("right") == Some(site.call)
-        })
+        .filter(|a| a.kind_name() == "assignment" && a.field("right") == Some(site.call))
         .ok_or("the client is not assigned to a name")?;
     let target = assignment
-        .child_by_field_name("left")
+        .field("left")
         .filter(|t| t.kind_name() == "identifier")
         .ok_or("the client is not assigned to a plain name")?;
-    let body = function.child_by_field_name("body").ok_or("no body")?;
+    let body = function.field("body").ok_or("no body")?;
     let at_top = assignment
         .parent()
         .and_then(|s| s.parent())
@@ -397,9 +393,7 @@ fn hoist_assignment<'s>(
             "assignment" | "augmented_assignment" | "for_statement" | "as_pattern"
                 if node != assignment =>
             {
-                let bound = node
-                    .child_by_field_name("left")
-                    .or_else(|| node.child_by_field_name("alias"));
+                let bound = node.field("left").or_else(|| node.field("alias"));
                 if bound.is_some_and(|t| text(t, source) == name) {
                     return Err(format!("`{name}` is rebound in the function"));
                 }
@@ -463,7 +457,7 @@ fn remove_close(close: Node, source: &str) -> Vec<Edit> {
         .into_iter()
         .filter(|c| c.kind_name() != "comment")
         .count();
-    let body = try_statement.child_by_field_name("body");
+    let body = try_statement.field("body");
     // The `try:` line, when it holds nothing else (comments below it stay, dedented).
     let header_line = body.and_then(|body| {
         let start = line_start_at(source, try_statement.start_byte());
@@ -486,10 +480,10 @@ fn remove_close(close: Node, source: &str) -> Vec<Edit> {
 /// The statement `client.close()` or `await client.aclose()` that the attribute `client.close`
 /// is the callee of, if the call is the whole statement.
 fn close_statement(attribute: Node) -> Option<Node> {
-    let call = attribute.parent().filter(|c| {
-        c.kind_name() == "call" && c.child_by_field_name("function") == Some(attribute)
-    })?;
-    let call_args = call.child_by_field_name("arguments")?;
+    let call = attribute
+        .parent()
+        .filter(|c| c.kind_name() == "call" && c.field("function") == Some(attribute))?;
+    let call_args = call.field("arguments")?;
     if call_args.named_child_count() > 0 {
         return None;
     }
@@ -581,7 +575,7 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
         diagnostic.with_note("build a `BlockingConnectionPool.from_url(url, max_connections=N)` and pass it as `Redis(connection_pool=pool)`");
         return;
     }
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field("function") else {
         return;
     };
     let pool_class = callee.strip_suffix(".from_url").unwrap_or(callee);
@@ -590,7 +584,7 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
     if REDIS_POOLS.contains(&pool_class) {
         // `ConnectionPool(...)` / `ConnectionPool.from_url(...)`: the same arguments fit.
         let pool_node = if callee.ends_with(".from_url") {
-            function.child_by_field_name("object")
+            function.field("object")
         } else {
             Some(function)
         };
@@ -598,7 +592,7 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
             return;
         };
         let name_node = match pool_node.kind_name() {
-            "attribute" => pool_node.child_by_field_name("attribute"),
+            "attribute" => pool_node.field("attribute"),
             _ => Some(pool_node),
         };
         let Some(name_node) = name_node else {
@@ -618,7 +612,7 @@ fn capped_redis_pool(call: Node, callee: &str, written: &str, cx: &mut Context) 
             blocking,
         ));
     } else if REDIS_FROM_URL.contains(&callee) {
-        let Some(arguments) = call.child_by_field_name("arguments") else {
+        let Some(arguments) = call.field("arguments") else {
             return;
         };
         let (client, pool) = redis_names(function, callee, file, &mut additions);
@@ -650,7 +644,7 @@ fn redis_names(
     additions: &mut ModuleAdditions,
 ) -> (String, String) {
     let object = function
-        .child_by_field_name("object")
+        .field("object")
         .filter(|_| function.kind_name() == "attribute");
     let object_text = object.map(|o| file.text(o).to_string());
     let object_is_module = object
@@ -681,7 +675,7 @@ fn redis_names(
 fn module_is_redis_asyncio(class: Option<Node>, file: &FileContext) -> bool {
     class
         .filter(|c| c.kind_name() == "attribute")
-        .and_then(|c| c.child_by_field_name("object"))
+        .and_then(|c| c.field("object"))
         .and_then(|m| file.qualified_name(m))
         .is_some_and(|q| q == "redis.asyncio")
 }

@@ -8,7 +8,7 @@ use crate::edits::builders::await_needs_parens;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::concurrency::shared_resource;
 use crate::syntax::{named_children, text};
@@ -113,7 +113,7 @@ impl Codemod for SequentialAwaitInLoop {
         };
         let callee = shape
             .call
-            .child_by_field_name("function")
+            .field("function")
             .map_or(String::new(), |f| text(f, file.source).to_string());
         let fix = if file.enabled.contains("PO201")
             && super::n_plus_one_query::batches_query_in(node, file)
@@ -146,11 +146,11 @@ struct Gathered<'t> {
 /// `for x in xs: out.append(await f(x))`.
 fn append_loop<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Gathered<'t>> {
     if node.child(0).is_some_and(|c| c.kind_name() == "async")
-        || node.child_by_field_name("alternative").is_some()
+        || node.field("alternative").is_some()
     {
         return None;
     }
-    let body = node.child_by_field_name("body")?;
+    let body = node.field("body")?;
     let statements: Vec<Node> = named_children(body)
         .into_iter()
         .filter(|c| c.kind_name() != "comment")
@@ -162,21 +162,21 @@ fn append_loop<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Gathered<'t
         .named_child(0)
         .filter(|c| statement.kind_name() == "expression_statement" && c.kind_name() == "call")?;
     let method = call
-        .child_by_field_name("function")
+        .field("function")
         .filter(|f| f.kind_name() == "attribute")?;
-    if text(method.child_by_field_name("attribute")?, file.source) != "append" {
+    if text(method.field("attribute")?, file.source) != "append" {
         return None;
     }
     let collector = method
-        .child_by_field_name("object")
+        .field("object")
         .filter(|o| o.kind_name() == "identifier")?;
-    let arguments = named_children(call.child_by_field_name("arguments")?);
+    let arguments = named_children(call.field("arguments")?);
     let [awaited] = arguments.as_slice() else {
         return None;
     };
     let inner = awaited_call(*awaited)?;
-    let target = node.child_by_field_name("left")?;
-    let iterable = node.child_by_field_name("right")?;
+    let target = node.field("left")?;
+    let iterable = node.field("right")?;
     Some(Gathered {
         node,
         call: inner,
@@ -188,7 +188,7 @@ fn append_loop<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Gathered<'t
 
 /// `[await f(x) for x in xs if cond]`.
 fn awaited_comprehension<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<Gathered<'t>> {
-    let body = node.child_by_field_name("body")?;
+    let body = node.field("body")?;
     let call = awaited_call(body)?;
     let clauses: Vec<Node> = named_children(node)
         .into_iter()
@@ -207,7 +207,7 @@ fn awaited_comprehension<'t>(node: Node<'t>, file: &FileContext<'t>) -> Option<G
     {
         return None;
     }
-    let target = for_clause.child_by_field_name("left")?;
+    let target = for_clause.field("left")?;
     // Everything after the target, up to the closing bracket: `in xs if cond`.
     let rest = &file.source[target.end_byte()..node.end_byte() - 1];
     Some(Gathered {

@@ -4,7 +4,7 @@
 use crate::codemod::{
     Codemod, CodemodMeta, Context, FileContext, FixAvailability, Gate, Mention, Scope,
 };
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::{drop_async_blocker, own_body_nodes, suspends};
 use crate::syntax::{is_async_def, named_children, text, CallArgs};
 use std::collections::HashMap;
@@ -256,9 +256,7 @@ impl Codemod for SyncDriverInAsync {
                 continue;
             }
             reported.push(driver);
-            let name = function
-                .child_by_field_name("name")
-                .map_or("", |n| text(n, file.source));
+            let name = function.field("name").map_or("", |n| text(n, file.source));
             let message = format!(
                 "{driver} in `async def {name}`: each call blocks the event loop until the server answers"
             );
@@ -328,9 +326,9 @@ fn driver_in_chain(
             }
         }
         let next = match node.kind_name() {
-            "call" => node.child_by_field_name("function"),
-            "attribute" => node.child_by_field_name("object"),
-            "subscript" => node.child_by_field_name("value"),
+            "call" => node.field("function"),
+            "attribute" => node.field("object"),
+            "subscript" => node.field("value"),
             "parenthesized_expression" => node.named_child(0),
             _ => None,
         };
@@ -358,10 +356,8 @@ fn driver_names(
         }) else {
             continue;
         };
-        let (Some(left), Some(value)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(value)) = (assignment.field("left"), assignment.field("right"))
+        else {
             continue;
         };
         if left.kind_name() != "identifier" {
@@ -380,7 +376,7 @@ fn driver_names(
 /// Parameters annotated with a synchronous driver type (`db: Session = Depends(get_db)`).
 fn parameter_drivers(function: Node, file: &FileContext) -> HashMap<String, Driver> {
     let mut found = HashMap::new();
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field("parameters") else {
         return found;
     };
     for parameter in named_children(parameters) {
@@ -392,10 +388,10 @@ fn parameter_drivers(function: Node, file: &FileContext) -> HashMap<String, Driv
         }
         let name = match parameter.kind_name() {
             "typed_parameter" => parameter.named_child(0),
-            _ => parameter.child_by_field_name("name"),
+            _ => parameter.field("name"),
         };
         let annotation = parameter
-            .child_by_field_name("type")
+            .field("type")
             .and_then(|t| t.named_child(0).or(Some(t)));
         let (Some(name), Some(annotation)) = (name, annotation) else {
             continue;

@@ -8,7 +8,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::models::Orm;
 use crate::semantic::queries::{
     chain, is_document, is_select, method_call, selected_entity, unparenthesize, BEANIE_FINDS,
@@ -173,7 +173,7 @@ impl Codemod for UnboundedCount {
 
 /// The argument of a call to the builtin `len` with one positional argument.
 fn len_argument<'t>(call: Node<'t>, file: &FileContext) -> Option<Node<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     if function.kind_name() != "identifier"
         || text(function, file.source) != "len"
         || file.imports.is_bound("len")
@@ -215,7 +215,7 @@ fn stored_list<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<StoredList<
         }
         let Some(parent) = node.parent() else { return };
         let field_of = |kind: &str, field: &str| {
-            parent.kind_name() == kind && parent.child_by_field_name(field) == Some(node)
+            parent.kind_name() == kind && parent.field(field) == Some(node)
         };
         if field_of("attribute", "attribute") || field_of("keyword_argument", "name") {
             return;
@@ -244,8 +244,8 @@ fn stored_list<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<StoredList<
         return None;
     }
     Some(StoredList {
-        name: assignment.child_by_field_name("left")?,
-        value: unparenthesize(assignment.child_by_field_name("right")?),
+        name: assignment.field("left")?,
+        value: unparenthesize(assignment.field("right")?),
         lens,
     })
 }
@@ -308,7 +308,7 @@ fn beanie_count<'t>(awaited: Node<'t>, file: &FileContext) -> Option<Counted<'t>
     {
         blocker = Some(format!(
             "`.to_list{}` stops at a length, and a count would not",
-            text(call.child_by_field_name("arguments")?, source)
+            text(call.field("arguments")?, source)
         ));
     }
     for (method, step) in &steps {
@@ -416,8 +416,8 @@ fn sql_count<'t>(all_call: Node<'t>, file: &FileContext) -> Option<Counted<'t>> 
 
 /// Where a method step's own text begins: right after the expression it is called on.
 fn step_start(step: Node) -> usize {
-    step.child_by_field_name("function")
-        .and_then(|f| f.child_by_field_name("object"))
+    step.field("function")
+        .and_then(|f| f.field("object"))
         .map_or(step.start_byte(), |object| object.end_byte())
 }
 
@@ -472,7 +472,7 @@ fn count_fix(
             }
             let func = additions.member("sqlalchemy", "func");
             let select_function = select
-                .child_by_field_name("function")
+                .field("function")
                 .map_or("select", |f| text(f, source));
             // Each kept step as written: `.where(...)`, from the end of what it refines.
             let kept: String = kept

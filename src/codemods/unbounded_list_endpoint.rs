@@ -6,7 +6,7 @@ use crate::codemod::{
 };
 use crate::edits::importer::{unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style};
 use crate::semantic::models::{KeyType, Orm, OrmModel};
@@ -151,7 +151,7 @@ impl Codemod for UnboundedListEndpoint {
         let Some(route) = file.fastapi().route(function).filter(|r| r.method == "get") else {
             return;
         };
-        let Some(name) = function.child_by_field_name("name") else {
+        let Some(name) = function.field("name") else {
             return;
         };
         let decorators = route_decorators(function, file);
@@ -220,10 +220,10 @@ struct Listing<'t> {
 /// query, or `.all()` on the result of a SQL `select(Model)`.
 fn listing<'t>(call: Node<'t>, function: Node<'t>, file: &FileContext) -> Option<Listing<'t>> {
     let callee = call
-        .child_by_field_name("function")
+        .field("function")
         .filter(|f| f.kind_name() == "attribute")?;
-    let method = text(callee.child_by_field_name("attribute")?, file.source);
-    let object = callee.child_by_field_name("object")?;
+    let method = text(callee.field("attribute")?, file.source);
+    let object = callee.field("object")?;
     let args = CallArgs::of(call, file.source);
     match method {
         "to_list" => {
@@ -296,9 +296,7 @@ fn read_steps(
                 blocker.get_or_insert(sorted_query(text(sort, file.source)));
             }
         } else if clauses.orders.contains(method) {
-            let arguments = call
-                .child_by_field_name("arguments")
-                .map_or("", |a| text(a, file.source));
+            let arguments = call.field("arguments").map_or("", |a| text(a, file.source));
             blocker.get_or_insert(sorted_query(&format!(".{method}{arguments}")));
         } else if clauses.bounds.contains(method) || !clauses.others_list {
             return None;
@@ -386,8 +384,8 @@ fn sql_listing<'t>(
                 .is_some_and(|(m, _)| *m == "scalars")
                 && CallArgs::of(object, file.source).positional.is_empty() =>
         {
-            let callee = object.child_by_field_name("function")?;
-            (callee.child_by_field_name("object")?, &["execute"])
+            let callee = object.field("function")?;
+            (callee.field("object")?, &["execute"])
         }
         _ => (object, &["scalars", "exec"]),
     };
@@ -466,12 +464,10 @@ fn assigned_values<'t>(
     let mut values = Vec::new();
     for node in own_body_nodes(function) {
         let target = match node.kind_name() {
-            "assignment" => node.child_by_field_name("left"),
-            "augmented_assignment" | "for_statement" | "for_in_clause" => {
-                node.child_by_field_name("left")
-            }
-            "as_pattern" => node.child_by_field_name("alias"),
-            "named_expression" => node.child_by_field_name("name"),
+            "assignment" => node.field("left"),
+            "augmented_assignment" | "for_statement" | "for_in_clause" => node.field("left"),
+            "as_pattern" => node.field("alias"),
+            "named_expression" => node.field("name"),
             _ => None,
         };
         let Some(target) = target else { continue };
@@ -483,7 +479,7 @@ fn assigned_values<'t>(
         if node.kind_name() != "assignment" || target.kind_name() != "identifier" {
             return None;
         }
-        values.push(node.child_by_field_name("right")?);
+        values.push(node.field("right")?);
     }
     (!values.is_empty()).then_some(values)
 }
@@ -517,9 +513,9 @@ fn flow_to_return<'t>(
         statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
     })?;
     let target = assignment
-        .child_by_field_name("left")
+        .field("left")
         .filter(|l| l.kind_name() == "identifier")?;
-    if assignment.child_by_field_name("right").map(unparenthesize) != Some(listing.list) {
+    if assignment.field("right").map(unparenthesize) != Some(listing.list) {
         return None;
     }
     let name = text(target, file.source);
@@ -554,14 +550,14 @@ fn returned_as_list(node: Node, ret: Node, source: &str) -> bool {
             | "dictionary"
             | "conditional_expression"
             | "list_comprehension" => true,
-            "for_in_clause" => parent.child_by_field_name("right") == Some(current),
-            "subscript" => parent.child_by_field_name("value") == Some(current),
+            "for_in_clause" => parent.field("right") == Some(current),
+            "subscript" => parent.field("value") == Some(current),
             // `sorted(items)`, `list(items)`: still the list's items.
             "argument_list" => parent
                 .parent()
-                .and_then(|call| call.child_by_field_name("function"))
+                .and_then(|call| call.field("function"))
                 .is_some_and(|f| ["sorted", "list", "reversed"].contains(&text(f, source))),
-            "call" => parent.child_by_field_name("arguments") == Some(current),
+            "call" => parent.field("arguments") == Some(current),
             _ => false,
         };
         if !keeps_list {
@@ -626,10 +622,7 @@ fn list_item_type<'t>(annotation: Node<'t>, file: &FileContext) -> Option<Node<'
         _ => annotation,
     };
     let (container, item) = match annotation.kind_name() {
-        "subscript" => (
-            annotation.child_by_field_name("value")?,
-            annotation.child_by_field_name("subscript")?,
-        ),
+        "subscript" => (annotation.field("value")?, annotation.field("subscript")?),
         "generic_type" => {
             let container = annotation.named_child(0)?;
             let parameters = annotation.named_child(1)?;
@@ -684,7 +677,7 @@ fn page_model<'t>(
             text(node, file.source)
         )
     };
-    let annotation = function.child_by_field_name("return_type");
+    let annotation = function.field("return_type");
     match CallArgs::of(*decorator, file.source).keyword("response_model") {
         // `response_model=None` turns validation off, the annotation included.
         Some(declared) if text(declared, file.source) == "None" => Ok(None),
@@ -798,7 +791,7 @@ fn build_fix(
     let maps_items = value_inner.kind_name() == "list_comprehension" && {
         let clauses: Vec<Node> = named_children(value_inner).into_iter().skip(1).collect();
         matches!(clauses.as_slice(), [clause] if clause.kind_name() == "for_in_clause"
-            && clause.child_by_field_name("right").is_some_and(returned_list))
+            && clause.field("right").is_some_and(returned_list))
     };
     if !returned_list(value_inner) && !maps_items {
         return Err(reshaped_reason(value_inner, source));
@@ -874,7 +867,7 @@ fn build_fix(
             && named_children(*scope)
                 .into_iter()
                 .find(|c| c.kind_name() == "for_in_clause")
-                .and_then(|clause| clause.child_by_field_name("right"))
+                .and_then(|clause| clause.field("right"))
                 .is_some_and(|iterable| within(iterable, listing.query))
     };
     if ancestors_below(query_statement, listing.query)
@@ -894,7 +887,7 @@ fn build_fix(
         return Err("the query runs inside a comprehension or lambda".into());
     }
     let parameters = function
-        .child_by_field_name("parameters")
+        .field("parameters")
         .ok_or("the handler has no parameter list")?;
     if named_children(parameters).iter().any(|p| {
         matches!(
@@ -1072,9 +1065,7 @@ fn build_fix(
 /// Why a response built from the list in another way cannot be paged.
 fn reshaped_reason(value: Node, source: &str) -> String {
     let shown = text(value, source);
-    let callee = value
-        .child_by_field_name("function")
-        .map(|f| text(f, source));
+    let callee = value.field("function").map(|f| text(f, source));
     if value.kind_name() == "call" && callee == Some("sorted") {
         format!("the list is sorted in Python (`{shown}`), so pages of the query would not concatenate to it")
     } else if value.kind_name() == "subscript" {
@@ -1137,12 +1128,12 @@ fn define_page_model(
     let top_level_class = |wanted: &str| {
         named_children(file.tree.root_node()).into_iter().find(|s| {
             let class = match s.kind_name() {
-                "decorated_definition" => s.child_by_field_name("definition"),
+                "decorated_definition" => s.field("definition"),
                 _ => Some(*s),
             };
             class.is_some_and(|c| {
                 c.kind_name() == "class_definition"
-                    && c.child_by_field_name("name").map(|n| text(n, source)) == Some(wanted)
+                    && c.field("name").map(|n| text(n, source)) == Some(wanted)
             })
         })
     };

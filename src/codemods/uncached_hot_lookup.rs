@@ -7,7 +7,7 @@ use crate::codemod::{
 use crate::edits::importer::ModuleAdditions;
 use crate::fix::{Edit, Fix};
 use crate::outline::{is_identifier_char, skip_blanks};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::blocking::classify;
 use crate::source::find_all;
@@ -74,12 +74,12 @@ impl Codemod for UncachedHotLookup {
 
     fn check(&self, function: Node<'_>, cx: &mut Context<'_>) {
         let file = cx.file;
-        let Some(name_node) = function.child_by_field_name("name") else {
+        let Some(name_node) = function.field("name") else {
             return;
         };
         let name = text(name_node, file.source);
         let takes_nothing = function
-            .child_by_field_name("parameters")
+            .field("parameters")
             .is_some_and(|p| named_children(p).is_empty());
         if !takes_nothing
             || !is_dependency(name, file)
@@ -134,9 +134,7 @@ fn is_dependency(name: &str, file: &FileContext) -> bool {
         let is_depends = file
             .callee(node)
             .is_some_and(|q| q == "fastapi.Depends" || q == "fastapi.params.Depends");
-        let argument = node
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0));
+        let argument = node.field("arguments").and_then(|a| a.named_child(0));
         found = is_depends
             && argument
                 .is_some_and(|a| a.kind_name() == "identifier" && text(a, file.source) == name);

@@ -6,7 +6,7 @@ use crate::codemod::{
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::edits::lifespan::{add_startup_statement, startup_site};
 use crate::fix::{Edit, Fix};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::project::{app_assignment, has_get_route_decorator, CACHE_INIT};
 use crate::semantic::read_routes::{may_hold_read_route, read_route};
 use crate::settings::CacheBackend;
@@ -132,12 +132,10 @@ fn check_route(decorated: Node, cx: &mut Context) {
     if route.cached {
         return;
     }
-    let Some(function) = decorated.child_by_field_name("definition") else {
+    let Some(function) = decorated.field("definition") else {
         return;
     };
-    let name = function
-        .child_by_field_name("name")
-        .map_or("", |n| file.text(n));
+    let name = function.field("name").map_or("", |n| file.text(n));
     let fix = if file.project.cache_ready(&route.owner) {
         Ok(cache_decorator_fix(route.route_decorator, file))
     } else {
@@ -148,7 +146,7 @@ fn check_route(decorated: Node, cx: &mut Context) {
     };
     let expire = file.options.read_cache.expire;
     cx.report(
-        function.child_by_field_name("name").unwrap_or(function),
+        function.field("name").unwrap_or(function),
         format!("GET route `{name}` only reads but recomputes its response on every request"),
     )
     .with_fix(fix.map(|edits| {

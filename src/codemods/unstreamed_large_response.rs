@@ -7,7 +7,7 @@ use crate::edits::builders::append_argument;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::asyncness::own_body_nodes;
 use crate::semantic::fastapi::{full_path, is_export_style, string_value};
 use crate::semantic::project::get_route_may_list;
@@ -173,7 +173,7 @@ impl Codemod for UnstreamedLargeResponse {
         let Some(route) = file.fastapi().route(function).filter(|r| r.method == "get") else {
             return;
         };
-        let Some(name) = function.child_by_field_name("name") else {
+        let Some(name) = function.field("name") else {
             return;
         };
         let handler = text(name, file.source);
@@ -285,10 +285,7 @@ fn sqlalchemy_load<'t>(
             if uses != [holder] {
                 return None;
             }
-            (
-                assignment.child_by_field_name("right")?,
-                assignment.parent(),
-            )
+            (assignment.field("right")?, assignment.parent())
         }
         _ => return None,
     };
@@ -307,9 +304,7 @@ fn sqlalchemy_load<'t>(
         // SQLModel's `exec` unwraps only single-entity selects; rows of tuples are not scalars.
         return None;
     }
-    let method_name = call
-        .child_by_field_name("function")?
-        .child_by_field_name("attribute")?;
+    let method_name = call.field("function")?.field("attribute")?;
     let streaming = if executor == "execute" {
         "stream"
     } else {
@@ -382,7 +377,7 @@ fn returned(node: Node) -> Option<Returned> {
         .into_iter()
         .find(|c| c.kind_name() == "for_in_clause");
     let returned = parent.kind_name() == "for_in_clause"
-        && parent.child_by_field_name("right") == Some(node)
+        && parent.field("right") == Some(node)
         && parent.child(0).is_some_and(|c| c.kind_name() == "for")
         && comprehension.kind_name() == "list_comprehension"
         && first_for == Some(parent)
@@ -404,14 +399,14 @@ fn stream_fix(load: &Load, function: Node, file: &FileContext) -> Result<Fix, St
     let (consumer, binding) = match load.list.parent() {
         Some(assignment)
             if assignment.kind_name() == "assignment"
-                && assignment.child_by_field_name("right") == Some(load.list) =>
+                && assignment.field("right") == Some(load.list) =>
         {
             let target = assignment
-                .child_by_field_name("left")
+                .field("left")
                 .filter(|l| l.kind_name() == "identifier")
                 .ok_or("the list is unpacked into several names")?;
             let name = text(target, source);
-            if assignment.child_by_field_name("type").is_some() {
+            if assignment.field("type").is_some() {
                 return Err(format!("`{name}` is annotated as a list"));
             }
             let (_, uses) = single_binding(target, function, file)
@@ -537,7 +532,7 @@ fn stream_fix(load: &Load, function: Node, file: &FileContext) -> Result<Fix, St
             "{streaming_response}({stream}({items}, {encoder}), media_type={q}{media_type}{q}{status})"
         ),
     ));
-    if let Some(annotation) = function.child_by_field_name("return_type") {
+    if let Some(annotation) = function.field("return_type") {
         edits.push(Edit::replace(
             annotation.start_byte(),
             annotation.end_byte(),
@@ -589,7 +584,7 @@ fn encoding(route: &CallArgs, function: Node, file: &FileContext) -> Result<Enco
     let model = match route.keyword("response_model") {
         Some(model) if text(model, source) == "None" => return Ok(Encoding::Jsonable),
         Some(model) => model,
-        None => match function.child_by_field_name("return_type") {
+        None => match function.field("return_type") {
             Some(annotation) => annotation,
             None => return Ok(Encoding::Jsonable),
         },
@@ -635,7 +630,7 @@ fn list_item_type<'t>(
             let items: Vec<Node> = model
                 .children_by_field_name("subscript", &mut cursor)
                 .collect();
-            (model.child_by_field_name("value")?, items)
+            (model.field("value")?, items)
         }
         "generic_type" => {
             let parameters = model
@@ -656,7 +651,7 @@ fn list_item_type<'t>(
         ),
         None => base_name == "list" && !file.imports.is_bound("list"),
     };
-    let body = function.child_by_field_name("body")?;
+    let body = function.field("body")?;
     let mut plain = true;
     walk_tree(*item, |n| {
         plain &= n.kind_name() != "string"
@@ -704,7 +699,7 @@ fn session_stays_open(session: Node, function: Node, file: &FileContext) -> Resu
 
 /// The parameter node that binds `name`.
 fn parameter_named<'t>(function: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
-    let parameters = function.child_by_field_name("parameters")?;
+    let parameters = function.field("parameters")?;
     named_children(parameters)
         .into_iter()
         .find(|p| parameter_name(*p).is_some_and(|b| text(b, source) == name))
@@ -717,14 +712,14 @@ fn parameter_name(parameter: Node) -> Option<Node> {
         "typed_parameter" => parameter
             .named_child(0)
             .filter(|n| n.kind_name() == "identifier"),
-        "default_parameter" | "typed_default_parameter" => parameter.child_by_field_name("name"),
+        "default_parameter" | "typed_default_parameter" => parameter.field("name"),
         _ => None,
     }
 }
 
 /// A parameter's annotation expression (inside its `type` node).
 fn annotation(parameter: Node) -> Option<Node> {
-    parameter.child_by_field_name("type")?.named_child(0)
+    parameter.field("type")?.named_child(0)
 }
 
 /// The module-level assignment statement `name = …`.
@@ -736,7 +731,7 @@ fn module_assignment<'t>(name: &str, file: &FileContext<'t>) -> Option<Node<'t>>
                 && statement
                     .named_child(0)
                     .filter(|a| a.kind_name() == "assignment")
-                    .and_then(|a| a.child_by_field_name("left"))
+                    .and_then(|a| a.field("left"))
                     .is_some_and(|l| text(l, file.source) == name)
         })
 }
@@ -744,7 +739,7 @@ fn module_assignment<'t>(name: &str, file: &FileContext<'t>) -> Option<Node<'t>>
 /// The name of a parameter annotated `Response`: headers or a status set on it are lost when
 /// the handler returns a response of its own.
 fn response_parameter<'t>(function: Node<'t>, file: &FileContext<'t>) -> Option<&'t str> {
-    let parameters = function.child_by_field_name("parameters")?;
+    let parameters = function.field("parameters")?;
     named_children(parameters).into_iter().find_map(|p| {
         let qualified = file.qualified_name(annotation(p)?)?;
         RESPONSES
@@ -780,15 +775,13 @@ fn single_binding<'t>(
     }
     let mut bindings = Vec::new();
     let mut uses = Vec::new();
-    walk_tree(function.child_by_field_name("body")?, |node| {
+    walk_tree(function.field("body")?, |node| {
         if node.kind_name() != "identifier" || text(node, source) != name {
             return;
         }
         let parent = node.parent();
         let field_of = |kind: &str, field: &str| {
-            parent.is_some_and(|p| {
-                p.kind_name() == kind && p.child_by_field_name(field) == Some(node)
-            })
+            parent.is_some_and(|p| p.kind_name() == kind && p.field(field) == Some(node))
         };
         if field_of("attribute", "attribute") || field_of("keyword_argument", "name") {
             return;
@@ -830,12 +823,12 @@ fn unbounded_select<'t>(
     for node in own_body_nodes(function) {
         let assigns_name = node.kind_name() == "assignment"
             && node
-                .child_by_field_name("left")
+                .field("left")
                 .is_some_and(|l| l.kind_name() == "identifier" && text(l, file.source) == name);
         if !assigns_name {
             continue;
         }
-        let root = node.child_by_field_name("right").and_then(&unbounded_root);
+        let root = node.field("right").and_then(&unbounded_root);
         match root {
             Some(root) if root.kind_name() == "call" && is_select(root) => {
                 select.get_or_insert(root);

@@ -7,7 +7,7 @@ use crate::codemod::{
 };
 use crate::fix::{Edit, Fix};
 use crate::parse::walk_tree;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::queries::{is_document, method_call, unparenthesize};
 use crate::semantic::scope::fresh_local;
 use crate::source::indentation_at;
@@ -123,7 +123,7 @@ impl Codemod for WriteInLoop {
         let file = cx.file;
         // Only an `async def` can await (elsewhere the file does not parse as Python).
         let in_async = file.scopes.function_of(loop_node).is_some_and(is_async_def);
-        let Some(body) = loop_node.child_by_field_name("body").filter(|_| in_async) else {
+        let Some(body) = loop_node.field("body").filter(|_| in_async) else {
             return;
         };
         let Some(write) = first_write(loop_node, body, file) else {
@@ -136,7 +136,7 @@ impl Codemod for WriteInLoop {
             ),
             WriteKind::Sql { add, .. } => {
                 let added = add
-                    .child_by_field_name("function")
+                    .field("function")
                     .map_or("session.add", |f| text(f, file.source));
                 let cost = if shown.ends_with(".commit()") {
                     "one transaction per item"
@@ -269,7 +269,7 @@ fn constructed_document<'t>(
     let constructor = |expr: Node<'t>| {
         let expr = unparenthesize(expr);
         let class = expr
-            .child_by_field_name("function")
+            .field("function")
             .filter(|_| expr.kind_name() == "call")?;
         is_document(class, file).then_some(class)
     };
@@ -281,9 +281,9 @@ fn constructed_document<'t>(
                 let assignment = statement.named_child(0).filter(|a| {
                     statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
                 })?;
-                let left = assignment.child_by_field_name("left")?;
+                let left = assignment.field("left")?;
                 (left.kind_name() == "identifier" && text(left, file.source) == name)
-                    .then(|| constructor(assignment.child_by_field_name("right")?))
+                    .then(|| constructor(assignment.field("right")?))
                     .flatten()
             })
         }
@@ -332,7 +332,7 @@ fn single_object_body<'t>(
         .filter(|a| assigned.kind_name() == "expression_statement" && a.kind_name() == "assignment")
         .ok_or_else(more)?;
     let name = assignment
-        .child_by_field_name("left")
+        .field("left")
         .filter(|l| l.kind_name() == "identifier")
         .ok_or_else(more)?;
     let uses_of_name_in_writes = writes
@@ -342,7 +342,7 @@ fn single_object_body<'t>(
     if uses_of_name_in_writes != 1 || text(written, source) != text(name, source) {
         return Err(more());
     }
-    assignment.child_by_field_name("right").ok_or_else(more)
+    assignment.field("right").ok_or_else(more)
 }
 
 /// Identifiers read as the name `name` inside `node` (not attribute or keyword names).
@@ -350,8 +350,8 @@ fn identifiers_named<'t>(node: Node<'t>, name: &str, source: &str) -> Vec<Node<'
     let mut found = Vec::new();
     walk_tree(node, |n| {
         let is_field = n.parent().is_some_and(|p| {
-            (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(n))
-                || (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
+            (p.kind_name() == "attribute" && p.field("attribute") == Some(n))
+                || (p.kind_name() == "keyword_argument" && p.field("name") == Some(n))
         });
         if n.kind_name() == "identifier" && !is_field && text(n, source) == name {
             found.push(n);
@@ -368,7 +368,7 @@ fn bulk_fix(write: &Write, loop_node: Node, body: Node, file: &FileContext) -> R
     if text(loop_node, source).starts_with("async") {
         return Err("the loop is an `async for`; batch it by hand".into());
     }
-    if loop_node.child_by_field_name("alternative").is_some() {
+    if loop_node.field("alternative").is_some() {
         return Err("the loop has an `else` clause; batch it by hand".into());
     }
     let mut has_comment = false;
@@ -383,14 +383,12 @@ fn bulk_fix(write: &Write, loop_node: Node, body: Node, file: &FileContext) -> R
         .function_of(loop_node)
         .ok_or("the loop is not in a function")?;
     // Names the loop binds stay bound after it in Python: nothing after may read them.
-    let target = loop_node
-        .child_by_field_name("left")
-        .ok_or("no loop target")?;
+    let target = loop_node.field("left").ok_or("no loop target")?;
     let mut bound = std::collections::HashSet::new();
     crate::semantic::imports::collect_target_names(target, source, &mut bound);
     if let Some(first) = statements.first().and_then(|s| s.named_child(0)) {
         if first.kind_name() == "assignment" && statements.len() > 1 {
-            if let Some(left) = first.child_by_field_name("left") {
+            if let Some(left) = first.field("left") {
                 bound.insert(text(left, source).to_string());
             }
         }
@@ -409,9 +407,7 @@ fn bulk_fix(write: &Write, loop_node: Node, body: Node, file: &FileContext) -> R
             "`{name}` is read after the loop, where it holds the last item"
         ));
     }
-    let iterable = loop_node
-        .child_by_field_name("right")
-        .ok_or("no iterable")?;
+    let iterable = loop_node.field("right").ok_or("no iterable")?;
     let le = file.stylist.line_ending;
     let unit = &file.stylist.indent;
     let indent = indentation_at(source, loop_node.start_byte());

@@ -2,7 +2,7 @@
 //! renaming keyword arguments, removing an import clause. Each keeps the surrounding text as is.
 
 use crate::fix::Edit;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::syntax::{ancestors_below, named_children};
 use tree_sitter::Node;
 
@@ -12,9 +12,9 @@ pub fn await_needs_parens(expr: Node) -> bool {
         return false;
     };
     match parent.kind_name() {
-        "attribute" => parent.child_by_field_name("object") == Some(expr),
-        "subscript" => parent.child_by_field_name("value") == Some(expr),
-        "call" => parent.child_by_field_name("function") == Some(expr),
+        "attribute" => parent.field("object") == Some(expr),
+        "subscript" => parent.field("value") == Some(expr),
+        "call" => parent.field("function") == Some(expr),
         _ => false,
     }
 }
@@ -31,9 +31,7 @@ pub fn await_blocker(node: Node, function: Node) -> Option<&'static str> {
 
 /// `f(x)` → `await NEW(x)`: replaces the callee (when `new_callee` is given) and awaits the call.
 pub fn await_call(call: Node, new_callee: Option<&str>) -> Vec<Edit> {
-    let function = call
-        .child_by_field_name("function")
-        .expect("a call has a function");
+    let function = call.field("function").expect("a call has a function");
     let parens = await_needs_parens(call);
     let mut edits = Vec::new();
     let prefix = if parens { "(await " } else { "await " };
@@ -53,9 +51,9 @@ pub fn await_call(call: Node, new_callee: Option<&str>) -> Vec<Edit> {
 
 /// `f(a, b)` → `await TO_THREAD(f, a, b)`: runs the call in a worker thread, arguments untouched.
 pub fn call_in_thread(call: Node, source: &str, to_thread: &str) -> Option<Vec<Edit>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     let arguments = call
-        .child_by_field_name("arguments")
+        .field("arguments")
         .filter(|a| a.kind_name() == "argument_list")?;
     let parens = await_needs_parens(call);
     let prefix = if parens { "(await " } else { "await " };
@@ -86,7 +84,7 @@ pub fn call_in_thread(call: Node, source: &str, to_thread: &str) -> Option<Vec<E
 /// Appends `text` (`name=value`) as the last argument of a call.
 pub fn append_argument(call: Node, text: &str) -> Option<Edit> {
     let arguments = call
-        .child_by_field_name("arguments")
+        .field("arguments")
         .filter(|a| a.kind_name() == "argument_list")?;
     let last = named_children(arguments)
         .into_iter()
@@ -100,7 +98,7 @@ pub fn append_argument(call: Node, text: &str) -> Option<Edit> {
 /// Inserts `text` (`"GET", `) before the first argument of a call.
 pub fn prepend_argument(call: Node, text: &str) -> Option<Edit> {
     let arguments = call
-        .child_by_field_name("arguments")
+        .field("arguments")
         .filter(|a| a.kind_name() == "argument_list")?;
     let first = named_children(arguments)
         .into_iter()
@@ -156,7 +154,7 @@ pub fn remove_argument(argument: Node, source: &str) -> Option<Edit> {
 
 /// Renames the keyword of a `keyword_argument` node (`allow_redirects=` → `follow_redirects=`).
 pub fn rename_keyword(keyword_argument: Node, new_name: &str) -> Option<Edit> {
-    let name = keyword_argument.child_by_field_name("name")?;
+    let name = keyword_argument.field("name")?;
     Some(Edit::replace(name.start_byte(), name.end_byte(), new_name))
 }
 

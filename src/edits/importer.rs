@@ -5,7 +5,7 @@
 use crate::codemod::FileContext;
 use crate::fix::Edit;
 use crate::parse::walk_tree;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::import_sections::{section_of, written_module, LeadingImport, Section};
 use crate::source::{line_end_at, line_start_at};
 use crate::syntax::{named_children, text};
@@ -248,7 +248,7 @@ pub fn existing_definition(file: &FileContext, base: &str, marker: &str) -> Opti
                 .filter(|a| {
                     statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
                 })
-                .and_then(|a| a.child_by_field_name("left"))?;
+                .and_then(|a| a.field("left"))?;
             let name = file.text(assigned);
             (name.starts_with(base) && file.text(statement).contains(marker))
                 .then(|| (statement.start_byte(), name))

@@ -8,7 +8,7 @@ use crate::codemod::FileContext;
 use crate::edits::builders::append_argument;
 use crate::edits::importer::{existing_definition, unique_name, ModuleAdditions};
 use crate::fix::Edit;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::source::{indentation_at, line_end_at, line_start_at};
 use crate::syntax::{named_children, text, CallArgs};
 use tree_sitter::Node;
@@ -135,19 +135,19 @@ pub fn add_startup_statement(
 fn lifespan_yield<'t>(module: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
     let decorated = named_children(module).into_iter().find(|s| {
         s.kind_name() == "decorated_definition"
-            && s.child_by_field_name("definition")
-                .and_then(|d| d.child_by_field_name("name"))
+            && s.field("definition")
+                .and_then(|d| d.field("name"))
                 .is_some_and(|n| text(n, source) == name)
     })?;
     let is_context_manager = named_children(decorated)
         .iter()
         .any(|d| d.kind_name() == "decorator" && text(*d, source).contains("asynccontextmanager"));
-    let function = decorated.child_by_field_name("definition")?;
+    let function = decorated.field("definition")?;
     if !is_context_manager || !crate::syntax::is_async_def(function) {
         return None;
     }
     let mut found = None;
-    crate::parse::walk_statements(function.child_by_field_name("body")?, |node| {
+    crate::parse::walk_statements(function.field("body")?, |node| {
         let is_yield = node.kind_name() == "expression_statement"
             && node
                 .named_child(0)
@@ -174,7 +174,7 @@ fn startup_handler_body<'t>(decorated: Node<'t>, app_name: &str, source: &str) -
             || compact == format!("@{app_name}.on_event('startup')")
     });
     registers
-        .then(|| decorated.child_by_field_name("definition"))
+        .then(|| decorated.field("definition"))
         .flatten()
-        .and_then(|f| f.child_by_field_name("body"))
+        .and_then(|f| f.field("body"))
 }

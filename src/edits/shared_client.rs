@@ -6,7 +6,7 @@
 use crate::codemod::FileContext;
 use crate::edits::importer::unique_name;
 use crate::fix::Edit;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::source::{indentation_at, line_start_at};
 use crate::syntax::text;
 use tree_sitter::Node;
@@ -26,8 +26,7 @@ impl<'t> ClientSite<'t> {
             .into_iter()
             .find(|s| crate::syntax::contains(*s, function))
             .ok_or("not in a module-level function")?;
-        call.child_by_field_name("arguments")
-            .ok_or("no arguments")?;
+        call.field("arguments").ok_or("no arguments")?;
         // The callee too: a client class imported inside the function is unknown up there.
         if let Some(name) = first_runtime_name(call, top, file) {
             return Err(format!("`{name}` is not known at import time"));
@@ -54,10 +53,7 @@ impl<'t> ClientSite<'t> {
         let mut definition = Some(self.function);
         while let Some(node) = definition {
             if matches!(node.kind_name(), "class_definition" | "function_definition") {
-                parts.extend(
-                    node.child_by_field_name("name")
-                        .map(|n| file.text(n).trim_matches('_')),
-                );
+                parts.extend(node.field("name").map(|n| file.text(n).trim_matches('_')));
             }
             definition = node.parent();
         }
@@ -81,7 +77,7 @@ impl<'t> ClientSite<'t> {
     /// indentation of the line it starts on, for the module level.
     pub fn constructor_with(&self, extra_argument: Option<&str>, source: &str) -> String {
         let call = self.call;
-        let arguments = call.child_by_field_name("arguments");
+        let arguments = call.field("arguments");
         let last_argument = arguments.and_then(|a| {
             crate::syntax::named_children(a)
                 .into_iter()
@@ -135,8 +131,8 @@ fn existing_client(file: &FileContext, base: &str, constructor: &str) -> Option<
         .into_iter()
         .filter_map(|s| s.named_child(0).filter(|a| a.kind_name() == "assignment"))
         .find_map(|assignment| {
-            let name = file.text(assignment.child_by_field_name("left")?);
-            let value = file.text(assignment.child_by_field_name("right")?);
+            let name = file.text(assignment.field("left")?);
+            let value = file.text(assignment.field("right")?);
             (name.starts_with(base) && value == constructor).then(|| name.to_string())
         })
 }
@@ -170,7 +166,7 @@ pub fn hoist_with_block(
     let call = site.call;
     let as_pattern = call.parent().filter(|p| p.kind_name() == "as_pattern");
     let alias = as_pattern
-        .and_then(|p| p.child_by_field_name("alias"))
+        .and_then(|p| p.field("alias"))
         .and_then(|a| a.named_child(0).or(Some(a)))
         .filter(|a| a.kind_name() == "identifier")
         .ok_or("the client is not bound with `as name`")?;
@@ -183,7 +179,7 @@ pub fn hoist_with_block(
         .parent()
         .filter(|s| s.kind_name() == "with_statement")
         .ok_or("not a `with` statement")?;
-    let body = statement.child_by_field_name("body").ok_or("no body")?;
+    let body = statement.field("body").ok_or("no body")?;
     let colon = crate::syntax::children(statement)
         .into_iter()
         .find(|c| c.kind_name() == ":")
@@ -199,10 +195,7 @@ pub fn hoist_with_block(
         return Err(format!("`{name}` is rebound or closed inside the block"));
     }
     if opened_clients(site.function, name, source) > 1 {
-        let function_name = site
-            .function
-            .child_by_field_name("name")
-            .map_or("", |n| text(n, source));
+        let function_name = site.function.field("name").map_or("", |n| text(n, source));
         return Err(format!(
             "`{name}` names more than one client in `{function_name}`"
         ));
@@ -228,8 +221,8 @@ fn first_runtime_name<'s>(node: Node, top: Node, file: &'s FileContext) -> Optio
         }
         let parent = n.parent();
         let is_label = parent.is_some_and(|p| {
-            (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(n))
-                || (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(n))
+            (p.kind_name() == "keyword_argument" && p.field("name") == Some(n))
+                || (p.kind_name() == "attribute" && p.field("attribute") == Some(n))
         });
         let name = file.text(n);
         if !is_label
@@ -248,7 +241,7 @@ fn bound_before(file: &FileContext, top: Node, name: &str) -> bool {
         .into_iter()
         .take_while(|s| s.start_byte() < top.start_byte())
         .filter_map(|s| s.named_child(0).filter(|a| a.kind_name() == "assignment"))
-        .filter_map(|a| a.child_by_field_name("left"))
+        .filter_map(|a| a.field("left"))
         .any(|target| file.text(target) == name);
     assigned
         || file
@@ -274,8 +267,8 @@ fn rebinds(body: Node, name: &str, source: &str) -> bool {
     crate::parse::walk_tree(body, |n| {
         found |= match n.kind_name() {
             "assignment" | "augmented_assignment" | "for_statement" | "as_pattern" => n
-                .child_by_field_name("left")
-                .or_else(|| n.child_by_field_name("alias"))
+                .field("left")
+                .or_else(|| n.field("alias"))
                 .is_some_and(|t| text(t, source) == name),
             "attribute" => is_close_of(n, name, source),
             _ => false,
@@ -287,10 +280,10 @@ fn rebinds(body: Node, name: &str, source: &str) -> bool {
 /// Whether `attribute` is `name.close` or `name.aclose`.
 pub fn is_close_of(attribute: Node, name: &str, source: &str) -> bool {
     attribute
-        .child_by_field_name("object")
+        .field("object")
         .is_some_and(|o| text(o, source) == name)
         && attribute
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|a| matches!(text(a, source), "aclose" | "close"))
 }
 

@@ -2,7 +2,7 @@
 //! PO105 (which drops it) and the blocking-call codemods (which leave such handlers to PO105).
 
 use crate::codemod::FileContext;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::blocking::classify;
 use crate::syntax::{named_children, text};
 use tree_sitter::Node;
@@ -10,7 +10,7 @@ use tree_sitter::Node;
 /// Nodes of a function's own body (not nested functions, lambdas or classes), in order.
 pub fn own_body_nodes(function: Node) -> Vec<Node> {
     let mut nodes = Vec::new();
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field("body") else {
         return nodes;
     };
     let mut stack = vec![body];
@@ -51,9 +51,7 @@ pub fn first_blocking_call<'t>(function: Node<'t>, file: &FileContext) -> Option
 
 /// Why dropping `async` from a route handler that never suspends could change behaviour, if it could.
 pub fn drop_async_blocker(function: Node, file: &FileContext) -> Option<String> {
-    let name = function
-        .child_by_field_name("name")
-        .map(|n| text(n, file.source))?;
+    let name = function.field("name").map(|n| text(n, file.source))?;
     if let Some(decorated) = function
         .parent()
         .filter(|p| p.kind_name() == "decorated_definition")

@@ -2,7 +2,7 @@
 //! resolved through imports and local bindings, never by their text alone.
 
 use crate::codemod::{FileContext, Gate, Mention};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::source::contains_literal;
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
@@ -145,7 +145,7 @@ const PATH_METHODS: &[&str] = &["read_text", "read_bytes", "write_text", "write_
 
 /// Classifies a `call` node; `None` if it does not block (or is not known to).
 pub fn classify<'t>(call: Node<'t>, file: &FileContext<'t>) -> Option<BlockingCall<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     if let Some(qualified) = file.qualified_name(function) {
         if let Some(found) = classify_qualified(&qualified) {
             return Some(found);
@@ -157,8 +157,8 @@ pub fn classify<'t>(call: Node<'t>, file: &FileContext<'t>) -> Option<BlockingCa
             (!shadowed).then_some(BlockingCall::Open)
         }
         "attribute" => {
-            let object = function.child_by_field_name("object")?;
-            let method = text(function.child_by_field_name("attribute")?, file.source);
+            let object = function.field("object")?;
+            let method = text(function.field("attribute")?, file.source);
             if PATH_METHODS.contains(&method) && is_path(object, file, 0) {
                 return Some(BlockingCall::PathMethod);
             }
@@ -225,7 +225,7 @@ pub fn client_constructor(call: Node, file: &FileContext) -> Option<ClientKind> 
         return None;
     }
     // Cheap look at the callee's last name before resolving it.
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     let last = text(function, file.source).rsplit('.').next()?;
     if !matches!(last, "Session" | "session" | "Client" | "AsyncClient") {
         return None;
@@ -270,7 +270,7 @@ pub fn client_binding<'t>(name: Node<'t>, file: &FileContext<'t>) -> Option<Sess
     let scope = file
         .scopes
         .function_of(name)
-        .and_then(|f| f.child_by_field_name("body"))
+        .and_then(|f| f.field("body"))
         .unwrap_or(root);
     let found = binding_in(scope, wanted, file);
     if found.is_none() && scope != root && !file.is_local_name(name, wanted) {
@@ -326,8 +326,8 @@ fn each_binding<'t>(
     };
     let assigned = |assignment: Node<'t>,
                     bind: &mut dyn FnMut(&'t str, Option<SessionBinding<'t>>)| {
-        let left = assignment.child_by_field_name("left");
-        let right = assignment.child_by_field_name("right");
+        let left = assignment.field("left");
+        let right = assignment.field("right");
         if let (Some(left), Some(right)) = (left, right) {
             bind(text(left, file.source), bound(right, None));
         }
@@ -351,14 +351,14 @@ fn each_binding<'t>(
                 "assignment" => assigned(child, &mut bind),
                 "with_statement" => {
                     for item in with_items(child) {
-                        let Some(value) = item.child_by_field_name("value") else {
+                        let Some(value) = item.field("value") else {
                             continue;
                         };
                         if value.kind_name() != "as_pattern" {
                             continue;
                         }
                         let constructor = value.named_child(0);
-                        let alias = value.child_by_field_name("alias");
+                        let alias = value.field("alias");
                         if let (Some(constructor), Some(alias)) = (constructor, alias) {
                             bind(text(alias, file.source), bound(constructor, Some(child)));
                         }
@@ -398,14 +398,9 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
                         | "pathlib.WindowsPath"
                 )
             }) || expr
-                .child_by_field_name("function")
+                .field("function")
                 .filter(|f| f.kind_name() == "attribute")
-                .and_then(|f| {
-                    Some((
-                        f.child_by_field_name("object")?,
-                        f.child_by_field_name("attribute")?,
-                    ))
-                })
+                .and_then(|f| Some((f.field("object")?, f.field("attribute")?)))
                 .is_some_and(|(object, method)| {
                     matches!(
                         text(method, file.source),
@@ -414,7 +409,7 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
                 })
         }
         "binary_operator" => expr
-            .child_by_field_name("left")
+            .field("left")
             .is_some_and(|left| is_path(left, file, depth + 1)),
         "parenthesized_expression" => expr
             .named_child(0)
@@ -431,10 +426,10 @@ fn is_path<'t>(expr: Node<'t>, file: &FileContext<'t>, depth: usize) -> bool {
                     {
                         if assignment.start_byte() < expr.start_byte()
                             && assignment
-                                .child_by_field_name("left")
+                                .field("left")
                                 .is_some_and(|l| text(l, file.source) == name)
                         {
-                            assigned = assignment.child_by_field_name("right");
+                            assigned = assignment.field("right");
                         }
                     }
                 }

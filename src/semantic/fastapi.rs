@@ -1,7 +1,7 @@
 //! FastAPI facts of one file: which functions are route handlers (and for which method), by
 //! decorator or by `add_api_route`.
 
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{app_object_names, method_call_on_name, ProjectIndex};
 use crate::syntax::{named_children, text};
@@ -55,7 +55,7 @@ impl FastApiFacts {
         // Route decorators and `add_api_route(...)` calls are statements: no need to visit expressions.
         crate::parse::walk_statements(tree.root_node(), |node| match node.kind_name() {
             "decorated_definition" => {
-                let Some(function) = node.child_by_field_name("definition") else {
+                let Some(function) = node.field("definition") else {
                     return;
                 };
                 if function.kind_name() != "function_definition" {
@@ -84,14 +84,14 @@ impl FastApiFacts {
         // Handlers registered by `add_api_route` are the module-level functions of that name.
         for statement in named_children(tree.root_node()) {
             let function = match statement.kind_name() {
-                "decorated_definition" => statement.child_by_field_name("definition"),
+                "decorated_definition" => statement.field("definition"),
                 "function_definition" => Some(statement),
                 _ => None,
             };
             let Some(function) = function.filter(|f| f.kind_name() == "function_definition") else {
                 continue;
             };
-            let Some(name) = function.child_by_field_name("name") else {
+            let Some(name) = function.field("name") else {
                 continue;
             };
             for (registered, _, route) in &facts.registrations {
@@ -185,9 +185,9 @@ pub fn module_level_call<'t>(root: Node<'t>, name: &str, source: &str) -> Option
         let assignment = statement.named_child(0).filter(|a| {
             statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
         })?;
-        let target = assignment.child_by_field_name("left")?;
+        let target = assignment.field("left")?;
         let value = assignment
-            .child_by_field_name("right")
+            .field("right")
             .filter(|v| v.kind_name() == "call")?;
         (text(target, source) == name).then_some(value)
     })

@@ -4,7 +4,7 @@
 //! Beanie projections each model needs) and PO203 (which rewrites the queries) see the same
 //! queries; whether the class is a model and the attributes its fields is for the caller.
 
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::qualified_static;
 use crate::semantic::queries::{method_chain, unparenthesize, BEANIE_FINDS, SELECT_FUNCTIONS};
@@ -55,7 +55,7 @@ pub fn field_reads<'t>(
     source: &str,
     imports: &ImportMap,
 ) -> Vec<FieldReads<'t>> {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field("body") else {
         return Vec::new();
     };
     // The loads first: most functions have none, and need no table of names.
@@ -64,14 +64,12 @@ pub fn field_reads<'t>(
         .filter_map(|node| {
             let (query, model) = match node.kind_name() {
                 "assignment" => node
-                    .child_by_field_name("right")
-                    .filter(|_| node.child_by_field_name("type").is_none())
+                    .field("right")
+                    .filter(|_| node.field("type").is_none())
                     .and_then(|value| load_query(value, false, source, imports))?,
-                "for_statement" | "for_in_clause" => {
-                    node.child_by_field_name("right").and_then(|iterable| {
-                        load_query(iterable, is_async_for(node), source, imports)
-                    })?
-                }
+                "for_statement" | "for_in_clause" => node.field("right").and_then(|iterable| {
+                    load_query(iterable, is_async_for(node), source, imports)
+                })?,
                 _ => return None,
             };
             Some((node, query, model))
@@ -93,9 +91,7 @@ pub fn field_reads<'t>(
     for (node, query, model) in loads {
         let iterations = match node.kind_name() {
             "assignment" => {
-                let Some(name) = node
-                    .child_by_field_name("left")
-                    .filter(|l| l.kind_name() == "identifier")
+                let Some(name) = node.field("left").filter(|l| l.kind_name() == "identifier")
                 else {
                     continue;
                 };
@@ -122,8 +118,8 @@ fn names_a_member(identifier: Node) -> bool {
     identifier
         .parent()
         .is_some_and(|parent| match parent.kind_name() {
-            "attribute" => parent.child_by_field_name("attribute") == Some(identifier),
-            "keyword_argument" => parent.child_by_field_name("name") == Some(identifier),
+            "attribute" => parent.field("attribute") == Some(identifier),
+            "keyword_argument" => parent.field("name") == Some(identifier),
             _ => false,
         })
 }
@@ -213,8 +209,8 @@ fn beanie_model<'t>(chain: Node<'t>, source: &str) -> Option<Node<'t>> {
             return None;
         }
         call = call
-            .child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("object"))
+            .field("function")
+            .and_then(|f| f.field("object"))
             .map(unparenthesize)?;
     }
     Some(root)
@@ -260,7 +256,7 @@ fn sql_load<'t>(
         return None;
     }
     let is_select = select
-        .child_by_field_name("function")
+        .field("function")
         .and_then(|f| qualified_static(f, source, imports))
         .is_some_and(|q| SELECT_FUNCTIONS.contains(&q.as_str()));
     let args = CallArgs::of(select, source);
@@ -286,14 +282,12 @@ fn stored_list_iterations<'t>(
         }
         let parent = use_.parent()?;
         match parent.kind_name() {
-            "for_statement" | "for_in_clause"
-                if parent.child_by_field_name("right") == Some(use_) =>
-            {
+            "for_statement" | "for_in_clause" if parent.field("right") == Some(use_) => {
                 iterations.push(parent)
             }
             "not_operator" => {}
             "if_statement" | "elif_clause" | "while_statement"
-                if parent.child_by_field_name("condition") == Some(use_) => {}
+                if parent.field("condition") == Some(use_) => {}
             "argument_list" if is_len_argument(parent, source) => {}
             _ => return None,
         }
@@ -305,7 +299,7 @@ fn stored_list_iterations<'t>(
 fn is_len_argument(arguments: Node, source: &str) -> bool {
     arguments.named_child_count() == 1
         && arguments.parent().is_some_and(|call| {
-            call.child_by_field_name("function")
+            call.field("function")
                 .is_some_and(|f| f.kind_name() == "identifier" && text(f, source) == "len")
         })
 }
@@ -322,10 +316,10 @@ fn attributes_read(
     let mut bound = Vec::new();
     for iteration in iterations {
         let target = iteration
-            .child_by_field_name("left")
+            .field("left")
             .filter(|t| t.kind_name() == "identifier")?;
         let scope = match iteration.kind_name() {
-            "for_statement" => iteration.child_by_field_name("body")?,
+            "for_statement" => iteration.field("body")?,
             _ => iteration.parent()?,
         };
         bound.push((target, scope));
@@ -352,19 +346,17 @@ fn attributes_read(
 /// `name` in `u.name` when `use_` is the `u` of an attribute read: not called, not assigned or
 /// deleted.
 fn read_attribute<'s>(use_: Node, source: &'s str) -> Option<&'s str> {
-    let attribute = use_.parent().filter(|a| {
-        a.kind_name() == "attribute" && a.child_by_field_name("object") == Some(use_)
-    })?;
+    let attribute = use_
+        .parent()
+        .filter(|a| a.kind_name() == "attribute" && a.field("object") == Some(use_))?;
     let outer = attribute.parent()?;
     let written = match outer.kind_name() {
-        "call" => outer.child_by_field_name("function") == Some(attribute),
-        "assignment" | "augmented_assignment" => {
-            outer.child_by_field_name("left") == Some(attribute)
-        }
+        "call" => outer.field("function") == Some(attribute),
+        "assignment" | "augmented_assignment" => outer.field("left") == Some(attribute),
         "delete_statement" | "pattern_list" | "tuple_pattern" | "list_pattern" => true,
         _ => false,
     };
-    let field = attribute.child_by_field_name("attribute")?;
+    let field = attribute.field("attribute")?;
     (!written).then(|| text(field, source))
 }
 

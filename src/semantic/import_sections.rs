@@ -2,7 +2,7 @@
 //! first party): where an import perfopt adds belongs, so that `import asyncio` joins the standard
 //! library imports and `import httpx` the third-party ones, as isort and Ruff's `I001` expect.
 
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::syntax::text;
 use tree_sitter::Node;
 
@@ -43,16 +43,16 @@ pub fn section_of(module: &str) -> Section {
 pub fn imported_module<'s>(statement: Node, source: &'s str) -> Option<(&'s str, bool)> {
     match statement.kind_name() {
         "import_statement" => {
-            let name = statement.child_by_field_name("name")?;
+            let name = statement.field("name")?;
             let name = match name.kind_name() {
-                "aliased_import" => name.child_by_field_name("name")?,
+                "aliased_import" => name.field("name")?,
                 _ => name,
             };
             Some((text(name, source), false))
         }
         "import_from_statement" | "future_import_statement" => Some((
             statement
-                .child_by_field_name("module_name")
+                .field("module_name")
                 .map_or("__future__", |m| text(m, source)),
             true,
         )),

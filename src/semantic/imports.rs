@@ -2,7 +2,7 @@
 //! match `import requests as rq; rq.get` and `from time import sleep; sleep` by meaning, never by text.
 
 use crate::parse::walk_statements;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::import_sections::{imported_module, section_of, LeadingImport, Section};
 use crate::syntax::{named_children, text};
 use std::collections::{HashMap, HashSet};
@@ -80,7 +80,7 @@ impl ImportMap {
     fn add_statement(&mut self, node: Node, source: &str, module: &[String], top_level: bool) {
         let statement = (node.start_byte(), node.end_byte());
         let from_module = node
-            .child_by_field_name("module_name")
+            .field("module_name")
             .map(|m| resolve_module(m, source, module));
         if node.kind_name() == "future_import_statement" {
             return;
@@ -89,10 +89,8 @@ impl ImportMap {
         for clause in node.children_by_field_name("name", &mut cursor) {
             let (name_node, alias) = match clause.kind_name() {
                 "aliased_import" => (
-                    clause.child_by_field_name("name"),
-                    clause
-                        .child_by_field_name("alias")
-                        .map(|a| text(a, source).to_string()),
+                    clause.field("name"),
+                    clause.field("alias").map(|a| text(a, source).to_string()),
                 ),
                 _ => (Some(clause), None),
             };
@@ -253,12 +251,12 @@ fn resolve_module(node: Node, source: &str, module: &[String]) -> Option<String>
 fn collect_module_bindings(statement: Node, source: &str, out: &mut HashSet<String>) {
     match statement.kind_name() {
         "function_definition" | "class_definition" => {
-            if let Some(name) = statement.child_by_field_name("name") {
+            if let Some(name) = statement.field("name") {
                 out.insert(text(name, source).to_string());
             }
         }
         "decorated_definition" => {
-            if let Some(def) = statement.child_by_field_name("definition") {
+            if let Some(def) = statement.field("definition") {
                 collect_module_bindings(def, source, out);
             }
         }
@@ -266,7 +264,7 @@ fn collect_module_bindings(statement: Node, source: &str, out: &mut HashSet<Stri
             let mut cursor = statement.walk();
             for child in statement.named_children(&mut cursor) {
                 if matches!(child.kind_name(), "assignment" | "augmented_assignment") {
-                    if let Some(left) = child.child_by_field_name("left") {
+                    if let Some(left) = child.field("left") {
                         collect_target_names(left, source, out);
                     }
                 }

@@ -3,7 +3,7 @@
 //! or a mapped SQLAlchemy/SQLModel class in any file, with the name and type of its key.
 
 use crate::codemod::{contains_word, import_lines};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::{qualified_static, same_object};
 use crate::source::{contains, find_all};
@@ -147,16 +147,14 @@ pub fn class_facts(
     let mut classes = Vec::new();
     for statement in named_children(tree.root_node()) {
         let class = match statement.kind_name() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field("definition"),
             _ => Some(statement),
         };
         let Some(class) = class.filter(|c| c.kind_name() == "class_definition") else {
             continue;
         };
-        let (Some(name), Some(arguments)) = (
-            class.child_by_field_name("name"),
-            class.child_by_field_name("superclasses"),
-        ) else {
+        let (Some(name), Some(arguments)) = (class.field("name"), class.field("superclasses"))
+        else {
             continue;
         };
         let mut facts = ClassFacts {
@@ -176,8 +174,8 @@ pub fn class_facts(
         for base in named_children(arguments) {
             match base.kind_name() {
                 "keyword_argument" => {
-                    let keyword = base.child_by_field_name("name").map(|n| text(n, source));
-                    let value = base.child_by_field_name("value").map(|v| text(v, source));
+                    let keyword = base.field("name").map(|n| text(n, source));
+                    let value = base.field("value").map(|v| text(v, source));
                     facts.table |= keyword == Some("table") && value == Some("True");
                 }
                 "identifier" | "attribute" => facts.bases.push(
@@ -187,7 +185,7 @@ pub fn class_facts(
                 _ => {}
             }
         }
-        if let Some(body) = class.child_by_field_name("body") {
+        if let Some(body) = class.field("body") {
             read_body(body, source, imports, &mut facts);
         }
         classes.push(facts);
@@ -213,17 +211,17 @@ fn suppressed_on_line(node: Node, source: &str) -> Vec<String> {
 /// class's attribute declarations.
 fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFacts) {
     for statement in named_children(body) {
-        if let Some(settings) = statement.child_by_field_name("body").filter(|_| {
+        if let Some(settings) = statement.field("body").filter(|_| {
             statement.kind_name() == "class_definition"
                 && statement
-                    .child_by_field_name("name")
+                    .field("name")
                     .is_some_and(|n| text(n, source) == "Settings")
         }) {
             facts.indexed.extend(settings_index_keys(settings, source));
             continue;
         }
         if let Some(nested) = statement
-            .child_by_field_name("name")
+            .field("name")
             .filter(|_| statement.kind_name() == "class_definition")
         {
             match text(nested, source) {
@@ -239,18 +237,18 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
             continue;
         };
         let Some(target) = assignment
-            .child_by_field_name("left")
+            .field("left")
             .filter(|l| l.kind_name() == "identifier")
         else {
             continue;
         };
         let name = text(target, source);
-        let annotation = assignment.child_by_field_name("type");
+        let annotation = assignment.field("type");
         let declared = annotation.map(|a| key_type_of_annotation(text(a, source)));
         if name == "id" {
             facts.id_annotation = declared;
         }
-        let value = assignment.child_by_field_name("right");
+        let value = assignment.field("right");
         if name == "__table_args__" {
             facts
                 .indexed
@@ -290,7 +288,7 @@ fn read_body(body: Node, source: &str, imports: &ImportMap, facts: &mut ClassFac
             facts.indexed.push(name.to_string());
         }
         let is_column = column
-            .child_by_field_name("function")
+            .field("function")
             .and_then(|f| qualified_static(f, source, imports))
             .is_some_and(|q| {
                 (q.starts_with("sqlalchemy.") || q.starts_with("sqlmodel."))
@@ -327,7 +325,7 @@ fn is_single_link(annotation: &str) -> bool {
 /// call, `association_proxy` for an `association_proxy(...)`; `None` when `column` is none.
 fn relationship_loader(column: Node, source: &str, imports: &ImportMap) -> Option<String> {
     let callee = column
-        .child_by_field_name("function")
+        .field("function")
         .and_then(|f| qualified_static(f, source, imports))?;
     if callee.starts_with("sqlalchemy.") && callee.ends_with(".association_proxy") {
         // Reads through a relationship: not a column (`load_only` refuses it), never lazy itself.
@@ -341,9 +339,8 @@ fn relationship_loader(column: Node, source: &str, imports: &ImportMap) -> Optio
             .filter(|d| d.kind_name() == "dictionary")
             .and_then(|d| {
                 named_children(d).into_iter().find_map(|pair| {
-                    let key = pair.child_by_field_name("key")?;
-                    (string_value(key, source)? == "lazy")
-                        .then(|| pair.child_by_field_name("value"))?
+                    let key = pair.field("key")?;
+                    (string_value(key, source)? == "lazy").then(|| pair.field("value"))?
                 })
             })
     } else {
@@ -364,10 +361,10 @@ fn settings_index_keys(settings: Node, source: &str) -> Vec<String> {
             .named_child(0)
             .filter(|a| a.kind_name() == "assignment")
             .filter(|a| {
-                a.child_by_field_name("left")
+                a.field("left")
                     .is_some_and(|l| text(l, source) == "indexes")
             })
-            .and_then(|a| a.child_by_field_name("right"))
+            .and_then(|a| a.field("right"))
             .filter(|l| matches!(l.kind_name(), "list" | "tuple"))
         else {
             continue;
@@ -390,7 +387,7 @@ fn table_index_columns(args: Node, source: &str) -> Vec<String> {
         _ => vec![args],
     };
     for entry in entries.into_iter().filter(|e| e.kind_name() == "call") {
-        let Some(function) = entry.child_by_field_name("function") else {
+        let Some(function) = entry.field("function") else {
             continue;
         };
         let callee = text(function, source);

@@ -5,7 +5,7 @@
 use crate::codemod::{contains_word, Prescan};
 use crate::edits::lifespan::{may_be_startup_code, startup_site};
 use crate::outline::{defined_name, Kind, Outline};
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::field_reads::{projected_reads, ProjectedRead};
 use crate::semantic::imports::{is_within, ImportMap};
 use crate::semantic::mentions::text_imports;
@@ -616,16 +616,14 @@ pub fn app_object_names(tree: &Tree, source: &str, imports: &ImportMap) -> Vec<S
             if assignment.kind_name() != "assignment" {
                 continue;
             }
-            let (Some(left), Some(right)) = (
-                assignment.child_by_field_name("left"),
-                assignment.child_by_field_name("right"),
-            ) else {
+            let (Some(left), Some(right)) = (assignment.field("left"), assignment.field("right"))
+            else {
                 continue;
             };
             if left.kind_name() != "identifier" || right.kind_name() != "call" {
                 continue;
             }
-            let callee = right.child_by_field_name("function");
+            let callee = right.field("function");
             let qualified = callee.and_then(|c| qualified_static(c, source, imports));
             if qualified.as_deref().is_some_and(is_app_constructor) {
                 names.push(text(left, source).to_string());
@@ -772,12 +770,12 @@ pub fn app_assignment<'t, 's>(
         statement.kind_name() == "expression_statement" && a.kind_name() == "assignment"
     })?;
     let target = assignment
-        .child_by_field_name("left")
+        .field("left")
         .filter(|t| t.kind_name() == "identifier")?;
     let call = assignment
-        .child_by_field_name("right")
+        .field("right")
         .filter(|c| c.kind_name() == "call")?;
-    let callee = qualified_static(call.child_by_field_name("function")?, source, imports)?;
+    let callee = qualified_static(call.field("function")?, source, imports)?;
     matches!(
         callee.as_str(),
         "fastapi.FastAPI" | "fastapi.applications.FastAPI"
@@ -791,14 +789,14 @@ pub fn method_call_on_name<'s>(
     source: &'s str,
 ) -> Option<(&'s str, &'s str)> {
     let callee = call
-        .child_by_field_name("function")
+        .field("function")
         .filter(|f| f.kind_name() == "attribute")?;
     let object = callee
-        .child_by_field_name("object")
+        .field("object")
         .filter(|o| o.kind_name() == "identifier")?;
     Some((
         text(object, source),
-        text(callee.child_by_field_name("attribute")?, source),
+        text(callee.field("attribute")?, source),
     ))
 }
 
@@ -811,8 +809,8 @@ pub fn qualified_static(
     match node.kind_name() {
         "identifier" => imports.resolve(text(node, source)).map(str::to_string),
         "attribute" => {
-            let object = node.child_by_field_name("object")?;
-            let attr = node.child_by_field_name("attribute")?;
+            let object = node.field("object")?;
+            let attr = node.field("attribute")?;
             Some(format!(
                 "{}.{}",
                 qualified_static(object, source, imports)?,
@@ -864,20 +862,16 @@ pub fn compressed_objects(
             return;
         }
         let Some(callee) = node
-            .child_by_field_name("function")
+            .field("function")
             .filter(|f| f.kind_name() == "attribute")
         else {
             return;
         };
-        let method = callee
-            .child_by_field_name("attribute")
-            .map(|m| text(m, source));
+        let method = callee.field("attribute").map(|m| text(m, source));
         let object = callee
-            .child_by_field_name("object")
+            .field("object")
             .filter(|o| o.kind_name() == "identifier");
-        let middleware = node
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0));
+        let middleware = node.field("arguments").and_then(|a| a.named_child(0));
         let (Some("add_middleware"), Some(object), Some(middleware)) = (method, object, middleware)
         else {
             return;

@@ -3,7 +3,7 @@
 //! model index. Shared by the database codemods (PO204, PO205, PO206, PO305).
 
 use crate::codemod::FileContext;
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::models::{Orm, OrmModel};
 use crate::syntax::{text, CallArgs};
 use tree_sitter::Node;
@@ -50,15 +50,13 @@ pub fn chain<'t, 's>(
             break;
         }
         let Some(function) = current
-            .child_by_field_name("function")
+            .field("function")
             .filter(|f| f.kind_name() == "attribute")
         else {
             break;
         };
-        let (Some(object), Some(method)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("attribute"),
-        ) else {
+        let (Some(object), Some(method)) = (function.field("object"), function.field("attribute"))
+        else {
             break;
         };
         steps.push((text(method, file.source), current));
@@ -76,12 +74,12 @@ pub fn method_call<'t, 's>(
         return None;
     }
     let function = call
-        .child_by_field_name("function")
+        .field("function")
         .filter(|f| f.kind_name() == "attribute")?;
     Some((
-        function.child_by_field_name("object")?,
-        text(function.child_by_field_name("attribute")?, source),
-        call.child_by_field_name("arguments")?,
+        function.field("object")?,
+        text(function.field("attribute")?, source),
+        call.field("arguments")?,
     ))
 }
 
@@ -113,7 +111,7 @@ pub fn selected_entity<'t>(
     let resolved = resolve_model(*model, file);
     let is_column = || {
         model
-            .child_by_field_name("object")
+            .field("object")
             .is_some_and(|o| resolve_model(o, file).is_some())
     };
     if resolved.as_ref().is_some_and(|m| m.orm != Orm::Sql) || resolved.is_none() && is_column() {
@@ -274,16 +272,16 @@ fn field_operand<'t>(node: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>
         return None;
     }
     let class = node
-        .child_by_field_name("object")
+        .field("object")
         .filter(|o| o.kind_name() == "identifier")?;
-    let field = node.child_by_field_name("attribute")?;
+    let field = node.field("attribute")?;
     let parent = node.parent()?;
     let operand = match parent.kind_name() {
         "comparison_operator" | "unary_operator" | "argument_list" | "list" | "tuple" => true,
         "attribute" => {
-            parent.child_by_field_name("object") == Some(node)
+            parent.field("object") == Some(node)
                 && parent
-                    .child_by_field_name("attribute")
+                    .field("attribute")
                     .is_some_and(|m| COLUMN_METHODS.contains(&text(m, source)))
                 && parent.parent().is_some_and(|c| c.kind_name() == "call")
         }
@@ -298,7 +296,7 @@ fn dictionary_keys(dictionary: Node, source: &str) -> Vec<String> {
     crate::syntax::named_children(dictionary)
         .into_iter()
         .filter(|pair| pair.kind_name() == "pair")
-        .filter_map(|pair| pair.child_by_field_name("key"))
+        .filter_map(|pair| pair.field("key"))
         .filter_map(|key| crate::semantic::models::string_value(key, source))
         .filter(|key| !key.starts_with('$') && !key.contains('.') && !key.is_empty())
         .collect()

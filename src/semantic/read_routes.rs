@@ -2,7 +2,7 @@
 //! function as the codemod, so it knows which apps must call `FastAPICache.init` before a run
 //! adds the first `@cache`.
 
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::imports::ImportMap;
 use crate::semantic::project::has_get_route_decorator;
 use crate::semantic::scope::local_bindings;
@@ -163,7 +163,7 @@ pub fn read_route<'t>(
     module: &[String],
 ) -> Option<ReadRoute<'t>> {
     let function = decorated
-        .child_by_field_name("definition")
+        .field("definition")
         .filter(|f| f.kind_name() == "function_definition")?;
     let mut route = None;
     let mut cached = false;
@@ -173,7 +173,7 @@ pub fn read_route<'t>(
     {
         let expression = decorator.named_child(0)?;
         let callee = if expression.kind_name() == "call" {
-            expression.child_by_field_name("function")?
+            expression.field("function")?
         } else {
             expression
         };
@@ -211,9 +211,7 @@ pub fn read_route<'t>(
             .map_or("", |p| text(*p, source))
     );
     let path = path.as_str();
-    let name = function
-        .child_by_field_name("name")
-        .map_or("", |n| text(n, source));
+    let name = function.field("name").map_or("", |n| text(n, source));
     if arguments.keyword("response_class").is_some()
         || has_word(path, LIVE_WORDS)
         || has_word(name, LIVE_WORDS)
@@ -228,14 +226,14 @@ pub fn read_route<'t>(
         .resolve(object)
         .map(str::to_string)
         .unwrap_or_else(|| format!("{}.{object}", module.join(".")));
-    let parameters = function.child_by_field_name("parameters")?;
+    let parameters = function.field("parameters")?;
     if named_children(parameters)
         .iter()
         .any(|parameter| is_per_request(text(*parameter, source)))
     {
         return None;
     }
-    let body = function.child_by_field_name("body")?;
+    let body = function.field("body")?;
     (cached || only_reads(body, source, &local_bindings(function, source))).then_some(ReadRoute {
         route_decorator,
         owner,
@@ -361,9 +359,7 @@ fn only_reads(body: Node, source: &str, locals: &std::collections::HashSet<Strin
     crate::parse::walk_tree(body, |node| match node.kind_name() {
         "call" => {
             calls = true;
-            let mut callee = node
-                .child_by_field_name("function")
-                .map_or("", |f| text(f, source));
+            let mut callee = node.field("function").map_or("", |f| text(f, source));
             // `asyncio.to_thread(subprocess.run, ...)` calls its first argument: judge that,
             // so the verdict is the same before and after PO103/PO104 move a call to a thread.
             if THREAD_RUNNERS.iter().any(|r| callee.ends_with(r)) {
@@ -380,7 +376,7 @@ fn only_reads(body: Node, source: &str, locals: &std::collections::HashSet<Strin
         }
         "yield" | "global_statement" | "nonlocal_statement" => writes = true,
         "assignment" | "augmented_assignment" => {
-            let target = node.child_by_field_name("left");
+            let target = node.field("left");
             writes |= target.is_some_and(|t| {
                 matches!(t.kind_name(), "attribute" | "subscript")
                     && !root_name(t, source).is_some_and(|name| locals.contains(name))
@@ -398,9 +394,7 @@ fn root_name<'s>(node: Node, source: &'s str) -> Option<&'s str> {
         match current.kind_name() {
             "identifier" => return Some(text(current, source)),
             "attribute" | "subscript" => {
-                current = current
-                    .child_by_field_name("object")
-                    .or_else(|| current.child_by_field_name("value"))?;
+                current = current.field("object").or_else(|| current.field("value"))?;
             }
             _ => return None,
         }
@@ -437,11 +431,11 @@ fn method_on_name<'s>(callee: Node, source: &'s str) -> Option<(&'s str, &'s str
         return None;
     }
     let object = callee
-        .child_by_field_name("object")
+        .field("object")
         .filter(|o| o.kind_name() == "identifier")?;
     Some((
         text(object, source),
-        text(callee.child_by_field_name("attribute")?, source),
+        text(callee.field("attribute")?, source),
     ))
 }
 

@@ -1,7 +1,7 @@
 //! Where code runs: the function whose body executes a node (and whether it is `async def`), and
 //! the names a function binds locally, which shadow imports.
 
-use crate::parse::KindName;
+use crate::parse::NodeLookups;
 use crate::semantic::imports::collect_target_names;
 use crate::syntax::{is_async_def, named_children, text};
 use std::collections::HashSet;
@@ -34,7 +34,7 @@ impl<'t> ScopeIndex<'t> {
                 node.kind_name(),
                 "function_definition" | "lambda" | "class_definition"
             ) {
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = node.field("body") {
                     bodies.push((body.start_byte(), body.end_byte(), node));
                 }
             }
@@ -105,7 +105,7 @@ impl<'t> ScopeIndex<'t> {
 /// `except … as`, nested definitions and function-level imports are left to the import table.
 pub fn local_bindings(function: Node, source: &str) -> HashSet<String> {
     let mut names = HashSet::new();
-    if let Some(params) = function.child_by_field_name("parameters") {
+    if let Some(params) = function.field("parameters") {
         for param in named_children(params) {
             let name = match param.kind_name() {
                 "identifier" => Some(param),
@@ -114,9 +114,7 @@ pub fn local_bindings(function: Node, source: &str) -> HashSet<String> {
                         .into_iter()
                         .find(|c| c.kind_name() == "identifier")
                 }
-                "default_parameter" | "typed_default_parameter" => {
-                    param.child_by_field_name("name")
-                }
+                "default_parameter" | "typed_default_parameter" => param.field("name"),
                 _ => None,
             };
             if let Some(name) = name {
@@ -124,7 +122,7 @@ pub fn local_bindings(function: Node, source: &str) -> HashSet<String> {
             }
         }
     }
-    if let Some(body) = function.child_by_field_name("body") {
+    if let Some(body) = function.field("body") {
         collect_body_bindings(body, source, &mut names);
     }
     names
@@ -139,7 +137,7 @@ fn collect_body_bindings(body: Node, source: &str, names: &mut HashSet<String>) 
         for child in named_children(node) {
             let target = match child.kind_name() {
                 "function_definition" | "class_definition" => {
-                    if let Some(name) = child.child_by_field_name("name") {
+                    if let Some(name) = child.field("name") {
                         names.insert(text(name, source).to_string());
                     }
                     continue;
@@ -152,10 +150,10 @@ fn collect_body_bindings(body: Node, source: &str, names: &mut HashSet<String>) 
                     continue;
                 }
                 "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
-                    child.child_by_field_name("left")
+                    child.field("left")
                 }
-                "as_pattern" => child.child_by_field_name("alias"),
-                "named_expression" => child.child_by_field_name("name"),
+                "as_pattern" => child.field("alias"),
+                "named_expression" => child.field("name"),
                 _ => None,
             };
             if let Some(target) = target {
@@ -196,7 +194,7 @@ mod tests {
                     ExecScope::Module => "module".into(),
                     ExecScope::Deferred => "deferred".into(),
                     ExecScope::Function(f) => {
-                        let name = text(f.child_by_field_name("name").unwrap(), source);
+                        let name = text(f.field("name").unwrap(), source);
                         format!("{}{name}", if is_async_def(f) { "async " } else { "" })
                     }
                 };
