@@ -345,15 +345,23 @@ fn may_query_models(scan: &Prescan) -> bool {
 /// Whether one of `calls` (`.find(`) is made on a capitalised name (`Product.find(`), as a
 /// Beanie query on a document class is.
 pub fn called_on_a_class(source: &str, calls: &[&str]) -> bool {
-    calls.iter().any(|call| {
-        find_all(source, call).any(|at| {
-            let receiver = source[..at]
-                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .next()
-                .unwrap_or("");
-            receiver.starts_with(|c: char| c.is_ascii_uppercase())
-        })
-    })
+    let on_a_class = |at: usize| {
+        let receiver = source[..at]
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        receiver.starts_with(|c: char| c.is_ascii_uppercase())
+    };
+    // The `.find…(` calls are found in one search of the text, not one each.
+    const FIND: &str = ".find";
+    let (finds, others): (Vec<&str>, Vec<&str>) =
+        calls.iter().partition(|call| call.starts_with(FIND));
+    (!finds.is_empty()
+        && find_all(source, FIND)
+            .any(|at| finds.iter().any(|call| source[at..].starts_with(call)) && on_a_class(at)))
+        || others
+            .iter()
+            .any(|call| find_all(source, call).any(on_a_class))
 }
 
 /// Middleware class names that compress responses (Starlette's, and the usual third-party ones).
@@ -895,6 +903,24 @@ pub fn compressed_objects(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queries_are_calls_on_a_capitalised_name() {
+        let calls = QUERY_CALLS;
+        assert!(called_on_a_class(
+            "await Product.find(Product.sku == s)",
+            calls
+        ));
+        assert!(called_on_a_class("x = Order.find_one({})", calls));
+        assert!(called_on_a_class("Item.filter(Item.a == 1)", calls));
+        assert!(!called_on_a_class(
+            "select(User).where(User.id == 1)",
+            calls
+        ));
+        assert!(!called_on_a_class("items.find(x)\ntext.find_one(y)", calls));
+        assert!(!called_on_a_class("Tree.findall(x)", calls));
+        assert!(!called_on_a_class("Product.find(x)", &[".where("]));
+    }
     use crate::semantic::queries::FieldUse;
 
     fn module(path: &str) -> Vec<String> {
