@@ -50,6 +50,8 @@ pub struct ProjectIndex {
     projected: Vec<ProjectedRead>,
     /// Whether some app, router or `include_router` call sets `default_response_class`.
     default_response_class: bool,
+    /// See [`ProjectIndex::fingerprint`]: computed once.
+    fingerprint: std::sync::OnceLock<u64>,
 }
 
 /// What the first pass learns from one file.
@@ -407,6 +409,10 @@ impl ProjectIndex {
 
     /// A hash of everything the index knows: findings computed against another index are stale.
     pub fn fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| self.compute_fingerprint())
+    }
+
+    fn compute_fingerprint(&self) -> u64 {
         let mut apps: Vec<_> = self.app_objects.iter().collect();
         apps.sort();
         let mut awaited: Vec<_> = self.awaited.iter().collect();
