@@ -263,12 +263,34 @@ pub fn absolute(path: &Path) -> PathBuf {
     static CURRENT_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     match CURRENT_DIR.get_or_init(|| std::env::current_dir().ok()) {
         Some(current) if path.is_relative() => {
+            let rest = path.strip_prefix(".").unwrap_or(path);
+            if is_normal(rest) {
+                return current.join(rest);
+            }
             let mut absolute = current.clone();
-            absolute.extend(path.strip_prefix(".").unwrap_or(path).components());
+            absolute.extend(rest.components());
             absolute
         }
+        // Most paths are found by the walk and need no normalising (a warm run makes thousands
+        // absolute).
+        _ if path.is_absolute() && is_normal(path) => path.to_path_buf(),
         _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
     }
+}
+
+/// Whether a Unix `path` is its components joined by single separators (no `.`, no empty
+/// component, no trailing separator): what `std::path::absolute` and `Path::components`
+/// would make of it.
+fn is_normal(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    cfg!(unix)
+        && !bytes.is_empty()
+        && bytes != b"."
+        && !bytes.starts_with(b"./")
+        && !bytes.ends_with(b"/")
+        && !bytes.ends_with(b"/.")
+        && !bytes.windows(2).any(|pair| pair == b"//")
+        && !bytes.windows(3).any(|triple| triple == b"/./")
 }
 
 fn module_of(path: &Path, settings: &Settings) -> Vec<String> {
@@ -643,6 +665,34 @@ fn keep_owner(_: &Path, _: &fs::Metadata) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normal_paths_are_made_absolute_as_std_does() {
+        for path in [
+            "/r/a.py",
+            "/r//a.py",
+            "/r/./a.py",
+            "/r/a/",
+            "/r/a/.",
+            "/r/../a.py",
+            "/",
+            "a/b.py",
+            "./a/b.py",
+            "a//b.py",
+            "a/./b",
+            ".",
+            "a/",
+            "../a.py",
+        ] {
+            let path = Path::new(path);
+            assert_eq!(
+                absolute(path),
+                std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+                "{}",
+                path.display()
+            );
+        }
+    }
 
     #[test]
     fn paths_sort_by_their_components() {
