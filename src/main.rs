@@ -5,7 +5,7 @@ use perfopt::commands;
 fn main() {
     // Tree-sitter allocates each parse's stack and nodes in many small blocks: mimalloc makes
     // a cold `check` about 4% faster than glibc's malloc, for 6 MiB more peak memory (measured
-    // on the benchmark corpus, see bench/README.md). Rust's own allocations stay on the system
+    // on the benchmark corpus, README "Benchmarks"). Rust's own allocations stay on the system
     // allocator: moving them too doubled the peak memory. Set before anything is parsed, as a
     // tree must be freed by the allocator that built it.
     // SAFETY: no tree-sitter object exists yet, and the functions are malloc-compatible.
