@@ -9,7 +9,7 @@ use crate::semantic::imports::is_within;
 use crate::semantic::project::ProjectIndex;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// What one codemod looks for in this file.
@@ -90,20 +90,16 @@ impl<'o> Relevance<'o> {
                         }
                         // Imported: `Customer`, `m.Customer` after `import app.models as m`;
                         // only an import of a model or of a module above one can be.
-                        let parts: HashSet<&str> = project
-                            .models()
-                            .flat_map(|(m, name)| m.split('.').chain([name]))
-                            .collect();
+                        let parts = project.model_name_parts();
                         let may_name_a_model = |b: &&TextBinding| {
                             parts.contains(b.qualified.rsplit('.').next().unwrap_or_default())
                         };
                         let model_imports: Vec<&TextBinding> =
                             bindings.iter().filter(may_name_a_model).collect();
-                        for (model_module, name) in project.models() {
-                            let model = format!("{model_module}.{name}");
+                        for model in project.qualified_models() {
                             for binding in &model_imports {
                                 if let Some(path) =
-                                    mentioned_model_path(&binding.local, &binding.qualified, &model)
+                                    mentioned_model_path(&binding.local, &binding.qualified, model)
                                 {
                                     ids.push(patterns.id(&path));
                                     resolved_imports.push(binding.line);

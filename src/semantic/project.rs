@@ -52,6 +52,10 @@ pub struct ProjectIndex {
     default_response_class: bool,
     /// See [`ProjectIndex::fingerprint`]: computed once.
     fingerprint: std::sync::OnceLock<u64>,
+    /// See [`ProjectIndex::qualified_models`] and [`ProjectIndex::model_name_parts`]: computed
+    /// once, not for each file.
+    qualified_models: std::sync::OnceLock<Vec<String>>,
+    model_name_parts: std::sync::OnceLock<HashSet<String>>,
 }
 
 /// What the first pass learns from one file.
@@ -507,6 +511,25 @@ impl ProjectIndex {
             names
                 .iter()
                 .map(move |name| (module.as_str(), name.as_str()))
+        })
+    }
+
+    /// The qualified names of the ORM model classes (`app.models.Customer`).
+    pub fn qualified_models(&self) -> &[String] {
+        self.qualified_models.get_or_init(|| {
+            self.models()
+                .map(|(module, name)| format!("{module}.{name}"))
+                .collect()
+        })
+    }
+
+    /// The names in the qualified names of the model classes (`app`, `models`, `Customer`).
+    pub fn model_name_parts(&self) -> &HashSet<String> {
+        self.model_name_parts.get_or_init(|| {
+            self.models()
+                .flat_map(|(module, name)| module.split('.').chain([name]))
+                .map(str::to_string)
+                .collect()
         })
     }
 
