@@ -144,7 +144,11 @@ impl<'o> Relevance<'o> {
             .collect();
         // A module-level variable whose value starts with what a codemod follows
         // (`session = requests.Session()`) becomes a mention of it too, to a fixpoint.
-        let assignments = module_assignments(outline);
+        let follows_variables = wanted.iter().any(|w| !w.followed.is_empty());
+        let assignments = match follows_variables {
+            true => module_assignments(outline),
+            false => Vec::new(),
+        };
         let occurrences = loop {
             let occurrences = patterns.occurrences(code);
             let mut grown = false;
