@@ -315,7 +315,11 @@ fn named_classes(outline: &Outline, code: &str, holding: &[Range<usize>]) -> Has
     loop {
         let mut headers = Vec::new();
         for ((_, class), at) in classes.iter().zip(&mentions) {
-            if !named.contains(&class.first) && at.iter().any(|&at| holds_offset(&naming, at)) {
+            if !named.contains(&class.first)
+                && at
+                    .iter()
+                    .any(|&at| crate::parse::overlaps_bytes(&naming, at..at + 1))
+            {
                 named.insert(class.first);
                 headers.push(outline.header_bytes(*class));
             }
@@ -326,12 +330,6 @@ fn named_classes(outline: &Outline, code: &str, holding: &[Range<usize>]) -> Has
         naming.extend(headers);
         naming = merged(naming);
     }
-}
-
-/// Whether one of `ranges` (sorted, apart) holds the byte at `at`.
-fn holds_offset(ranges: &[Range<usize>], at: usize) -> bool {
-    let first = ranges.partition_point(|range| range.end <= at);
-    ranges.get(first).is_some_and(|range| range.start <= at)
 }
 
 /// `ranges` with the comments and blank lines before the first statement.

@@ -68,7 +68,7 @@ pub enum Scope {
 pub struct Gate {
     pub imports: &'static [&'static str],
     pub literals: &'static [&'static str],
-    pub shape: Option<fn(&str) -> bool>,
+    pub shape: Option<TextTest>,
 }
 
 impl Gate {
@@ -204,12 +204,12 @@ pub struct Mention {
     /// Whether naming a model class of the project counts, by the name the file binds it to
     /// (`Customer`, `models.Customer`, an alias).
     pub models: bool,
-    pub shape: Option<fn(&str) -> bool>,
+    pub shape: Option<TextTest>,
     /// Whether a module-level variable whose value starts with one of `imports` (`session =
     /// requests.Session()`) counts as a mention too: for codemods that follow such variables.
     pub through_variables: bool,
     /// What the mention names counts only in a statement whose text this accepts too.
-    pub only_where: Option<fn(&str) -> bool>,
+    pub only_where: Option<TextTest>,
 }
 
 impl Mention {
@@ -269,7 +269,7 @@ impl Mention {
         }
     }
 
-    pub const fn shape(shape: fn(&str) -> bool) -> Mention {
+    pub const fn shape(shape: TextTest) -> Mention {
         Mention {
             shape: Some(shape),
             ..Mention::NOTHING
@@ -278,7 +278,7 @@ impl Mention {
 
     /// This mention, counted only in a statement whose text `test` accepts too (a model named
     /// in a statement that loads something).
-    pub const fn only_where(self, test: fn(&str) -> bool) -> Mention {
+    pub const fn only_where(self, test: TextTest) -> Mention {
         Mention {
             only_where: Some(test),
             ..self

@@ -169,10 +169,15 @@ pub fn walk_tree<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
 
 /// Whether `node` overlaps one of `ranges` (sorted, not overlapping).
 pub fn overlaps(ranges: &[Range<usize>], node: Node) -> bool {
-    let first = ranges.partition_point(|range| range.end <= node.start_byte());
+    overlaps_bytes(ranges, node.byte_range())
+}
+
+/// Whether the non-empty `bytes` overlap one of `ranges` (sorted, not overlapping).
+pub fn overlaps_bytes(ranges: &[Range<usize>], bytes: Range<usize>) -> bool {
+    let first = ranges.partition_point(|range| range.end <= bytes.start);
     ranges
         .get(first)
-        .is_some_and(|range| range.start < node.end_byte())
+        .is_some_and(|range| range.start < bytes.end)
 }
 
 /// [`walk_tree`] over the nodes that overlap one of `ranges` (sorted, not overlapping), or all.

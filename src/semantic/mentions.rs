@@ -20,7 +20,7 @@ struct Wanted {
     followed: Vec<usize>,
     /// Patterns that count only in a statement the test accepts (see `Mention::only_where`).
     guarded: Vec<(Vec<usize>, TextTest)>,
-    shapes: Vec<fn(&str) -> bool>,
+    shapes: Vec<TextTest>,
     /// It declares no mentions: anything can hold its finding.
     anything: bool,
     scope: Scope,
